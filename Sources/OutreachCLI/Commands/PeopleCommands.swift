@@ -1,0 +1,107 @@
+import Foundation
+import OutreachCore
+import OutreachStore
+
+enum PeopleCommands {
+    static let node = CommandNode("people", summary: "import and list seniors, health guides and coordinators", children: [
+        CommandNode("import", summary: "import people from a CSV file (all or nothing)", help: """
+            Usage: outreach people import FILE.csv [--dry-run]
+
+            Columns (header row, any order; English or Swedish names):
+              name | namn            full name (required)
+              phone | telefon        phone number, national or international (required)
+              role | roll            senior, guide or coordinator (default senior)
+              language | språk       BCP-47 code: sv, en, ar, so, fa, ti, bs, fi, nb, tr, ckb (default: config defaultLanguage)
+              channel | kanal        sms, voice or both (default sms)
+              pickup | hämtadress    where a health guide picks the senior up
+              notes | anteckningar   free text
+            Comma or semicolon separated, UTF-8 with or without BOM, quoted fields may hold commas and line breaks.
+            If any row is bad, nothing is imported and every bad row is listed as 'line N: column: problem'.
+            Re-importing the same file changes nothing: people are matched by phone number.
+
+              --dry-run   check the file and show what would change, write nothing
+            """, run: importPeople),
+        CommandNode("list", summary: "list people", help: """
+            Usage: outreach people list [--role senior|guide|coordinator] [--language CODE] [--json]
+            Phone numbers are masked in the table; --json shows them in full (E.164).
+            """, run: listPeople),
+    ])
+
+    static func importPeople(_ arguments: inout Arguments, _ context: AppContext) throws {
+        let dryRun = arguments.flag("--dry-run")
+        let file = try arguments.requiredPositional("FILE.csv")
+        try arguments.finish()
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw CLIError.failure("\(file): cannot read the file (does it exist?)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CLIError.failure("\(file): the file is not UTF-8 text (save it as 'CSV UTF-8')")
+        }
+        let config = try context.config()
+        let importer = PeopleImport(region: config.phoneRegion, defaultLanguage: config.defaultLanguage)
+        switch importer.read(text) {
+        case .failure(let failure):
+            let problems = failure.problems
+            let noun = problems.count == 1 ? "problem" : "problems"
+            throw CLIError.failures(problems.map { "\(file): \($0)" } + ["\(file): \(problems.count) \(noun), nothing imported"])
+        case .success(let rows):
+            let database = try context.database()
+            let people = rows.map(\.person)
+            if dryRun {
+                // Run the real upsert inside a transaction that is always rolled back.
+                var summary = UpsertSummary()
+                struct Rollback: Error {}
+                do {
+                    try database.transaction {
+                        summary = try PeopleStore(database).upsert(people, now: context.now())
+                        throw Rollback()
+                    }
+                } catch is Rollback {}
+                context.console.print("\(file): \(rows.count) people would be imported: \(summary.added) new, \(summary.updated) updated, \(summary.unchanged) unchanged (dry run, nothing written)")
+            } else {
+                let summary = try PeopleStore(database).upsert(people, now: context.now())
+                context.console.print("\(file): \(rows.count) people: \(summary.added) new, \(summary.updated) updated, \(summary.unchanged) unchanged")
+            }
+        }
+    }
+
+    struct PersonJSON: Encodable {
+        let id: Int64
+        let role: String
+        let name: String
+        let phone: String
+        let language: String
+        let channel: String
+        let pickup: String
+        let notes: String
+    }
+
+    static func listPeople(_ arguments: inout Arguments, _ context: AppContext) throws {
+        var filter = PeopleFilter()
+        if let role = try arguments.option("--role") {
+            guard let parsed = Role(rawValue: role) else { throw CLIError.usage("people list: --role must be senior, guide or coordinator") }
+            filter.role = parsed
+        }
+        if let language = try arguments.option("--language") {
+            guard let code = LanguageCode.canonical(language) else { throw CLIError.usage("people list: '\(language)' is not a language code") }
+            filter.language = code
+        }
+        let json = arguments.flag("--json")
+        try arguments.finish()
+        let people = try PeopleStore(try context.database()).list(filter)
+        if json {
+            context.console.print(try JSONOutput.string(people.map {
+                PersonJSON(id: $0.id ?? 0, role: $0.role.rawValue, name: $0.name, phone: $0.phone.e164,
+                           language: $0.language, channel: $0.channel.rawValue, pickup: $0.pickup, notes: $0.notes)
+            }))
+            return
+        }
+        var table = Table("ID", "ROLE", "NAME", "PHONE", "LANG", "CHANNEL", "PICKUP")
+        for person in people {
+            table.add(String(person.id ?? 0), person.role.rawValue, person.name, person.phone.masked,
+                      person.language, person.channel.rawValue, person.pickup)
+        }
+        context.console.print(table.render())
+        context.console.print("\(people.count) \(people.count == 1 ? "person" : "people")")
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import OutreachCore
+import OutreachStore
+
+enum SessionCommands {
+    static let node = CommandNode("sessions", summary: "define sessions and see when they happen", children: [
+        CommandNode("add", summary: "add a session, one-off or recurring", help: """
+            Usage: outreach sessions add --title TEXT --place TEXT --start "YYYY-MM-DD HH:MM" (--duration MINUTES | --end HH:MM)
+                                         [--tz ZONE] [--rrule RULE] [--except YYYY-MM-DD,...] [--json]
+
+              --start     local wall-clock start of the first occurrence, in --tz
+              --tz        IANA time zone (default: config timeZone, Europe/Stockholm)
+              --rrule     RFC 5545 subset: FREQ=DAILY|WEEKLY, INTERVAL, BYDAY, COUNT, UNTIL
+                          e.g. "FREQ=WEEKLY;BYDAY=TU" (every Tuesday), "FREQ=WEEKLY;INTERVAL=2;COUNT=10"
+              --except    dates with no session (holidays), comma separated
+            Occurrences keep their local time across daylight-saving changes.
+            """, run: add),
+        CommandNode("list", summary: "list sessions", help: "Usage: outreach sessions list [--json]", run: list),
+        CommandNode("occurrences", summary: "print upcoming occurrences as UTC instants", help: """
+            Usage: outreach sessions occurrences SESSION_ID [--count N] [--from TIME]
+
+            Prints one UTC ISO-8601 start instant a line (e.g. 2026-11-24T13:00:00Z): the next N (default 10)
+            occurrences that have not ended at --from (default: now; an ISO-8601 instant or "all" for the first ones).
+            """, run: occurrences),
+    ])
+
+    static func add(_ arguments: inout Arguments, _ context: AppContext) throws {
+        let config = try context.config()
+        let title = try arguments.requiredOption("--title").trimmingWhitespace()
+        let place = try arguments.option("--place")?.trimmingWhitespace() ?? ""
+        let startText = try arguments.requiredOption("--start")
+        let duration = try arguments.intOption("--duration")
+        let endText = try arguments.option("--end")
+        let zoneName = try arguments.option("--tz")
+        let ruleText = try arguments.option("--rrule")
+        let exceptText = try arguments.option("--except")
+        let json = arguments.flag("--json")
+        try arguments.finish()
+
+        guard !title.isEmpty else { throw CLIError.usage("sessions add: --title is empty") }
+        var zone = config.timeZone
+        if let zoneName {
+            guard let parsed = TimeZone(identifier: zoneName) else {
+                throw CLIError.usage("sessions add: '\(zoneName)' is not a time zone (use a name like Europe/Stockholm)")
+            }
+            zone = parsed
+        }
+        guard let start = LocalDateTime(parsing: startText) else {
+            throw CLIError.usage("sessions add: --start '\(startText)' is not a date and time (use \"2026-11-24 14:00\")")
+        }
+        let minutes: Int
+        switch (duration, endText) {
+        case (let duration?, nil):
+            guard duration > 0, duration <= 24 * 60 else { throw CLIError.usage("sessions add: --duration must be 1 to 1440 minutes") }
+            minutes = duration
+        case (nil, let endText?):
+            guard let end = LocalTime(parsing: endText) else { throw CLIError.usage("sessions add: --end '\(endText)' is not a time (HH:MM)") }
+            let startMinutes = start.time.hour * 60 + start.time.minute
+            let endMinutes = end.hour * 60 + end.minute
+            guard endMinutes > startMinutes else { throw CLIError.usage("sessions add: --end \(endText) is not after the start") }
+            minutes = endMinutes - startMinutes
+        case (nil, nil):
+            throw CLIError.usage("sessions add: give --duration MINUTES or --end HH:MM")
+        case (_?, _?):
+            throw CLIError.usage("sessions add: give --duration or --end, not both")
+        }
+        var rule: RecurrenceRule?
+        if let ruleText {
+            switch RecurrenceRule.parse(ruleText, timeZone: zone) {
+            case .success(let parsed): rule = parsed
+            case .failure(let error): throw CLIError.usage("sessions add: --rrule: \(error.description)")
+            }
+        }
+        var exceptions = Set<LocalDate>()
+        for part in (exceptText ?? "").split(separator: ",") {
+            let text = part.trimmingWhitespace()
+            guard let date = LocalDate(parsing: text) else {
+                throw CLIError.usage("sessions add: --except '\(text)' is not a date (YYYY-MM-DD)")
+            }
+            exceptions.insert(date)
+        }
+        let schedule = SessionSchedule(start: start, durationMinutes: minutes, timeZone: zone, rule: rule, exceptionDates: exceptions)
+        let session = Session(title: title, place: place, schedule: schedule)
+        let id = try SessionStore(try context.database()).add(session, now: context.now())
+        if json {
+            context.console.print(try JSONOutput.string(SessionJSON(Session(id: id, title: title, place: place, schedule: schedule), enrolled: 0, now: context.now())))
+        } else {
+            context.console.print("session \(id) added: \(title), \(describe(schedule))")
+        }
+    }
+
+    static func list(_ arguments: inout Arguments, _ context: AppContext) throws {
+        let json = arguments.flag("--json")
+        try arguments.finish()
+        let database = try context.database()
+        let store = SessionStore(database)
+        let sessions = try store.list()
+        let now = context.now()
+        if json {
+            context.console.print(try JSONOutput.string(try sessions.map {
+                SessionJSON($0, enrolled: try store.enrollmentCount(sessionID: $0.id!), now: now)
+            }))
+            return
+        }
+        var table = Table("ID", "TITLE", "PLACE", "WHEN", "NEXT (LOCAL)", "ENROLLED")
+        for session in sessions {
+            let next = session.schedule.occurrences(after: now, limit: 1).first
+            table.add(String(session.id!), session.title, session.place, describe(session.schedule),
+                      next.map { localText($0.start, session.schedule.timeZone) } ?? "-",
+                      String(try store.enrollmentCount(sessionID: session.id!)))
+        }
+        context.console.print(table.render())
+        context.console.print("\(sessions.count) \(sessions.count == 1 ? "session" : "sessions")")
+    }
+
+    static func occurrences(_ arguments: inout Arguments, _ context: AppContext) throws {
+        let idText = try arguments.requiredPositional("SESSION_ID")
+        let count = try arguments.intOption("--count") ?? 10
+        let fromText = try arguments.option("--from")
+        try arguments.finish()
+        guard let id = Int64(idText) else { throw CLIError.usage("sessions occurrences: '\(idText)' is not a session id") }
+        guard (1...10_000).contains(count) else { throw CLIError.usage("sessions occurrences: --count must be 1 to 10000") }
+        var from = context.now()
+        if let fromText {
+            if fromText == "all" {
+                from = .distantPast
+            } else if let instant = ISO8601.parse(fromText) {
+                from = instant
+            } else {
+                throw CLIError.usage("sessions occurrences: --from '\(fromText)' is not an ISO-8601 instant (2026-11-24T13:00:00Z) or 'all'")
+            }
+        }
+        guard let session = try SessionStore(try context.database()).find(id: id) else {
+            throw CLIError.failure("sessions occurrences: there is no session with id \(id)")
+        }
+        for occurrence in session.schedule.occurrences(after: from, limit: count) {
+            context.console.print(Timestamp.format(occurrence.start))
+        }
+    }
+
+    struct SessionJSON: Encodable {
+        let id: Int64
+        let title: String
+        let place: String
+        let start: String
+        let durationMinutes: Int
+        let timeZone: String
+        let rrule: String?
+        let exceptionDates: [String]
+        let next: String?
+        let enrolled: Int
+
+        init(_ session: Session, enrolled: Int, now: Date) {
+            id = session.id ?? 0
+            title = session.title
+            place = session.place
+            start = session.schedule.start.description
+            durationMinutes = session.schedule.durationMinutes
+            timeZone = session.schedule.timeZone.identifier
+            rrule = session.schedule.rule?.description
+            exceptionDates = session.schedule.exceptionDates.sorted().map(\.description)
+            next = session.schedule.occurrences(after: now, limit: 1).first.map { Timestamp.format($0.start) }
+            self.enrolled = enrolled
+        }
+    }
+
+    static func describe(_ schedule: SessionSchedule) -> String {
+        var text = "\(schedule.start) (\(schedule.durationMinutes) min, \(schedule.timeZone.identifier))"
+        if let rule = schedule.rule { text += " \(rule.description)" }
+        if !schedule.exceptionDates.isEmpty { text += " except \(schedule.exceptionDates.sorted().map(\.description).joined(separator: ","))" }
+        return text
+    }
+
+    static func localText(_ date: Date, _ zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!)
+    }
+}
+
+/// ISO-8601 instants as coordinators type them: "2026-11-24T13:00:00Z", "2026-11-24T14:00:00+01:00", "2026-11-24T13:00Z".
+enum ISO8601 {
+    static func parse(_ text: String) -> Date? {
+        if let date = Timestamp.parse(text) { return date }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+}

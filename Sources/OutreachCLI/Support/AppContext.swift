@@ -1,0 +1,68 @@
+import Foundation
+import OutreachCore
+import OutreachStore
+
+/// Everything a command needs from outside: the console, the clock, the environment, the config and the
+/// database. The composition root builds one per run; tests build one with a captured console and a fixed clock.
+final class AppContext {
+    let console: Console
+    let environment: [String: String]
+    let now: () -> Date
+    let configPath: String?
+    let databaseOverride: String?
+    private var loadedConfig: OutreachConfig?
+    private var openDatabase: Database?
+
+    init(console: Console, environment: [String: String], now: @escaping () -> Date, configPath: String?, databaseOverride: String?) {
+        self.console = console
+        self.environment = environment
+        self.now = now
+        self.configPath = configPath
+        self.databaseOverride = databaseOverride
+    }
+
+    /// The config file in use: `--config`, else $OUTREACH_CONFIG, else Config/outreach.json5 when it exists.
+    var configFile: String? {
+        if let configPath { return configPath }
+        if let fromEnvironment = environment["OUTREACH_CONFIG"], !fromEnvironment.isEmpty { return fromEnvironment }
+        let conventional = "Config/outreach.json5"
+        return FileManager.default.fileExists(atPath: conventional) ? conventional : nil
+    }
+
+    func config() throws -> OutreachConfig {
+        if let loadedConfig { return loadedConfig }
+        var config = OutreachConfig()
+        if let file = configFile {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CLIError.failure("\(file): cannot read the config file (does it exist?)")
+            }
+            do {
+                config = try OutreachConfig.decode(data, file: file)
+            } catch {
+                throw CLIError.failure(error.description)
+            }
+        }
+        loadedConfig = config
+        return config
+    }
+
+    /// The database path: `--db`, else $OUTREACH_DB, else the config's `database`.
+    func databasePath() throws -> String {
+        if let databaseOverride { return databaseOverride }
+        if let fromEnvironment = environment["OUTREACH_DB"], !fromEnvironment.isEmpty { return fromEnvironment }
+        return try config().database
+    }
+
+    /// The migrated database, opened once per run.
+    func database() throws -> Database {
+        if let openDatabase { return openDatabase }
+        let path = try databasePath()
+        do {
+            let database = try Store.open(path: path, now: now())
+            openDatabase = database
+            return database
+        } catch let error as StoreError {
+            throw CLIError.failure(error.message)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import OutreachCore
+
+/// An SMS and voice provider: sends, places calls, and turns its webhook requests into domain events.
+///
+/// Adapters never decide retry policy: they classify each failure (`SendFailure`) and the dispatcher decides.
+/// One provider = one folder under `Sources/OutreachProviders/<Name>/` with the same file names as the others,
+/// listed once in `ProviderRegistry`.
+public protocol Provider: Sendable {
+    /// Stable name stored with every message ("twilio", "46elks", "vonage", "simulator").
+    var name: String { get }
+
+    /// Hands one SMS to the provider. Returns the provider's id for it, or a classified failure.
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure>
+
+    /// Starts one voice call that plays `call.script` and collects a keypad answer.
+    func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure>
+
+    /// Authenticates and parses one webhook request (inbound SMS, delivery receipt, voice callback).
+    /// Unknown statuses become `.ignored` events (acknowledged, so the provider does not retry forever).
+    func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError>
+
+    /// Asks the provider what became of a message sent earlier, for crash reconciliation.
+    /// `nil` when the provider offers no lookup.
+    func lookupStatus(providerID: String) async -> Result<DeliveryStatus, SendFailure>?
+}
+
+extension Provider {
+    public func lookupStatus(providerID: String) async -> Result<DeliveryStatus, SendFailure>? { nil }
+}
+
+/// What we ask a provider to send.
+public struct OutboundSMS: Sendable, Equatable {
+    /// Our message id: used in callback URLs and as client reference where the provider supports one.
+    public let messageID: Int64
+    public let to: PhoneNumber
+    /// Sender: E.164 number or alphanumeric sender id.
+    public let from: String
+    public let body: String
+    /// Where the provider should post delivery receipts (nil = no receipts asked for).
+    public let statusCallbackURL: String?
+
+    public init(messageID: Int64, to: PhoneNumber, from: String, body: String, statusCallbackURL: String?) {
+        self.messageID = messageID
+        self.to = to
+        self.from = from
+        self.body = body
+        self.statusCallbackURL = statusCallbackURL
+    }
+}
+
+/// What a voice call should say and where the provider reports keypresses and the end of the call.
+public struct OutboundCall: Sendable, Equatable {
+    public let messageID: Int64
+    public let to: PhoneNumber
+    public let from: String
+    /// The words to speak (TTS) or, for providers without TTS, a URL of recorded audio.
+    public let script: VoiceScript
+    /// Base URL of our webhook server for this call's callbacks, e.g. "https://gw.example/hooks/twilio".
+    public let callbackBaseURL: String
+
+    public init(messageID: Int64, to: PhoneNumber, from: String, script: VoiceScript, callbackBaseURL: String) {
+        self.messageID = messageID
+        self.to = to
+        self.from = from
+        self.script = script
+        self.callbackBaseURL = callbackBaseURL
+    }
+}
+
+public enum VoiceScript: Sendable, Equatable {
+    /// Text for the provider's speech synthesis, with the provider's language code ("sv-SE").
+    case speech(text: String, language: String)
+    /// A recording to play (46elks has no TTS; some languages have no voice anywhere).
+    case audio(url: String)
+}
+
+public struct ProviderAccepted: Sendable, Equatable {
+    public let providerID: String
+    /// Segments the provider says it will bill, when it tells.
+    public let segments: Int?
+
+    public init(providerID: String, segments: Int? = nil) {
+        self.providerID = providerID
+        self.segments = segments
+    }
+}
+
+/// A classified send failure. The dispatcher retries `.transient`, ends `.permanent` as failed,
+/// and records an opt-out for `.optedOut`.
+public enum SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    case permanent(code: String, reason: String)
+    case transient(reason: String, retryAfter: TimeInterval?)
+    case optedOut(reason: String)
+
+    public var description: String {
+        switch self {
+        case .permanent(let code, let reason): return "rejected by the provider (\(code)): \(reason)"
+        case .transient(let reason, let retryAfter):
+            return "temporary problem: \(reason)" + (retryAfter.map { " (retry after \(Int($0)) s)" } ?? "")
+        case .optedOut(let reason): return "the recipient has opted out at the provider: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import OutreachCore
+
+/// What an import did, counted per person.
+public struct UpsertSummary: Equatable, Sendable {
+    public var added = 0
+    public var updated = 0
+    public var unchanged = 0
+    public init(added: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+        self.added = added
+        self.updated = updated
+        self.unchanged = unchanged
+    }
+}
+
+public struct PeopleFilter: Sendable {
+    public var role: Role?
+    public var language: String?
+    public init(role: Role? = nil, language: String? = nil) {
+        self.role = role
+        self.language = language
+    }
+}
+
+/// People: seniors, guides and coordinators, unique by phone number.
+public struct PeopleStore {
+    let database: Database
+
+    public init(_ database: Database) { self.database = database }
+
+    static let columns = "id, role, name, phone, language, channel, pickup, notes"
+
+    /// Inserts new people and updates changed ones, matched by phone, in one transaction.
+    public func upsert(_ people: [Person], now: Date) throws -> UpsertSummary {
+        let stamp = Timestamp.format(now)
+        return try database.transaction {
+            var summary = UpsertSummary()
+            for person in people {
+                if let existing = try find(phone: person.phone) {
+                    var incoming = person
+                    incoming.id = existing.id
+                    if incoming == existing {
+                        summary.unchanged += 1
+                        continue
+                    }
+                    try database.statement("""
+                        UPDATE people SET role = ?, name = ?, language = ?, channel = ?, pickup = ?, notes = ?, updated_at = ?
+                        WHERE id = ?
+                        """).bind(person.role.rawValue, person.name, person.language, person.channel.rawValue,
+                                  person.pickup, person.notes, stamp, existing.id!).run()
+                    summary.updated += 1
+                } else {
+                    try database.statement("""
+                        INSERT INTO people (role, name, phone, language, channel, pickup, notes, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """).bind(person.role.rawValue, person.name, person.phone.e164, person.language,
+                                  person.channel.rawValue, person.pickup, person.notes, stamp, stamp).run()
+                    summary.added += 1
+                }
+            }
+            return summary
+        }
+    }
+
+    public func find(phone: PhoneNumber) throws -> Person? {
+        try database.statement("SELECT \(Self.columns) FROM people WHERE phone = ?")
+            .bind(phone.e164).firstRow(Self.person)
+    }
+
+    public func find(id: Int64) throws -> Person? {
+        try database.statement("SELECT \(Self.columns) FROM people WHERE id = ?").bind(id).firstRow(Self.person)
+    }
+
+    public func list(_ filter: PeopleFilter = PeopleFilter()) throws -> [Person] {
+        try database.statement("""
+            SELECT \(Self.columns) FROM people
+            WHERE (?1 IS NULL OR role = ?1) AND (?2 IS NULL OR language = ?2)
+            ORDER BY role, name, id
+            """).bind(filter.role?.rawValue, filter.language).rows(Self.person)
+    }
+
+    public func count() throws -> Int {
+        try database.statement("SELECT count(*) FROM people").firstRow { $0.int(0) } ?? 0
+    }
+
+    static func person(_ row: Row) throws -> Person {
+        guard let role = Role(rawValue: row.string(1)), let channel = ContactChannel(rawValue: row.string(5)) else {
+            throw StoreError(.other, "person \(row.int64(0)) has an unknown role or channel in the database")
+        }
+        return Person(id: row.int64(0), role: role, name: row.string(2), phone: PhoneNumber(e164: row.string(3)),
+                      language: row.string(4), channel: channel, pickup: row.string(6), notes: row.string(7))
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import OutreachCore
+
+/// Sessions with their recurrence and exception dates, and who is enrolled.
+public struct SessionStore {
+    let database: Database
+
+    public init(_ database: Database) { self.database = database }
+
+    @discardableResult
+    public func add(_ session: Session, now: Date) throws -> Int64 {
+        try database.transaction {
+            try database.statement("""
+                INSERT INTO sessions (title, place, start_local, duration_minutes, time_zone, rrule, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """).bind(session.title, session.place, session.schedule.start.description,
+                          session.schedule.durationMinutes, session.schedule.timeZone.identifier,
+                          session.schedule.rule?.description, Timestamp.format(now)).run()
+            let id = database.lastInsertRowID
+            for date in session.schedule.exceptionDates.sorted() {
+                try database.statement("INSERT INTO session_exceptions (session_id, local_date) VALUES (?, ?)")
+                    .bind(id, date.description).run()
+            }
+            return id
+        }
+    }
+
+    public func find(id: Int64) throws -> Session? {
+        try database.statement("""
+            SELECT id, title, place, start_local, duration_minutes, time_zone, rrule FROM sessions WHERE id = ?
+            """).bind(id).firstRow(session)
+    }
+
+    public func list() throws -> [Session] {
+        try database.statement("""
+            SELECT id, title, place, start_local, duration_minutes, time_zone, rrule FROM sessions ORDER BY id
+            """).rows(session)
+    }
+
+    /// Enrolls a senior; enrolling twice is not an error. Returns false when already enrolled.
+    @discardableResult
+    public func enroll(personID: Int64, sessionID: Int64, now: Date) throws -> Bool {
+        try database.statement("""
+            INSERT INTO enrollments (person_id, session_id, created_at) VALUES (?, ?, ?)
+            ON CONFLICT (person_id, session_id) DO NOTHING
+            """).bind(personID, sessionID, Timestamp.format(now)).run()
+        return database.changes > 0
+    }
+
+    public func enrolledPersonIDs(sessionID: Int64) throws -> [Int64] {
+        try database.statement("SELECT person_id FROM enrollments WHERE session_id = ? ORDER BY person_id")
+            .bind(sessionID).rows { $0.int64(0) }
+    }
+
+    public func enrollmentCount(sessionID: Int64) throws -> Int {
+        try database.statement("SELECT count(*) FROM enrollments WHERE session_id = ?")
+            .bind(sessionID).firstRow { $0.int(0) } ?? 0
+    }
+
+    private func session(_ row: Row) throws -> Session {
+        let id = row.int64(0)
+        let zoneName = row.string(5)
+        guard let start = LocalDateTime(parsing: row.string(3)), let zone = TimeZone(identifier: zoneName) else {
+            throw StoreError(.other, "session \(id) has an unreadable start or time zone in the database")
+        }
+        var rule: RecurrenceRule?
+        if let text = row.optionalString(6) {
+            switch RecurrenceRule.parse(text, timeZone: zone) {
+            case .success(let parsed): rule = parsed
+            case .failure(let error): throw StoreError(.other, "session \(id) has a bad RRULE in the database: \(error)")
+            }
+        }
+        let exceptions = try database.statement("SELECT local_date FROM session_exceptions WHERE session_id = ?")
+            .bind(id).rows { LocalDate(parsing: $0.string(0)) }.compactMap { $0 }
+        let schedule = SessionSchedule(start: start, durationMinutes: row.int(4), timeZone: zone,
+                                       rule: rule, exceptionDates: Set(exceptions))
+        return Session(id: id, title: row.string(1), place: row.string(2), schedule: schedule)
+    }
+}

@@ -1,0 +1,110 @@
+internal import CSQLite
+import Foundation
+
+/// One SQLite connection: WAL, foreign keys, a busy timeout and a cache of prepared statements.
+///
+/// Not thread-safe: each thread or task that needs the database opens its own connection
+/// (SQLite's WAL mode lets readers and one writer work side by side).
+public final class Database {
+    let handle: OpaquePointer
+    public let path: String
+    private var statementCache: [String: Statement] = [:]
+    private var transactionDepth = 0
+
+    /// Opens (creating if needed) the database file at `path`. `":memory:"` gives a private in-memory database.
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
+        var connection: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let result = sqlite3_open_v2(path, &connection, flags, nil)
+        guard result == SQLITE_OK, let connection else {
+            let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(connection)
+            throw StoreError(.open, "cannot open database '\(path)': \(message)", code: result)
+        }
+        self.handle = connection
+        self.path = path
+        sqlite3_extended_result_codes(connection, 1)
+        sqlite3_busy_timeout(connection, busyTimeoutMilliseconds)
+        try execute("PRAGMA foreign_keys = ON")
+        if path != ":memory:" {
+            try execute("PRAGMA journal_mode = WAL")
+            // NORMAL is durable in WAL mode except for the very last transactions on power loss.
+            try execute("PRAGMA synchronous = NORMAL")
+        }
+    }
+
+    deinit {
+        statementCache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more SQL statements that take no parameters (schema, pragmas).
+    public func execute(_ sql: String) throws(StoreError) {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let result = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if result != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(errorMessage)
+            throw StoreError.from(code: result, message: message)
+        }
+    }
+
+    /// A prepared statement for `sql`, cached and reset for reuse. Bind with `bind(...)` before stepping.
+    public func statement(_ sql: String) throws(StoreError) -> Statement {
+        if let cached = statementCache[sql] {
+            cached.reset()
+            return cached
+        }
+        let statement = try Statement(database: self, sql: sql)
+        statementCache[sql] = statement
+        return statement
+    }
+
+    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
+    /// Nested calls become savepoints, so a helper can use `transaction` whether or not its caller did.
+    @discardableResult
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        let savepoint = "sp\(transactionDepth)"
+        if transactionDepth == 0 {
+            try execute("BEGIN IMMEDIATE")
+        } else {
+            try execute("SAVEPOINT \(savepoint)")
+        }
+        transactionDepth += 1
+        do {
+            let value = try body()
+            transactionDepth -= 1
+            if transactionDepth == 0 {
+                try execute("COMMIT")
+            } else {
+                try execute("RELEASE \(savepoint)")
+            }
+            return value
+        } catch {
+            transactionDepth -= 1
+            // Keep the first error: a failing rollback must not hide why we rolled back.
+            if transactionDepth == 0 {
+                try? execute("ROLLBACK")
+            } else {
+                try? execute("ROLLBACK TO \(savepoint); RELEASE \(savepoint)")
+            }
+            throw error
+        }
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+}
+
+extension StoreError {
+    static func from(code: Int32, message: String) -> StoreError {
+        let primary = code & 0xFF
+        switch primary {
+        case SQLITE_CONSTRAINT: return StoreError(.constraint, message, code: code)
+        case SQLITE_BUSY, SQLITE_LOCKED: return StoreError(.busy, "database is busy: \(message)", code: code)
+        default: return StoreError(.other, message, code: code)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import OutreachCore
+
+/// Brings a database file up to the newest schema, one recorded migration at a time.
+public struct Migrator: Sendable {
+    public let migrations: [Migration]
+
+    public init(migrations: [Migration] = Schema.migrations) {
+        self.migrations = migrations.sorted { $0.version < $1.version }
+    }
+
+    public var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    /// The versions already applied to `database`.
+    public func appliedVersions(in database: Database) throws -> [Int] {
+        try ensureLedger(database)
+        return try database.statement("SELECT version FROM schema_migrations ORDER BY version").rows { $0.int(0) }
+    }
+
+    /// Applies every pending migration. Refuses a database written by a newer version of the gateway.
+    /// Returns the versions applied now.
+    @discardableResult
+    public func migrate(_ database: Database, now: Date) throws -> [Int] {
+        let applied = Set(try appliedVersions(in: database))
+        if let newest = applied.max(), newest > latestVersion {
+            throw StoreError(.schemaTooNew,
+                "database '\(database.path)' has schema version \(newest), newer than this gateway knows (\(latestVersion)); upgrade the gateway")
+        }
+        var appliedNow: [Int] = []
+        for migration in migrations where !applied.contains(migration.version) {
+            do {
+                try database.transaction {
+                    try database.execute(migration.sql)
+                    try database.statement(
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
+                    ).bind(migration.version, migration.name, Timestamp.format(now)).run()
+                }
+            } catch let error as StoreError {
+                throw StoreError(.migration, "migration \(migration.version) (\(migration.name)) failed: \(error.message)", code: error.code)
+            }
+            appliedNow.append(migration.version)
+        }
+        return appliedNow
+    }
+
+    private func ensureLedger(_ database: Database) throws {
+        try database.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                applied_at TEXT NOT NULL
+            )
+            """)
+    }
+}

@@ -1,0 +1,152 @@
+/// The schema's history. Never edit a shipped migration: add a new one, so old files upgrade in place.
+public enum Schema {
+    public static let migrations: [Migration] = [peopleAndSessions, outboxAndReplies]
+
+    /// Version 1: who we reach and what they come to.
+    static let peopleAndSessions = Migration(version: 1, name: "people and sessions", sql: """
+        CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('senior', 'guide', 'coordinator')),
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            phone TEXT NOT NULL UNIQUE CHECK (phone GLOB '+[1-9]*'),
+            language TEXT NOT NULL CHECK (length(language) >= 2),
+            channel TEXT NOT NULL CHECK (channel IN ('sms', 'voice', 'both')),
+            pickup TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX people_role_language ON people (role, language);
+
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+            place TEXT NOT NULL,
+            start_local TEXT NOT NULL,
+            duration_minutes INTEGER NOT NULL CHECK (duration_minutes > 0),
+            time_zone TEXT NOT NULL,
+            rrule TEXT,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE session_exceptions (
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            local_date TEXT NOT NULL,
+            PRIMARY KEY (session_id, local_date)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE enrollments (
+            person_id INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (person_id, session_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX enrollments_session ON enrollments (session_id);
+        """)
+
+    /// Version 2: the outbox, replies, opt-outs, escorts, campaigns, calls and the audit log.
+    static let outboxAndReplies = Migration(version: 2, name: "outbox, replies, escorts, campaigns", sql: """
+        CREATE TABLE escorts (
+            id INTEGER PRIMARY KEY,
+            senior_id INTEGER NOT NULL REFERENCES people (id),
+            guide_id INTEGER NOT NULL REFERENCES people (id),
+            session_id INTEGER NOT NULL REFERENCES sessions (id),
+            occurrence_start TEXT NOT NULL,
+            pickup_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'requested'
+                CHECK (status IN ('requested', 'confirmed', 'declined', 'expired', 'cancelled')),
+            reply_code TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (senior_id, session_id, occurrence_start, guide_id)
+        );
+        CREATE INDEX escorts_guide_status ON escorts (guide_id, status);
+
+        CREATE TABLE campaigns (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            template TEXT NOT NULL,
+            audience TEXT NOT NULL,
+            channel TEXT CHECK (channel IS NULL OR channel IN ('sms', 'voice')),
+            send_at TEXT,
+            status TEXT NOT NULL DEFAULT 'draft'
+                CHECK (status IN ('draft', 'scheduled', 'running', 'paused', 'done', 'cancelled')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER REFERENCES people (id) ON DELETE SET NULL,
+            campaign_id INTEGER REFERENCES campaigns (id),
+            phone TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('sms', 'voice')),
+            language TEXT NOT NULL,
+            template TEXT NOT NULL,
+            body TEXT NOT NULL,
+            encoding TEXT,
+            segments INTEGER,
+            dedupe_key TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed',
+                                  'cancelled', 'suppressed', 'unknown')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            not_before TEXT NOT NULL,
+            expires_at TEXT,
+            provider TEXT,
+            provider_id TEXT,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX messages_due ON messages (status, not_before);
+        CREATE INDEX messages_campaign ON messages (campaign_id, status);
+        CREATE UNIQUE INDEX messages_provider_id ON messages (provider, provider_id) WHERE provider_id IS NOT NULL;
+
+        CREATE TABLE inbound (
+            id INTEGER PRIMARY KEY,
+            provider TEXT NOT NULL,
+            provider_id TEXT NOT NULL,
+            from_phone TEXT NOT NULL,
+            to_phone TEXT NOT NULL,
+            body TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            intent TEXT,
+            message_id INTEGER REFERENCES messages (id),
+            UNIQUE (provider, provider_id)
+        );
+        CREATE INDEX inbound_from ON inbound (from_phone, received_at);
+
+        CREATE TABLE opt_outs (
+            id INTEGER PRIMARY KEY,
+            phone TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('sms', 'voice', 'all')),
+            keyword TEXT,
+            source TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE UNIQUE INDEX opt_outs_active ON opt_outs (phone, channel) WHERE revoked_at IS NULL;
+
+        CREATE TABLE call_attempts (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL REFERENCES messages (id),
+            provider_call_id TEXT,
+            status TEXT NOT NULL,
+            reason TEXT,
+            digits TEXT,
+            started_at TEXT NOT NULL,
+            ended_at TEXT
+        );
+        CREATE INDEX call_attempts_message ON call_attempts (message_id);
+
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT,
+            detail TEXT
+        );
+        """)
+}

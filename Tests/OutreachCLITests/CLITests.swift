@@ -1,0 +1,200 @@
+import Foundation
+import Testing
+@testable import OutreachCLI
+
+@Suite("outreach command line")
+struct CLITests {
+    static let peopleCSV = """
+        name,phone,role,language,channel,pickup
+        Fatima Hassan,070-174 06 05,senior,ar,sms,"Råslättsvägen 12, port B"
+        Amina Warsame,070-174 06 06,senior,so,voice,
+        Leila Haddad,+46 70 174 06 15,guide,ar,sms,
+        Jenny Lindqvist,070-174 06 18,coordinator,sv,sms,
+
+        """
+
+    @Test("help on every level, exit 0")
+    func help() {
+        let cli = CLIHarness()
+        for arguments in [["--help"], ["people", "--help"], ["people", "import", "--help"], ["sessions", "add", "--help"],
+                          ["sessions", "occurrences", "--help"], ["phone", "normalize", "--help"], ["enroll", "--help"],
+                          ["init", "--help"], ["demo", "--help"], ["config", "check", "--help"]] {
+            let outcome = cli.run(arguments)
+            #expect(outcome.code == 0, "\(arguments)")
+            #expect(outcome.out.contains("outreach"), "\(arguments)")
+        }
+        #expect(cli.run("people", "import", "--help").out.contains("hämtadress"))
+    }
+
+    @Test("a mistyped command gets a did-you-mean and exit 2")
+    func didYouMean() {
+        let cli = CLIHarness()
+        let outcome = cli.run("peple", "list")
+        #expect(outcome.code == 2)
+        #expect(outcome.err == "outreach: unknown command 'peple' (did you mean 'people'?)\n")
+        let sub = cli.run("sessions", "lsit")
+        #expect(sub.code == 2)
+        #expect(sub.err.contains("did you mean 'list'?"))
+        let option = cli.run("people", "list", "--rol", "senior")
+        #expect(option.code == 2)
+        #expect(option.err.contains("unknown option --rol (did you mean --role?)"))
+    }
+
+    @Test("init creates and then finds an up-to-date schema")
+    func initCommand() {
+        let cli = CLIHarness()
+        let first = cli.run("init")
+        #expect(first.code == 0)
+        #expect(first.out.contains("applied migrations 1, 2"))
+        #expect(cli.run("init").out.contains("up to date"))
+    }
+
+    @Test("people import: good file, then re-import changes nothing")
+    func importGood() {
+        let cli = CLIHarness()
+        let file = cli.write("people.csv", Self.peopleCSV)
+        let first = cli.run("people", "import", file)
+        #expect(first.code == 0)
+        #expect(first.out.contains("4 people: 4 new, 0 updated, 0 unchanged"))
+        let again = cli.run("people", "import", file)
+        #expect(again.out.contains("4 people: 0 new, 0 updated, 4 unchanged"))
+        let list = cli.run("people", "list", "--role", "senior")
+        #expect(list.code == 0)
+        #expect(list.out.contains("Fatima Hassan"))
+        #expect(!list.out.contains("Leila"))
+        #expect(list.out.contains("+46 70 *** ** 05"))
+        #expect(!list.out.contains("+46701740605"))
+    }
+
+    @Test("people import: bad rows are all reported with line numbers and nothing is imported")
+    func importBad() {
+        let cli = CLIHarness()
+        let file = cli.write("bad.csv", Self.peopleCSV + "Reza Karimi,070-12,senior,fa,sms,\nTesfay,070-174 06 08,boss,ti,sms,\n")
+        let outcome = cli.run("people", "import", file)
+        #expect(outcome.code == 1)
+        let lines = outcome.err.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("\(file): line 6: phone: ") && $0.contains("too short") })
+        #expect(lines.contains { $0.hasPrefix("\(file): line 7: role: 'boss'") })
+        #expect(lines.last == "\(file): 2 problems, nothing imported")
+        #expect(cli.run("people", "list").out.contains("0 people"))
+    }
+
+    @Test("people import --dry-run writes nothing")
+    func dryRun() {
+        let cli = CLIHarness()
+        let file = cli.write("people.csv", Self.peopleCSV)
+        let outcome = cli.run("people", "import", file, "--dry-run")
+        #expect(outcome.code == 0)
+        #expect(outcome.out.contains("4 people would be imported: 4 new"))
+        #expect(cli.run("people", "list").out.contains("0 people"))
+    }
+
+    @Test("people list --json shows full numbers for machines")
+    func listJSON() throws {
+        let cli = CLIHarness()
+        _ = cli.run("people", "import", cli.write("people.csv", Self.peopleCSV))
+        let outcome = cli.run("people", "list", "--language", "ar", "--json")
+        let decoded = try JSONSerialization.jsonObject(with: Data(outcome.out.utf8)) as? [[String: Any]]
+        #expect(decoded?.count == 2)
+        #expect(decoded?.first?["phone"] as? String == "+46701740615" || decoded?.first?["phone"] as? String == "+46701740605")
+    }
+
+    @Test("a missing file is a one-line failure")
+    func missingFile() {
+        let outcome = CLIHarness().run("people", "import", "/nonexistent/people.csv")
+        #expect(outcome.code == 1)
+        #expect(outcome.err == "/nonexistent/people.csv: cannot read the file (does it exist?)\n")
+    }
+
+    @Test("sessions: add weekly, list, and occurrences across the October DST change")
+    func sessions() {
+        let cli = CLIHarness()
+        cli.now = Date(timeIntervalSince1970: 1_760_000_000)  // 2025-10-09
+        let add = cli.run("sessions", "add", "--title", "Kaffe och samtal", "--place", "Råslätts träffpunkt",
+                          "--start", "2026-10-20 14:00", "--end", "16:00", "--rrule", "FREQ=WEEKLY;BYDAY=TU", "--except", "2026-11-03")
+        #expect(add.code == 0, "\(add.err)")
+        #expect(add.out.hasPrefix("session 1 added: Kaffe och samtal"))
+        let occurrences = cli.run("sessions", "occurrences", "1", "--count", "3")
+        #expect(occurrences.outLines == ["2026-10-20T12:00:00Z", "2026-10-27T13:00:00Z", "2026-11-10T13:00:00Z"])
+        let list = cli.run("sessions", "list")
+        #expect(list.out.contains("Kaffe och samtal"))
+        #expect(list.out.contains("1 session"))
+    }
+
+    @Test("sessions add: bad input is a usage error naming the problem", arguments: [
+        (["--title", "X", "--start", "2026-10-20 25:00", "--duration", "60"], "is not a date and time"),
+        (["--title", "X", "--start", "2026-10-20 14:00"], "give --duration MINUTES or --end HH:MM"),
+        (["--title", "X", "--start", "2026-10-20 14:00", "--duration", "60", "--tz", "Mars/Olympus"], "'Mars/Olympus' is not a time zone"),
+        (["--title", "X", "--start", "2026-10-20 14:00", "--duration", "60", "--rrule", "FREQ=MONTHLY"], "--rrule"),
+        (["--title", "X", "--start", "2026-10-20 14:00", "--duration", "60", "--except", "24/12"], "'24/12' is not a date"),
+    ])
+    func badSessions(arguments: [String], expected: String) {
+        let outcome = CLIHarness().run(["sessions", "add"] + arguments)
+        #expect(outcome.code == 2)
+        #expect(outcome.err.contains(expected), "got: \(outcome.err)")
+    }
+
+    @Test("enroll a senior, twice is harmless; guides cannot be enrolled")
+    func enroll() {
+        let cli = CLIHarness()
+        _ = cli.run("people", "import", cli.write("people.csv", Self.peopleCSV))
+        _ = cli.run("sessions", "add", "--title", "Kaffe", "--start", "2026-11-24 14:00", "--duration", "120")
+        let seniorID = cli.run("people", "list", "--role", "senior", "--json").out
+        #expect(seniorID.contains("\"id\""))
+        let first = cli.run("enroll", "--senior", "2", "--session", "1")
+        #expect(first.code == 0, "\(first.err)")
+        #expect(first.out.contains("is enrolled in Kaffe"))
+        #expect(cli.run("enroll", "--senior", "2", "--session", "1").out.contains("already enrolled"))
+        let guide = cli.run("enroll", "--senior", "4", "--session", "1")
+        #expect(guide.code == 1)
+        #expect(guide.err.contains("not a senior") || guide.err.contains("is a"))
+        #expect(cli.run("enroll", "--senior", "99", "--session", "1").code == 1)
+    }
+
+    @Test("phone normalize reads stdin and prints E.164 or INVALID<TAB>reason")
+    func phoneNormalize() {
+        let outcome = CLIHarness().run(["phone", "normalize", "--region", "SE"], input: ["070-174 06 05", "abc", "+47 412 34 567"])
+        #expect(outcome.code == 0)
+        #expect(outcome.outLines.count == 3)
+        #expect(outcome.outLines[0] == "+46701740605")
+        #expect(outcome.outLines[1].hasPrefix("INVALID\t"))
+        #expect(outcome.outLines[2] == "+4741234567")
+        #expect(CLIHarness().run("phone", "normalize", "--region", "XX").code == 2)
+    }
+
+    @Test("a bad config file stops every command with the file and key named, exit 1")
+    func badConfig() {
+        let cli = CLIHarness()
+        let config = cli.write("outreach.json5", "{ quietHours: { strat: '20:00' } }")
+        let outcome = cli.run(["config", "check"], config: config)
+        #expect(outcome.code == 1)
+        #expect(outcome.err == "\(config): quietHours.strat: unknown key (did you mean 'start'?)\n")
+        let good = cli.write("good.json5", "{ timeZone: 'Europe/Oslo', phoneRegion: 'NO' }")
+        let check = cli.run(["config", "check"], config: good)
+        #expect(check.code == 0)
+        #expect(check.out.contains("Europe/Oslo"))
+    }
+
+    @Test("demo imports the shipped sample people, schedules a session and exits 0")
+    func demo() {
+        let cli = CLIHarness()
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let sample = repository.appendingPathComponent("Config/sample-people.csv").path
+        let outcome = cli.run("demo", "--people", sample)
+        #expect(outcome.code == 0, "\(outcome.err)")
+        #expect(outcome.out.contains("Imported it again:        0 new, 0 updated, 14 unchanged"))
+        #expect(outcome.out.contains("10 seniors enrolled"))
+        #expect(outcome.out.contains("Demo finished."))
+        #expect(!outcome.out.contains("+46701740605"))
+    }
+
+    @Test("global options: unknown option is a usage error, --version works")
+    func globals() {
+        let captured = CapturedConsole()
+        #expect(OutreachCLI.run(["--verbose", "init"], console: captured.console) == 2)
+        #expect(captured.err.contains("unknown option --verbose"))
+        let version = CapturedConsole()
+        #expect(OutreachCLI.run(["--version"], console: version.console) == 0)
+        #expect(version.out.hasPrefix("outreach "))
+    }
+}

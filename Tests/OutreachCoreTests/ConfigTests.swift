@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+@testable import OutreachCore
+
+@Suite("Config file")
+struct ConfigTests {
+    func decode(_ text: String) throws(ConfigError) -> OutreachConfig {
+        try OutreachConfig.decode(Data(text.utf8), file: "Config/outreach.json5")
+    }
+
+    func failure(_ text: String) -> String {
+        do {
+            _ = try decode(text)
+            return "no error"
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test("an empty object gives the defaults")
+    func defaults() throws {
+        let config = try decode("{}")
+        #expect(config == OutreachConfig())
+        #expect(config.timeZone.identifier == "Europe/Stockholm")
+        #expect(config.phoneRegion == .sweden)
+        #expect(config.reminders == ReminderRule.defaults)
+        #expect(config.provider.kind == .simulator)
+    }
+
+    @Test("JSON5: comments, unquoted keys, trailing commas, single quotes")
+    func json5() throws {
+        let config = try decode("""
+            // comment
+            { timeZone: 'Europe/Helsinki', phoneRegion: "fi", quietHours: { start: "21:30", }, /* x */ }
+            """)
+        #expect(config.timeZone.identifier == "Europe/Helsinki")
+        #expect(config.phoneRegion.code == "FI")
+        #expect(config.quietHours.start == ClockTime(hour: 21, minute: 30))
+        #expect(config.quietHours.end == ClockTime(hour: 9, minute: 0))
+    }
+
+    @Test("reminder rules in both forms")
+    func reminders() throws {
+        let config = try decode("""
+            { reminders: [ { name: "day-before", daysBefore: 1, at: "10:00" }, { name: "soon", hoursBefore: 2 }, { name: "m", minutesBefore: 45 } ] }
+            """)
+        #expect(config.reminders == [
+            ReminderRule(name: "day-before", timing: .daysBefore(1, at: ClockTime(hour: 10, minute: 0))),
+            ReminderRule(name: "soon", timing: .minutesBefore(120)),
+            ReminderRule(name: "m", timing: .minutesBefore(45)),
+        ])
+    }
+
+    @Test("the shipped Config/outreach.json5 loads")
+    func shipped() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Config/outreach.json5")
+        let config = try OutreachConfig.decode(try Data(contentsOf: url), file: "Config/outreach.json5")
+        #expect(config.organization.name == "Träffpunkt Råslätt")
+        #expect(config.reminders.count == 2)
+    }
+
+    @Test("errors name the file, the key and the problem", arguments: [
+        ("{ timezone: 'Europe/Stockholm' }", "Config/outreach.json5: timezone: unknown key (did you mean 'timeZone'?)"),
+        ("{ quietHours: { start: '25:00' } }", "Config/outreach.json5: quietHours.start: '25:00' is not a time of day (use HH:MM, e.g. 09:00)"),
+        ("{ quietHours: { begin: '20:00' } }", "Config/outreach.json5: quietHours.begin: unknown key"),
+        ("{ timeZone: 'Europe/Jonkoping' }", "Config/outreach.json5: timeZone: 'Europe/Jonkoping' is not a time zone (use a name like Europe/Stockholm)"),
+        ("{ phoneRegion: 'XX' }", "Config/outreach.json5: phoneRegion: 'XX' is not a supported region"),
+        ("{ provider: { kind: 'sinch' } }", "Config/outreach.json5: provider.kind: 'sinch' is not a provider (use simulator, twilio, 46elks, vonage)"),
+        ("{ provider: { ratePerSecond: 0 } }", "Config/outreach.json5: provider.ratePerSecond: must be more than 0"),
+        ("{ reminders: [ { name: 'x', daysBefore: 1 } ] }", "Config/outreach.json5: reminders[0]: reminder 'x' needs either daysBefore with at, or hoursBefore, or minutesBefore"),
+        ("{ reminders: [ { name: 'a b', hoursBefore: 1 } ] }", "Config/outreach.json5: reminders[0].name: 'a b' must be letters, digits, '-' or '_'"),
+        ("{ reminders: [ { name: 'x', hoursBefore: 1 }, { name: 'x', hoursBefore: 2 } ] }", "Config/outreach.json5: reminders: two reminder rules have the same name"),
+        ("{ database: 5 }", "Config/outreach.json5: database: expected a text in quotes"),
+        ("{ database: ", "Config/outreach.json5: not valid JSON5"),
+    ])
+    func errors(text: String, expected: String) {
+        let message = failure(text)
+        #expect(message.hasPrefix(expected), "got: \(message)")
+    }
+}

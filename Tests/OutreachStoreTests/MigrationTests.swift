@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+@testable import OutreachStore
+
+@Suite("Schema migrations")
+struct MigrationTests {
+    let now = Date(timeIntervalSince1970: 1_795_000_000)
+
+    @Test("a fresh file gets every migration, recorded with its name")
+    func fresh() throws {
+        let temporary = TemporaryDatabase()
+        let database = try temporary.open()
+        let applied = try Migrator().migrate(database, now: now)
+        #expect(applied == Schema.migrations.map(\.version))
+        let names = try database.statement("SELECT name FROM schema_migrations ORDER BY version").rows { $0.string(0) }
+        #expect(names == Schema.migrations.map(\.name))
+        // Every table of the data model exists.
+        let tables = Set(try database.statement("SELECT name FROM sqlite_master WHERE type = 'table'").rows { $0.string(0) })
+        for table in ["people", "sessions", "session_exceptions", "enrollments", "escorts", "campaigns", "messages",
+                      "inbound", "opt_outs", "call_attempts", "audit_log", "schema_migrations"] {
+            #expect(tables.contains(table), "missing table \(table)")
+        }
+    }
+
+    @Test("migrating twice applies nothing the second time")
+    func idempotent() throws {
+        let temporary = TemporaryDatabase()
+        let database = try temporary.open()
+        try Migrator().migrate(database, now: now)
+        #expect(try Migrator().migrate(database, now: now).isEmpty)
+    }
+
+    @Test("a version-1 file with data upgrades in place and keeps its rows")
+    func upgradeFromOlderVersion() throws {
+        let temporary = TemporaryDatabase()
+        do {
+            let old = try temporary.open()
+            let versionOne = Migrator(migrations: Array(Schema.migrations.prefix(1)))
+            #expect(try versionOne.migrate(old, now: now) == [1])
+            try old.statement("""
+                INSERT INTO people (role, name, phone, language, channel, created_at, updated_at)
+                VALUES ('senior', 'Fatima Hassan', '+46701740605', 'ar', 'sms', 'x', 'x')
+                """).run()
+        }
+        let database = try temporary.open()
+        #expect(try Migrator().migrate(database, now: now) == [2])
+        #expect(try database.statement("SELECT name FROM people").rows { $0.string(0) } == ["Fatima Hassan"])
+        // The new tables work and reference the old rows.
+        try database.statement("""
+            INSERT INTO messages (person_id, phone, channel, language, template, body, dedupe_key, not_before, created_at, updated_at)
+            VALUES (1, '+46701740605', 'sms', 'ar', 'session-reminder', 'x', 'k1', 'x', 'x', 'x')
+            """).run()
+        #expect(try database.statement("SELECT count(*) FROM messages").firstRow { $0.int(0) } == 1)
+    }
+
+    @Test("a failing migration rolls back entirely and names itself")
+    func failingMigration() throws {
+        let temporary = TemporaryDatabase()
+        let database = try temporary.open()
+        let broken = Migrator(migrations: Schema.migrations + [
+            Migration(version: 99, name: "broken", sql: "CREATE TABLE half (x INTEGER); CREATE TABLE people (y INTEGER);"),
+        ])
+        do {
+            try broken.migrate(database, now: now)
+            Issue.record("expected the migration to fail")
+        } catch let error as StoreError {
+            #expect(error.kind == .migration)
+            #expect(error.message.contains("migration 99 (broken)"))
+        }
+        // Versions 1 and 2 stay applied; nothing of 99 remains.
+        #expect(try Migrator().appliedVersions(in: database) == [1, 2])
+        let half = try database.statement("SELECT count(*) FROM sqlite_master WHERE name = 'half'").firstRow { $0.int(0) }
+        #expect(half == 0)
+    }
+
+    @Test("a database from a newer gateway is refused")
+    func newerSchema() throws {
+        let temporary = TemporaryDatabase()
+        let database = try temporary.open()
+        try Migrator().migrate(database, now: now)
+        try database.statement("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+            .bind(1000, "from the future", "x").run()
+        do {
+            try Migrator().migrate(database, now: now)
+            Issue.record("expected a refusal")
+        } catch let error as StoreError {
+            #expect(error.kind == .schemaTooNew)
+            #expect(error.message.contains("1000"))
+        }
+    }
+
+    @Test("schema constraints reject bad rows", arguments: [
+        "INSERT INTO people (role, name, phone, language, channel, created_at, updated_at) VALUES ('boss', 'A', '+46701740605', 'sv', 'sms', 'x', 'x')",
+        "INSERT INTO people (role, name, phone, language, channel, created_at, updated_at) VALUES ('senior', 'A', '0701740605', 'sv', 'sms', 'x', 'x')",
+        "INSERT INTO people (role, name, phone, language, channel, created_at, updated_at) VALUES ('senior', ' ', '+46701740605', 'sv', 'sms', 'x', 'x')",
+        "INSERT INTO people (role, name, phone, language, channel, created_at, updated_at) VALUES ('senior', 'A', '+46701740605', 'sv', 'fax', 'x', 'x')",
+        "INSERT INTO enrollments (person_id, session_id, created_at) VALUES (42, 42, 'x')",
+        "INSERT INTO messages (phone, channel, language, template, body, dedupe_key, status, not_before, created_at, updated_at) VALUES ('+4670', 'sms', 'sv', 't', 'b', 'k', 'lost', 'x', 'x', 'x')",
+    ])
+    func constraints(sql: String) throws {
+        let database = try Store.open(path: ":memory:", now: now)
+        #expect(throws: StoreError.self) { try database.execute(sql) }
+    }
+
+    @Test("the dedupe key makes the outbox refuse a second copy")
+    func dedupeKey() throws {
+        let database = try Store.open(path: ":memory:", now: now)
+        let insert = """
+            INSERT INTO messages (phone, channel, language, template, body, dedupe_key, not_before, created_at, updated_at)
+            VALUES ('+46701740605', 'sms', 'sv', 't', 'b', 'reminder:1:1:2026-11-24T13:00:00Z:day-before', 'x', 'x', 'x')
+            """
+        try database.execute(insert)
+        do {
+            try database.execute(insert)
+            Issue.record("expected a UNIQUE violation")
+        } catch {
+            #expect(error.kind == .constraint)
+        }
+    }
+}

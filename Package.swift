@@ -27,7 +27,12 @@ let package = Package(
         .target(name: "OutreachCLI", dependencies: ["OutreachCore", "OutreachStore", "OutreachService"]),
         .executableTarget(name: "outreach", dependencies: ["OutreachCLI"]),
 
+        // Test helpers: loopback fake providers, a manual clock, temporary databases. Used only by tests.
+        .target(name: "OutreachTesting", dependencies: ["OutreachCore", "OutreachStore", "OutreachProviders", "OutreachServer"]),
+
         .testTarget(name: "OutreachCoreTests", dependencies: ["OutreachCore"]),
+        .testTarget(name: "OutreachProvidersTests", dependencies: ["OutreachProviders", "OutreachServer", "OutreachTesting", "OutreachCore"]),
+        .testTarget(name: "OutreachServerTests", dependencies: ["OutreachServer", "OutreachProviders"]),
         .testTarget(name: "OutreachStoreTests", dependencies: ["OutreachStore", "OutreachCore"]),
         .testTarget(name: "OutreachCLITests", dependencies: ["OutreachCLI", "OutreachStore", "OutreachCore"]),
     ],

@@ -2,7 +2,6 @@ import Foundation
 import OutreachCLI
 
 // The composition root: real console, real clock, real environment.
-setvbuf(stdout, nil, _IOLBF, 0)
 let code = OutreachCLI.run(Array(CommandLine.arguments.dropFirst()), console: Console.standard(),
                            environment: ProcessInfo.processInfo.environment)
 exit(code)

@@ -82,7 +82,7 @@ enum DemoCommand {
         let byRole = Dictionary(grouping: everyone, by: \.role).mapValues(\.count)
         let byLanguage = Dictionary(grouping: everyone.filter { $0.role == .senior }, by: \.language).mapValues(\.count)
         console.print("")
-        console.print("Summary: \(byRole[.senior] ?? 0) seniors, \(byRole[.guide] ?? 0) health guides, \(byRole[.coordinator] ?? 0) coordinators; " +
+        console.print("Summary: \(byRole[.senior] ?? 0) seniors, \(byRole[.guide] ?? 0) health guides, \(byRole[.coordinator] ?? 0) coordinator\(byRole[.coordinator] == 1 ? "" : "s"); " +
                       "seniors' languages: " + byLanguage.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         console.print("Voice only: \(everyone.filter { $0.channel == .voice }.count), SMS and voice: \(everyone.filter { $0.channel == .both }.count)")
         if keep || explicitDatabase != nil { console.print("Database: \(databasePath)") }

@@ -1,0 +1,35 @@
+import Foundation
+
+/// The one place where transport errors and HTTP statuses become retry decisions, for every adapter
+/// (courier's rule): transport error or 5xx → transient, 429 → transient honouring Retry-After,
+/// other non-2xx → left to the adapter, which reads the provider's error body.
+public enum SendClassification {
+    public static func transportFailure(_ error: HTTPClientError) -> SendFailure {
+        .transient(reason: error.description, retryAfter: nil)
+    }
+
+    /// A failure for throttling and server errors, or nil when the adapter must look at the body.
+    public static func statusFailure(_ response: HTTPResponse, now: Date) -> SendFailure? {
+        switch response.status {
+        case 429:
+            return .transient(reason: "throttled by the provider (HTTP 429)", retryAfter: response.retryAfter(now: now))
+        case 500...599:
+            return .transient(reason: "provider server error (HTTP \(response.status))", retryAfter: response.retryAfter(now: now))
+        default:
+            return nil
+        }
+    }
+
+    /// Sends `request` and classifies everything but a response the adapter must parse.
+    /// Returns the response for 2xx and for non-2xx statuses that are neither 429 nor 5xx.
+    public static func send(_ request: HTTPRequest, with client: any HTTPClient, now: @Sendable () -> Date) async -> Result<HTTPResponse, SendFailure> {
+        let response: HTTPResponse
+        do {
+            response = try await client.send(request)
+        } catch {
+            return .failure(transportFailure(error))
+        }
+        if let failure = statusFailure(response, now: now()) { return .failure(failure) }
+        return .success(response)
+    }
+}

@@ -34,6 +34,7 @@ let package = Package(
         .testTarget(name: "OutreachProvidersTests", dependencies: ["OutreachProviders", "OutreachServer", "OutreachTesting", "OutreachCore"]),
         .testTarget(name: "OutreachServerTests", dependencies: ["OutreachServer", "OutreachProviders"]),
         .testTarget(name: "OutreachStoreTests", dependencies: ["OutreachStore", "OutreachCore"]),
+        .testTarget(name: "OutreachServiceTests", dependencies: ["OutreachService", "OutreachCore", "OutreachTesting"]),
         .testTarget(name: "OutreachCLITests", dependencies: ["OutreachCLI", "OutreachStore", "OutreachCore"]),
     ],
     swiftLanguageModes: [.v6]

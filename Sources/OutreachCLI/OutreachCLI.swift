@@ -24,6 +24,8 @@ public enum OutreachCLI {
             SessionCommands.node,
             EnrollCommand.node,
             PhoneCommands.node,
+            SMSCommands.node,
+            TemplateCommands.node,
             ConfigCommands.node,
         ])
 

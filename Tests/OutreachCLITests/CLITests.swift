@@ -198,3 +198,76 @@ struct CLITests {
         #expect(version.out.hasPrefix("outreach "))
     }
 }
+
+@Suite("outreach sms and templates commands")
+struct MessageCommandTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func config(_ cli: CLIHarness) -> String {
+        cli.write("outreach.json5", "{ prompts: '\(Self.repository.appendingPathComponent("Prompts").path)' }")
+    }
+
+    @Test("sms inspect prints ENCODING<TAB>SEGMENTS<TAB>UNITS a line, with \\n unescaped")
+    func smsInspect() {
+        let outcome = CLIHarness().run(["sms", "inspect"], input: [
+            "Hej Fatima", String(repeating: "a", count: 160), String(repeating: "a", count: 161), "€", "مرحبا", "rad ett\\nrad två",
+        ])
+        #expect(outcome.code == 0)
+        #expect(outcome.outLines == ["GSM-7\t1\t10", "GSM-7\t1\t160", "GSM-7\t2\t161", "GSM-7\t1\t2", "UCS-2\t1\t5", "GSM-7\t1\t15"])
+    }
+
+    @Test("templates lint exits 0 on the shipped Prompts")
+    func lint() {
+        let cli = CLIHarness()
+        let outcome = cli.run(["templates", "lint"], config: config(cli))
+        #expect(outcome.code == 0, "\(outcome.out)\(outcome.err)")
+        #expect(outcome.out.contains("no problems"))
+    }
+
+    @Test("templates lint exits 1 with one line per problem on a broken folder")
+    func lintBroken() throws {
+        let cli = CLIHarness()
+        let prompts = cli.path("Prompts")
+        try FileManager.default.createDirectory(atPath: prompts + "/sv", withIntermediateDirectories: true)
+        cli.write("Prompts/catalog.json5", """
+            { defaultLanguage: "sv", languages: { sv: { nativeName: "Svenska", englishName: "Swedish", direction: "ltr", locale: "sv_SE",
+              fallback: [], reviewed: false, tts: { twilio: "sv-SE", elks: null, vonage: "sv-SE", simulator: "sv-SE" } } },
+              templates: { "help": { audience: "senior", channels: ["sms"], placeholders: ["org.name"], segmentBudget: 1, description: "x" } } }
+            """)
+        cli.write("Prompts/sv/help.sms", "Hej {{first_name}} från {{org.name}}\n")
+        cli.write("Prompts/sv/keywords.json5", "{ yes: ['ja'], no: ['nej'], stop: ['stopp'], start: ['start'], help: ['hjälp'] }")
+        let config = cli.write("broken.json5", "{ prompts: '\(prompts)' }")
+        let outcome = cli.run(["templates", "lint"], config: config)
+        #expect(outcome.code == 1)
+        #expect(outcome.out.contains("first_name"))
+        #expect(outcome.err.contains("templates lint: 1 problem"))
+    }
+
+    @Test("templates preview shows text, encoding, segments and cost")
+    func preview() {
+        let cli = CLIHarness()
+        let outcome = cli.run(["templates", "preview", "session-reminder", "--lang", "sv"], config: config(cli))
+        #expect(outcome.code == 0, "\(outcome.err)")
+        #expect(outcome.out.contains("encoding:  GSM-7"))
+        #expect(outcome.out.contains("segments:"))
+        #expect(outcome.out.contains("cost:"))
+        let arabic = cli.run(["templates", "preview", "session-reminder", "--lang", "ar"], config: config(cli))
+        #expect(arabic.out.contains("UCS-2"))
+        #expect(arabic.out.contains("rtl"))
+        let voice = cli.run(["templates", "preview", "session-reminder", "--lang", "so", "--channel", "voice"], config: config(cli))
+        #expect(voice.code == 0, "\(voice.err)")
+        let unknown = cli.run(["templates", "preview", "no-such-template", "--lang", "sv"], config: config(cli))
+        #expect(unknown.code == 1)
+        #expect(unknown.err.contains("no-such-template"))
+    }
+
+    @Test("templates preview --person uses the person's name and language")
+    func previewPerson() {
+        let cli = CLIHarness()
+        _ = cli.run("people", "import", cli.write("people.csv", "name,phone,language\nFatima Hassan,070-174 06 05,ar\n"))
+        let outcome = cli.run(["templates", "preview", "session-reminder", "--person", "1"], config: config(cli))
+        #expect(outcome.code == 0, "\(outcome.err)")
+        #expect(outcome.out.contains("Fatima"))
+        #expect(outcome.out.contains("language:  ar"))
+    }
+}

@@ -56,8 +56,11 @@ public struct OutreachConfig: Sendable, Equatable {
         public var secretsFile: String?
         /// Messages per second sent to this provider (nil = the provider's documented default).
         public var ratePerSecond: Double?
+        /// What one SMS segment costs on your contract, for previews ("0.35") and its currency ("SEK").
+        public var pricePerSegment: Double?
+        public var currency: String?
         public init() {}
-        enum CodingKeys: String, CodingKey, CaseIterable { case kind, from, baseURL, secretsFile, ratePerSecond }
+        enum CodingKeys: String, CodingKey, CaseIterable { case kind, from, baseURL, secretsFile, ratePerSecond, pricePerSegment, currency }
         public init(from decoder: Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -71,6 +74,11 @@ public struct OutreachConfig: Sendable, Equatable {
             baseURL = try container.decodeIfPresent(String.self, forKey: .baseURL)
             secretsFile = try container.decodeIfPresent(String.self, forKey: .secretsFile)
             ratePerSecond = try container.decodeIfPresent(Double.self, forKey: .ratePerSecond)
+            pricePerSegment = try container.decodeIfPresent(Double.self, forKey: .pricePerSegment)
+            currency = try container.decodeIfPresent(String.self, forKey: .currency)
+            if let price = pricePerSegment, price < 0 {
+                throw decoder.valueError(CodingKeys.pricePerSegment, "must not be negative")
+            }
             if let rate = ratePerSecond, !(rate > 0) {
                 throw decoder.valueError(CodingKeys.ratePerSecond, "must be more than 0")
             }

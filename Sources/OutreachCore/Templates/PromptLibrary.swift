@@ -1,0 +1,38 @@
+import Foundation
+
+/// Everything in the Prompts folder, in memory: the catalog, every text and every keyword table.
+/// The caller reads the files; this type only holds and looks up.
+public struct PromptLibrary: Sendable {
+    public let catalog: Catalog
+    /// Language → file name ("session-reminder.sms") → text, with one trailing newline already removed.
+    public let texts: [String: [String: String]]
+    /// Language → its keywords.json5.
+    public let keywords: [String: KeywordList]
+    /// A matcher over all keyword tables.
+    public let matcher: KeywordMatcher
+
+    /// `texts` are the files' contents as read: ONE trailing newline ("\n" or "\r\n") is stripped here,
+    /// inner newlines are kept (PROMPTS-CONTRACT.md).
+    public init(catalog: Catalog, texts: [String: [String: String]], keywords: [String: KeywordList]) {
+        self.catalog = catalog
+        self.texts = texts.mapValues { files in files.mapValues(Self.strippingTrailingNewline) }
+        self.keywords = keywords
+        self.matcher = KeywordMatcher(tables: keywords)
+    }
+
+    /// The text of one template in exactly this language (no fallback), or nil.
+    public func text(template: String, channel: Channel, language: String) -> String? {
+        texts[language]?[channel.fileName(of: template)]
+    }
+
+    /// The locale dates are formatted with in `language`: the catalog's `locale`, with the language's own digits.
+    public func locale(for language: String) -> Locale {
+        DateTimeFormatter.locale(identifier: catalog.languages[language]?.locale ?? language, language: language)
+    }
+
+    /// "text\n" → "text"; "text\n\n" → "text\n"; "text" → "text". "\r\n" is one Character in Swift.
+    static func strippingTrailingNewline(_ text: String) -> String {
+        guard let last = text.last, last == "\n" || last == "\r\n" else { return text }
+        return String(text.dropLast())
+    }
+}

@@ -25,13 +25,19 @@ public enum OutreachCLI {
             EnrollCommand.node,
             PhoneCommands.node,
             SMSCommands.node,
+            CampaignCommands.node,
+            DueCommand.node,
+            RunCommand.node,
+            StatusCommand.node,
+            OptOutCommands.node,
+            SimulateCommands.node,
             TemplateCommands.node,
             ConfigCommands.node,
         ])
 
     /// Runs one command line (without the program name) and returns the exit code.
     public static func run(_ arguments: [String], console: Console, environment: [String: String] = [:],
-                           now: @escaping () -> Date = Date.init) -> Int32 {
+                           now: @escaping @Sendable () -> Date = { Date() }) -> Int32 {
         do {
             var tokens = arguments
             var configPath: String?

@@ -45,7 +45,7 @@ struct CLITests {
         let cli = CLIHarness()
         let first = cli.run("init")
         #expect(first.code == 0)
-        #expect(first.out.contains("applied migrations 1, 2"))
+        #expect(first.out.contains("applied migrations 1, 2, 3"))
         #expect(cli.run("init").out.contains("up to date"))
     }
 

@@ -72,6 +72,7 @@ struct TemplateLintTests {
         #expect(problems.filter { $0.severity == .error } == [])
         #expect(problems.map(\.description).sorted() == [
             "ar/escort-unanswered.sms: warning: missing, falls back to sv",
+            "ckb/escort-unanswered.sms: warning: missing, falls back to sv",
             "fa/escort-unanswered.sms: warning: missing, falls back to sv",
             "fi/escort-unanswered.sms: warning: missing, falls back to sv",
             "so/escort-unanswered.sms: warning: missing, falls back to en",

@@ -20,6 +20,7 @@ enum PromptFixtures {
             "fa": language("فارسی", "Persian", "fa_IR", rtl: true),
             "fi": language("Suomi", "Finnish", "fi_FI"),
             "so": language("Soomaali", "Somali", "so_SO", fallback: ["en"]),
+            "ckb": language("کوردی", "Kurdish (Sorani)", "ckb_IQ", rtl: true),
         ],
         templates: [
             "session-reminder": CatalogTemplate(
@@ -61,6 +62,11 @@ enum PromptFixtures {
         "so": [
             "session-reminder.sms": "Haye {{first_name}}! {{session.start | date}}.",
         ],
+        "ckb": [
+            "session-reminder.sms": "سڵاو {{first_name}}، {{session.start | weekday}} {{session.start | date}} {{session.start | time}}.",
+            "session-reminder.voice": "سڵاو {{first_name}}.",
+            "help.sms": "{{org.name}}: ١ یان ٢ بنێرن.",
+        ],
     ]
 
     static let keywords: [String: KeywordList] = [
@@ -70,6 +76,7 @@ enum PromptFixtures {
         "fa": KeywordList(yes: ["بله"], no: ["نه"], stop: ["لغو"], start: ["شروع"], help: ["کمک"]),
         "fi": KeywordList(yes: ["kyllä"], no: ["ei"], stop: ["lopeta"], start: ["aloita"], help: ["apua"]),
         "so": KeywordList(yes: ["haa"], no: ["maya"], stop: ["jooji"], start: ["bilow"], help: ["caawimaad"]),
+        "ckb": KeywordList(yes: ["بەڵێ"], no: ["نەخێر"], stop: ["ڕاگرتن"], start: ["دەستپێکردن"], help: ["یارمەتی"]),
     ]
 
     static let library = PromptLibrary(catalog: catalog, texts: texts, keywords: keywords)
@@ -109,7 +116,8 @@ struct TemplateRendererTests {
         ("en", "Tuesday|25 November|14:00"),
         ("ar", "الثلاثاء|٢٥ نوفمبر|١٤:٠٠"),
         ("fa", "سه‌شنبه|۲۵ نوامبر|۱۴:۰۰"),
-        ("fi", "tiistai|25. marraskuuta|14.00"),
+        ("fi", "tiistai|25. marraskuuta|14:00"),
+        ("ckb", "سێشەممە|تشرینی دووەم ٢٥|١٤:٠٠"),
     ])
     func dates(_ language: String, _ expected: String) {
         let formatter = DateTimeFormatter(locale: PromptFixtures.library.locale(for: language), timeZone: PromptFixtures.stockholm)
@@ -118,17 +126,29 @@ struct TemplateRendererTests {
         #expect(parts.joined(separator: "|") == expected)
     }
 
-    @Test("Arabic and Persian texts get their own digits")
+    @Test("Arabic, Persian and Sorani texts get their own digits")
     func rightToLeft() throws {
+        #expect(try render("session-reminder", "ckb").text == "سڵاو Fatima، سێشەممە تشرینی دووەم ٢٥ ١٤:٠٠.")
         #expect(try render("session-reminder", "ar").text == "مرحبا Fatima! Kaffe och samtal يوم الثلاثاء ٢٥ نوفمبر الساعة ١٤:٠٠.")
         #expect(try render("session-reminder", "fa").text == "سلام Fatima! سه‌شنبه ۲۵ نوامبر ساعت ۱۴:۰۰.")
+    }
+
+    @Test("time is 24-hour with two digits, even where the locale prefers 12-hour")
+    func twentyFourHour() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = PromptFixtures.stockholm
+        let morning = calendar.date(from: DateComponents(year: 2025, month: 11, day: 25, hour: 9, minute: 5))!
+        let afternoon = calendar.date(from: DateComponents(year: 2025, month: 11, day: 25, hour: 21, minute: 30))!
+        let english = DateTimeFormatter(locale: Locale(identifier: "en_US"), timeZone: PromptFixtures.stockholm)
+        #expect(english.format(morning, as: .time) == "09:05")
+        #expect(english.format(afternoon, as: .time) == "21:30")
     }
 
     @Test("the time zone is the context's, not the machine's")
     func timeZone() throws {
         var context = PromptFixtures.context
         context.timeZone = TimeZone(identifier: "Europe/Helsinki")!
-        #expect(try render("session-reminder", "fi", context: context).text == "Hei Fatima! tiistai 25. marraskuuta klo 15.00.")
+        #expect(try render("session-reminder", "fi", context: context).text == "Hei Fatima! tiistai 25. marraskuuta klo 15:00.")
     }
 
     @Test("a date-time without a filter renders weekday, date and time; upper; spaces inside braces")

@@ -7,18 +7,20 @@ import OutreachStore
 final class AppContext {
     let console: Console
     let environment: [String: String]
-    let now: () -> Date
+    let now: @Sendable () -> Date
     let configPath: String?
     let databaseOverride: String?
     private var loadedConfig: OutreachConfig?
     private var openDatabase: Database?
 
-    init(console: Console, environment: [String: String], now: @escaping () -> Date, configPath: String?, databaseOverride: String?) {
+    init(console: Console, environment: [String: String], now: @escaping @Sendable () -> Date, configPath: String?,
+         databaseOverride: String?, config: OutreachConfig? = nil) {
         self.console = console
         self.environment = environment
         self.now = now
         self.configPath = configPath
         self.databaseOverride = databaseOverride
+        self.loadedConfig = config
     }
 
     /// The config file in use: `--config`, else $OUTREACH_CONFIG, else Config/outreach.json5 when it exists.

@@ -1,16 +1,5 @@
 import Foundation
 
-/// A prompt file that cannot be used: "catalog.json5: languages.sv.nativname: unknown key (did you mean 'nativeName'?)".
-public struct PromptFileError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let file: String
-    public let message: String
-    public init(file: String, message: String) {
-        self.file = file
-        self.message = message
-    }
-    public var description: String { "\(file): \(message)" }
-}
-
 public enum TextDirection: String, Sendable, Codable, CaseIterable { case ltr, rtl }
 
 /// Who a template is written for.
@@ -107,54 +96,7 @@ public struct CatalogTemplate: Equatable, Sendable {
     }
 }
 
-/// `Prompts/<lang>/keywords.json5`: the reply words of one language, lower case, as people type them.
-/// Digits and the English STOP/START/HELP words are built into `KeywordMatcher` and need not be listed.
-public struct KeywordList: Equatable, Sendable {
-    public var yes: [String]
-    public var no: [String]
-    public var stop: [String]
-    public var start: [String]
-    public var help: [String]
-
-    public init(yes: [String] = [], no: [String] = [], stop: [String] = [], start: [String] = [], help: [String] = []) {
-        self.yes = yes
-        self.no = no
-        self.stop = stop
-        self.start = start
-        self.help = help
-    }
-
-    public subscript(intent: ReplyIntent) -> [String] {
-        switch intent {
-        case .yes: return yes
-        case .no: return no
-        case .stop: return stop
-        case .start: return start
-        case .help: return help
-        }
-    }
-
-    /// Decodes a `keywords.json5` file (JSON5); `file` names it in errors ("ar/keywords.json5").
-    public static func decode(_ data: Data, file: String) throws(PromptFileError) -> KeywordList {
-        try decodeJSON5(KeywordList.self, from: data, file: file)
-    }
-}
-
 // MARK: - Decoding (unknown keys are errors naming the key)
-
-extension KeywordList: Decodable {
-    enum CodingKeys: String, CodingKey, CaseIterable { case yes, no, stop, start, help }
-
-    public init(from decoder: Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        yes = try container.decodeIfPresent([String].self, forKey: .yes) ?? []
-        no = try container.decodeIfPresent([String].self, forKey: .no) ?? []
-        stop = try container.decodeIfPresent([String].self, forKey: .stop) ?? []
-        start = try container.decodeIfPresent([String].self, forKey: .start) ?? []
-        help = try container.decodeIfPresent([String].self, forKey: .help) ?? []
-    }
-}
 
 extension Catalog: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable { case defaultLanguage, languages, templates }
@@ -239,24 +181,8 @@ extension Decoder {
     }
 }
 
-/// Decodes a JSON5 prompt file, turning decoding failures into one line naming the file and the key.
-func decodeJSON5<Value: Decodable>(_ type: Value.Type, from data: Data, file: String) throws(PromptFileError) -> Value {
-    let decoder = JSONDecoder()
-    decoder.allowsJSON5 = true
-    do {
-        return try decoder.decode(Value.self, from: data)
-    } catch let error as ConfigValueError {
-        throw PromptFileError(file: file, message: error.description)
-    } catch let error as DecodingError {
-        throw PromptFileError(file: file, message: OutreachConfig.describe(error))
-    } catch {
-        throw PromptFileError(file: file, message: "\(error)")
-    }
-}
-
 // Encoding uses the same keys (e.g. for `templates list --json`).
 extension Catalog: Encodable {}
 extension CatalogLanguage: Encodable {}
 extension TTSVoices: Encodable {}
 extension CatalogTemplate: Encodable {}
-extension KeywordList: Encodable {}

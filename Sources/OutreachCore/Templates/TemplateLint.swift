@@ -1,25 +1,5 @@
 import Foundation
 
-/// One thing wrong with the prompts, one line: "ar/session-reminder.sms: 4 segments with realistic values, budget is 3".
-public struct LintProblem: Equatable, Sendable, CustomStringConvertible {
-    public enum Severity: String, Sendable { case error, warning }
-
-    /// A file ("ar/session-reminder.sms", "catalog.json5", "ar/keywords.json5") or "keywords" for cross-language checks.
-    public let location: String
-    public let message: String
-    public let severity: Severity
-
-    public init(_ location: String, _ message: String, severity: Severity = .error) {
-        self.location = location
-        self.message = message
-        self.severity = severity
-    }
-
-    public var description: String {
-        "\(location): \(severity == .warning ? "warning: " : "")\(message)"
-    }
-}
-
 /// Checks a prompt library: catalog consistency, every text present (or falling back), placeholders and
 /// filters known, SMS within their segment budget with realistic values, keyword tables present and free of
 /// cross-language collisions.
@@ -30,28 +10,6 @@ public enum TemplateLint {
             + folderProblems(library)
             + textProblems(library, sample: sample, smartEncoding: smartEncoding)
             + keywordProblems(library)
-    }
-
-    /// Long but realistic values: segment budgets must hold for "Gamla Råslättsvägen 2, Råslätts centrum",
-    /// not for "X". The date is a Wednesday in September (long day and month names in most languages).
-    public static func realisticSample(timeZone: TimeZone) -> RenderContext {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let start = calendar.date(from: DateComponents(year: 2025, month: 9, day: 24, hour: 13, minute: 30))!
-        let pickup = calendar.date(from: DateComponents(year: 2025, month: 9, day: 24, hour: 12, minute: 45))!
-        return RenderContext(values: [
-            "first_name": "Marie-Louise",
-            "org.name": "Träffpunkt Råslätt",
-            "org.phone": "036-10 50 00",
-            "session.title": "Kaffe och samtal",
-            "session.place": "Gamla Råslättsvägen 2, Råslätts centrum",
-            "senior.first_name": "Marie-Louise",
-            "senior.name": "Marie-Louise Andersson",
-            "senior.pickup": "Råslättsvägen 12, port B",
-            "guide.first_name": "Abdirahman",
-            "guide.name": "Abdirahman Mohamed",
-            "reply_code": "K17",
-        ], dates: ["session.start": start, "pickup.time": pickup], timeZone: timeZone)
     }
 
     // MARK: - Catalog

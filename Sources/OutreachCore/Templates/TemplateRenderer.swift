@@ -28,38 +28,6 @@ public struct RenderedMessage: Equatable, Sendable {
     }
 }
 
-public enum TemplateError: Error, Equatable, Sendable, CustomStringConvertible {
-    case unknownTemplate(String)
-    case channelNotOffered(template: String, channel: Channel)
-    case missingInAllLanguages(template: String, channel: Channel, tried: [String])
-    case syntax(template: String, language: String, message: String)
-    case unknownPlaceholder(name: String, template: String, language: String)
-    case unknownFilter(name: String, template: String, language: String)
-    case filterNeedsDateTime(filter: String, placeholder: String, template: String, language: String)
-    case missingValue(name: String, template: String, language: String)
-
-    public var description: String {
-        switch self {
-        case .unknownTemplate(let name):
-            return "no template '\(name)' in catalog.json5"
-        case .channelNotOffered(let template, let channel):
-            return "template '\(template)' has no \(channel.rawValue) version in catalog.json5"
-        case .missingInAllLanguages(let template, let channel, let tried):
-            return "'\(channel.fileName(of: template))' is missing in every language tried (\(tried.joined(separator: ", ")))"
-        case .syntax(let template, let language, let message):
-            return "\(language)/\(template): \(message)"
-        case .unknownPlaceholder(let name, let template, let language):
-            return "\(language)/\(template): unknown placeholder '\(name)' (not listed for this template in catalog.json5)"
-        case .unknownFilter(let name, let template, let language):
-            return "\(language)/\(template): unknown filter '\(name)' (use \(TemplateFilter.allCases.map(\.rawValue).joined(separator: ", ")))"
-        case .filterNeedsDateTime(let filter, let placeholder, let template, let language):
-            return "\(language)/\(template): filter '\(filter)' needs a date-time, '\(placeholder)' is text"
-        case .missingValue(let name, let template, let language):
-            return "\(language)/\(template): no value for '\(name)'"
-        }
-    }
-}
-
 /// Fills prompt templates in a person's language, falling back along the catalog's chain.
 public struct TemplateRenderer: Sendable {
     public let library: PromptLibrary
@@ -138,50 +106,5 @@ public struct TemplateRenderer: Sendable {
             text = text.uppercased(with: locale)
         }
         return text
-    }
-}
-
-/// Formats date-times for prompts: Gregorian calendar (the sessions are in the Nordic countries), the
-/// session's time zone, and the language's own digits (Arabic-Indic for ar and ckb, Persian for fa).
-struct DateTimeFormatter {
-    let locale: Locale
-    let timeZone: TimeZone
-
-    func format(_ date: Date, as filter: TemplateFilter) -> String {
-        let formatter = DateFormatter()
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        calendar.locale = locale
-        formatter.calendar = calendar
-        formatter.locale = locale
-        formatter.timeZone = timeZone
-        switch filter {
-        case .weekday: formatter.setLocalizedDateFormatFromTemplate("EEEE")
-        case .date: formatter.setLocalizedDateFormatFromTemplate("dMMMM")
-        case .time, .upper: formatter.setLocalizedDateFormatFromTemplate("Hm")
-        }
-        return formatter.string(from: date)
-    }
-
-    /// Languages whose locale data on Linux gives Latin digits unless asked for their own numbering system.
-    static let nativeDigits: [String: String] = ["ar": "arab", "fa": "arabext", "ckb": "arab"]
-
-    /// The Foundation locale for a catalog identifier. A "-u-nu-xxx" extension is rewritten to "@numbers=xxx"
-    /// (Foundation on Linux crashes on "ar-u-nu-arab"), and Arabic-script languages get their own digits
-    /// unless the identifier names a numbering system.
-    static func locale(identifier: String, language: String) -> Locale {
-        var identifier = identifier
-        var numbers: String?
-        if let range = identifier.range(of: "-u-nu-") {
-            numbers = identifier[range.upperBound...].prefix { $0.isLetter || $0.isNumber }.lowercased()
-            identifier.removeSubrange(range.lowerBound..<identifier.index(range.upperBound, offsetBy: numbers!.count))
-        }
-        if !identifier.contains("numbers=") {
-            let primary = language.split(separator: "-").first.map(String.init) ?? language
-            if let numbers = numbers ?? nativeDigits[primary] {
-                identifier += (identifier.contains("@") ? ";" : "@") + "numbers=\(numbers)"
-            }
-        }
-        return Locale(identifier: identifier)
     }
 }

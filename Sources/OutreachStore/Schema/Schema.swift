@@ -1,6 +1,6 @@
 /// The schema's history. Never edit a shipped migration: add a new one, so old files upgrade in place.
 public enum Schema {
-    public static let migrations: [Migration] = [peopleAndSessions, outboxAndReplies]
+    public static let migrations: [Migration] = [peopleAndSessions, outboxAndReplies, simulatorOutbox]
 
     /// Version 1: who we reach and what they come to.
     static let peopleAndSessions = Migration(version: 1, name: "people and sessions", sql: """
@@ -147,6 +147,19 @@ public enum Schema {
             action TEXT NOT NULL,
             subject TEXT,
             detail TEXT
+        );
+        """)
+
+    /// Version 3: what the embedded Simulator provider "sent" (the demo's and tests' view of the network).
+    static let simulatorOutbox = Migration(version: 3, name: "simulator outbox", sql: """
+        CREATE TABLE simulator_outbox (
+            id INTEGER PRIMARY KEY,
+            provider_id TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN ('sms', 'call')),
+            to_phone TEXT NOT NULL,
+            from_sender TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL
         );
         """)
 }

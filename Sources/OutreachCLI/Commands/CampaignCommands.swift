@@ -1,0 +1,219 @@
+import Foundation
+import OutreachCore
+import OutreachService
+import OutreachStore
+
+enum CampaignCommands {
+    static let node = CommandNode("campaign", summary: "one message to many: create, preview, launch, watch", children: [
+        CommandNode("create", summary: "create a campaign (a draft; nothing is sent)", help: """
+            Usage: outreach campaign create --name NAME --template TEMPLATE --audience FILTER [--channel sms|voice] [--at TIME]
+
+              --audience  who: role=senior;language=ar,so;session=3 or people=4,7,9 or all (parts AND, commas OR)
+              --channel   force one channel; default each person's own preference (sms, voice or both)
+              --at        ISO-8601 time to send (default: when launched); quiet hours still apply
+            """, run: create),
+        CommandNode("preview", summary: "per language: text, encoding, segments, recipients, cost; who cannot be reached",
+                    help: "Usage: outreach campaign preview ID", run: preview),
+        CommandNode("launch", summary: "enqueue the messages and watch progress", help: """
+            Usage: outreach campaign launch ID [--yes] [--no-wait]
+
+            Asks for confirmation (or --yes), enqueues one message per person and channel (launching twice sends
+            nothing twice), then shows a progress line until everything is done or Ctrl-C. Sending is done by the
+            service ('outreach run'); Ctrl-C only stops watching. --no-wait returns at once.
+            """, run: launch),
+        CommandNode("status", summary: "progress of a campaign", help: "Usage: outreach campaign status ID [--json]", run: status),
+        CommandNode("pause", summary: "hold what has not been sent", help: "Usage: outreach campaign pause ID") { arguments, context in
+            try setStatus(&arguments, context, to: .paused, allowedFrom: [.running, .scheduled])
+        },
+        CommandNode("resume", summary: "continue a paused campaign", help: "Usage: outreach campaign resume ID") { arguments, context in
+            try setStatus(&arguments, context, to: .running, allowedFrom: [.paused])
+        },
+        CommandNode("cancel", summary: "stop what has not been sent (sent messages stay sent)", help: "Usage: outreach campaign cancel ID") { arguments, context in
+            try setStatus(&arguments, context, to: .cancelled, allowedFrom: [.draft, .scheduled, .running, .paused])
+        },
+        CommandNode("list", summary: "list campaigns", help: "Usage: outreach campaign list") { arguments, context in
+            try arguments.finish()
+            let database = try context.database()
+            var table = Table("ID", "NAME", "TEMPLATE", "AUDIENCE", "STATUS", "PROGRESS")
+            for campaign in try CampaignStore(database).list() {
+                table.add(String(campaign.id!), campaign.name, campaign.template, campaign.audience.description, campaign.status.rawValue,
+                          progressLine(try OutboxStore(database).counts(campaignID: campaign.id), replies: nil))
+            }
+            context.console.print(table.render())
+        },
+    ])
+
+    static func create(_ arguments: inout Arguments, _ context: AppContext) throws {
+        let name = try arguments.requiredOption("--name").trimmingWhitespace()
+        let template = try arguments.requiredOption("--template")
+        let audienceText = try arguments.requiredOption("--audience")
+        let channelText = try arguments.option("--channel")
+        let atText = try arguments.option("--at")
+        try arguments.finish()
+        guard !name.isEmpty else { throw CLIError.usage("campaign create: --name is empty") }
+        let audience: AudienceFilter
+        switch AudienceFilter.parse(audienceText) {
+        case .success(let parsed): audience = parsed
+        case .failure(let error): throw CLIError.usage("campaign create: --audience: \(error.message)")
+        }
+        let channel = try channelText.map { text -> Channel in
+            guard let channel = Channel(rawValue: text) else { throw CLIError.usage("campaign create: --channel must be sms or voice") }
+            return channel
+        }
+        let sendAt = try atText.map { text -> Date in
+            guard let date = ISO8601.parse(text) else { throw CLIError.usage("campaign create: --at '\(text)' is not an ISO-8601 time") }
+            return date
+        }
+        let library = try context.promptLibrary()
+        guard library.catalog.templates[template] != nil else {
+            let names = library.catalog.templates.keys.sorted()
+            let hint = Suggestion.closest(to: template, among: names).map { " (did you mean '\($0)'?)" } ?? " (templates: \(names.joined(separator: ", ")))"
+            throw CLIError.usage("campaign create: no template '\(template)'" + hint)
+        }
+        let database = try context.database()
+        if try CampaignStore(database).find(name: name) != nil {
+            throw CLIError.failure("campaign create: a campaign named '\(name)' exists already")
+        }
+        let id = try CampaignStore(database).create(Campaign(name: name, template: template, audience: audience, channel: channel,
+                                                             sendAt: sendAt), now: context.now())
+        context.console.print("campaign \(id) created (draft): \(name), template \(template), audience \(audience)")
+        context.console.print("next: outreach campaign preview \(id)")
+    }
+
+    static func campaign(_ arguments: inout Arguments, _ context: AppContext) throws -> Campaign {
+        let text = try arguments.requiredPositional("ID")
+        guard let id = Int64(text) else { throw CLIError.usage("campaign: '\(text)' is not a campaign id") }
+        guard let campaign = try CampaignStore(try context.database()).find(id: id) else {
+            throw CLIError.failure("campaign: there is no campaign \(id) (see 'outreach campaign list')")
+        }
+        return campaign
+    }
+
+    static func service(_ context: AppContext) throws -> CampaignService {
+        let config = try context.config()
+        let library = try context.promptLibrary()
+        let kind = config.provider.kind
+        return CampaignService(database: try context.database(), config: config, library: library,
+                               voiceLanguages: { Gateway.voiceLanguage(catalog: library.catalog, kind: kind, language: $0) })
+    }
+
+    static func preview(_ arguments: inout Arguments, _ context: AppContext) throws {
+        let campaign = try campaign(&arguments, context)
+        try arguments.finish()
+        let preview = try service(context).preview(campaign, now: context.now())
+        let console = context.console
+        let price = PriceEstimate.perSegment(for: try context.config().provider)
+        console.print("campaign \(campaign.id!): \(campaign.name) [\(campaign.status.rawValue)], template \(campaign.template), audience \(campaign.audience)")
+        for language in preview.languages {
+            console.print("")
+            var header = "== \(language.language) \(language.channel.rawValue): \(language.recipients) recipient\(language.recipients == 1 ? "" : "s")"
+            if let inspection = language.inspection {
+                header += ", \(inspection.encoding.rawValue), \(inspection.segments) segment\(inspection.segments == 1 ? "" : "s")"
+            }
+            if language.usedLanguage != language.language { header += " (text in \(language.usedLanguage))" }
+            console.print(header)
+            console.print(language.text)
+        }
+        console.print("")
+        console.print("\(preview.reachable) messages to send, \(preview.segments) SMS segments, about " +
+                      String(format: "%.2f", Double(preview.segments) * price.amount) + " \(price.currency) (\(price.note))")
+        if !preview.warnings.isEmpty {
+            console.print("")
+            console.print("\(preview.unreachable) cannot be reached:")
+            for warning in preview.warnings { console.print("  warning: \(warning)") }
+        }
+    }
+
+    static func launch(_ arguments: inout Arguments, _ context: AppContext) throws {
+        let yes = arguments.flag("--yes")
+        let noWait = arguments.flag("--no-wait")
+        let campaign = try campaign(&arguments, context)
+        try arguments.finish()
+        guard campaign.status == .draft || campaign.status == .scheduled || campaign.status == .running else {
+            throw CLIError.failure("campaign launch: campaign \(campaign.id!) is \(campaign.status.rawValue)")
+        }
+        let service = try service(context)
+        let preview = try service.preview(campaign, now: context.now())
+        if !yes {
+            context.console.print("Send '\(campaign.template)' to \(preview.reachable) recipients (\(preview.unreachable) cannot be reached)? Type 'yes': ")
+            guard context.console.nextInputLine()?.trimmingWhitespace().lowercased() == "yes" else {
+                throw CLIError.failure("campaign launch: not confirmed; nothing enqueued")
+            }
+        }
+        let enqueued = try service.launch(campaign, now: context.now())
+        context.console.print("campaign \(campaign.id!) launched: \(enqueued) messages enqueued")
+        if noWait { return }
+        try watch(campaign.id!, context)
+    }
+
+    /// Shows the progress line until the campaign has nothing left queued or sending.
+    static func watch(_ id: Int64, _ context: AppContext) throws {
+        let database = try context.database()
+        var last = ""
+        var unchangedSince = Date()
+        while true {
+            let counts = try OutboxStore(database).counts(campaignID: id)
+            let line = progressLine(counts, replies: try replies(campaignID: id, database))
+            if line != last {
+                context.console.print(line)
+                last = line
+                unchangedSince = Date()
+            }
+            if (counts[.queued] ?? 0) + (counts[.sending] ?? 0) == 0 { break }
+            if Date().timeIntervalSince(unchangedSince) > 15 {
+                context.console.print("no progress for 15 s: is the service running ('outreach run')? The campaign stays launched.")
+                unchangedSince = Date()
+            }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+    }
+
+    static func replies(campaignID: Int64, _ database: Database) throws -> Int {
+        try database.statement("""
+            SELECT count(*) FROM inbound WHERE from_phone IN (SELECT phone FROM messages WHERE campaign_id = ?)
+            """).bind(campaignID).firstRow { $0.int(0) } ?? 0
+    }
+
+    static func progressLine(_ counts: [MessageStatus: Int], replies: Int?) -> String {
+        var line = "queued \(counts[.queued] ?? 0) / sending \(counts[.sending] ?? 0) / sent \(counts[.sent] ?? 0) / delivered \(counts[.delivered] ?? 0)"
+        line += " / failed \((counts[.failed] ?? 0) + (counts[.undelivered] ?? 0)) / suppressed \(counts[.suppressed] ?? 0)"
+        if let unknown = counts[.unknown], unknown > 0 { line += " / unknown \(unknown)" }
+        if let cancelled = counts[.cancelled], cancelled > 0 { line += " / cancelled \(cancelled)" }
+        if let replies { line += " / replies \(replies)" }
+        return line
+    }
+
+    static func status(_ arguments: inout Arguments, _ context: AppContext) throws {
+        let json = arguments.flag("--json")
+        let campaign = try campaign(&arguments, context)
+        try arguments.finish()
+        let database = try context.database()
+        let counts = try OutboxStore(database).counts(campaignID: campaign.id)
+        if json {
+            struct Status: Encodable { let id: Int64; let name: String; let status: String; let counts: [String: Int] }
+            context.console.print(try JSONOutput.string(Status(id: campaign.id!, name: campaign.name, status: campaign.status.rawValue,
+                                                               counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }))))
+            return
+        }
+        context.console.print("campaign \(campaign.id!) \(campaign.name) [\(campaign.status.rawValue)]")
+        context.console.print(progressLine(counts, replies: try replies(campaignID: campaign.id!, database)))
+    }
+
+    static func setStatus(_ arguments: inout Arguments, _ context: AppContext, to status: CampaignStatus, allowedFrom: [CampaignStatus]) throws {
+        let campaign = try campaign(&arguments, context)
+        try arguments.finish()
+        guard allowedFrom.contains(campaign.status) else {
+            throw CLIError.failure("campaign: campaign \(campaign.id!) is \(campaign.status.rawValue), cannot become \(status.rawValue)")
+        }
+        let database = try context.database()
+        try database.transaction {
+            try CampaignStore(database).setStatus(id: campaign.id!, status, now: context.now())
+            if status == .cancelled {
+                let cancelled = try OutboxStore(database).cancelQueued(campaignID: campaign.id!, now: context.now())
+                context.console.print("campaign \(campaign.id!) cancelled: \(cancelled) unsent messages cancelled")
+            } else {
+                context.console.print("campaign \(campaign.id!) is \(status.rawValue)")
+            }
+        }
+    }
+}

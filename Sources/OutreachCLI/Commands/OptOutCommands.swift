@@ -1,0 +1,58 @@
+import Foundation
+import OutreachCore
+import OutreachStore
+
+enum OptOutCommands {
+    static let node = CommandNode("optouts", summary: "who has said STOP", children: [
+        CommandNode("list", summary: "list active opt-outs", help: "Usage: outreach optouts list [--json]") { arguments, context in
+            let json = arguments.flag("--json")
+            try arguments.finish()
+            let entries = try OptOutStore(try context.database()).active()
+            if json {
+                struct Row: Encodable { let phone: String; let channel: String; let keyword: String?; let source: String; let since: String }
+                context.console.print(try JSONOutput.string(entries.map {
+                    Row(phone: $0.phone.e164, channel: $0.scope.rawValue, keyword: $0.keyword, source: $0.source, since: Timestamp.format($0.createdAt))
+                }))
+                return
+            }
+            var table = Table("PHONE", "CHANNEL", "KEYWORD", "SOURCE", "SINCE")
+            for entry in entries {
+                table.add(entry.phone.masked, entry.scope.rawValue, entry.keyword ?? "-", entry.source, Timestamp.format(entry.createdAt))
+            }
+            context.console.print(table.render())
+            context.console.print("\(entries.count) opted out")
+        },
+        CommandNode("add", summary: "record an opt-out a person asked for by phone or in person", help: """
+            Usage: outreach optouts add PHONE [--channel sms|voice|all]
+            """) { arguments, context in
+            let channel = try scope(arguments.option("--channel"))
+            let phone = try phone(arguments.requiredPositional("PHONE"), context)
+            try arguments.finish()
+            try OptOutStore(try context.database()).add(phone: phone, channel: channel, keyword: nil, source: "coordinator", now: context.now())
+            context.console.print("\(phone.masked) opted out of \(channel.rawValue)")
+        },
+        CommandNode("remove", summary: "end an opt-out (the person asked to get messages again)", help: """
+            Usage: outreach optouts remove PHONE [--channel sms|voice|all]
+            """) { arguments, context in
+            let channelText = try arguments.option("--channel")
+            let phone = try phone(arguments.requiredPositional("PHONE"), context)
+            try arguments.finish()
+            let channel = try channelText.map { try scope($0) }
+            let removed = try OptOutStore(try context.database()).remove(phone: phone, channel: channel, now: context.now())
+            context.console.print(removed > 0 ? "\(phone.masked) will get messages again" : "\(phone.masked) had no opt-out")
+        },
+    ])
+
+    static func scope(_ text: String?) throws -> OptOutStore.Scope {
+        guard let text else { return .all }
+        guard let scope = OptOutStore.Scope(rawValue: text) else { throw CLIError.usage("optouts: --channel must be sms, voice or all") }
+        return scope
+    }
+
+    static func phone(_ raw: String, _ context: AppContext) throws -> PhoneNumber {
+        switch PhoneNormalizer.normalize(raw, region: try context.config().phoneRegion) {
+        case .success(let number): return number
+        case .failure(let error): throw CLIError.usage("optouts: \(error.description)")
+        }
+    }
+}

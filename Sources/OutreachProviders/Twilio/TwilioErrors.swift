@@ -1,0 +1,90 @@
+import Foundation
+
+/// Twilio's error bodies turned into `SendFailure`s. Transport errors, 429 and 5xx were classified
+/// before this by `SendClassification`; this reads the rest.
+///
+/// Body (2010 API): `{"code": 21211, "message": "The 'To' number … is not a valid phone number.",
+/// "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400}`; the RFC 9457 variant
+/// (`title`, `detail`, `code`) is read too.
+public enum TwilioErrors {
+    /// Codes that mean "try again later" even when the HTTP status says otherwise (20429: too many requests).
+    static let transientCodes: Set<String> = ["20429"]
+
+    /// A non-2xx answer (other than 429/5xx) → a classified failure.
+    public static func failure(for response: HTTPResponse, now: Date) -> SendFailure {
+        guard let error = TwilioError.parse(response.body) else {
+            return .permanent(code: "http-\(response.status)",
+                              reason: "Twilio answered HTTP \(response.status) without a readable error body")
+        }
+        let reason = error.message.map(redactNumbers) ?? "Twilio error \(error.code) (HTTP \(response.status))"
+        if error.code == TwilioStatuses.optedOutErrorCode {
+            return .optedOut(reason: reason)
+        }
+        if transientCodes.contains(error.code) {
+            return .transient(reason: "throttled by Twilio (\(error.code)): \(reason)", retryAfter: response.retryAfter(now: now))
+        }
+        return .permanent(code: error.code, reason: reason)
+    }
+
+    /// A 2xx whose body we cannot read. The message may well have gone out, so it is never re-sent blindly:
+    /// a duplicate reminder to a senior is worse than a failure the coordinator sees.
+    static func malformed(_ what: String) -> SendFailure {
+        .permanent(code: "malformed-response", reason: "Twilio accepted the request but its answer could not be read (\(what)); not re-sent to avoid a duplicate")
+    }
+
+    /// Twilio's messages quote the phone number ("The 'To' number +46701234567 is not…"): phone numbers are
+    /// personal data, so runs of 6 or more digits (with an optional +) are replaced by "***".
+    static func redactNumbers(_ text: String) -> String {
+        var out = ""
+        var run = ""
+        func flush() {
+            let digits = run.filter(\.isNumber).count
+            out += digits >= 6 ? "***" : run
+            run = ""
+        }
+        for character in text {
+            if character.isASCII, character.isNumber || (character == "+" && run.isEmpty) {
+                run.append(character)
+            } else {
+                flush()
+                out.append(character)
+            }
+        }
+        flush()
+        return out
+    }
+}
+
+/// One parsed Twilio error body.
+struct TwilioError: Decodable, Equatable {
+    let code: String
+    let message: String?
+
+    private enum Keys: String, CodingKey { case code, message, detail, title }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        code = try container.decodeTwilioString(.code)
+        let message = try? container.decodeIfPresent(String.self, forKey: .message)
+        let detail = try? container.decodeIfPresent(String.self, forKey: .detail)
+        let title = try? container.decodeIfPresent(String.self, forKey: .title)
+        self.message = message ?? detail ?? title
+    }
+
+    static func parse(_ body: [UInt8]) -> TwilioError? {
+        try? JSONDecoder().decode(TwilioError.self, from: Data(body))
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A value Twilio sends as a number in one place and a string in another ("num_segments": "1", "code": 21211).
+    func decodeTwilioString(_ key: Key) throws -> String {
+        if let text = try? decode(String.self, forKey: key), !text.isEmpty { return text }
+        if let number = try? decode(Int.self, forKey: key) { return String(number) }
+        throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "expected a string or an integer")
+    }
+
+    func decodeTwilioStringIfPresent(_ key: Key) -> String? {
+        try? decodeTwilioString(key)
+    }
+}

@@ -1,0 +1,161 @@
+// Twilio Programmable Messaging and Voice (api.twilio.com, 2010-04-01 API). Real samples
+// (reference/provider-wire-formats.md §1; SIDs shortened):
+//
+// Send SMS:
+//   POST /2010-04-01/Accounts/AC…/Messages.json
+//   Authorization: Basic base64(SK…:secret)      (or AC…:AuthToken)
+//   To=%2B46701740605&From=%2B46700000000&Body=Hej%20d%C3%A4r&StatusCallback=https%3A%2F%2Fgw.example%2Fhooks%2Ftwilio%2Fsms%2Fstatus
+//   → 201 {"sid": "SMaaaa…", "status": "queued", "num_segments": "1", …}
+//   → 400 {"code": 21211, "message": "The 'To' number … is not a valid phone number.", "more_info": "…", "status": 400}
+//   → 400 {"code": 21610, "message": "Attempt to send to unsubscribed recipient", …}   (opted out)
+//   → 429 {"code": 20429, …}  Retry-After may be present                               (throttled)
+//
+// Place a call:
+//   POST /2010-04-01/Accounts/AC…/Calls.json
+//   To=…&From=…&Twiml=<Response><Gather input="dtmf" numDigits="1" timeout="8" action="…/voice/gather?message_id=42">
+//     <Say language="sv-SE">…</Say></Gather><Redirect>…/voice/gather?message_id=42&amp;empty=1</Redirect></Response>
+//   &StatusCallback=…/voice/status?message_id=42&StatusCallbackEvent=completed&MachineDetection=Enable&Timeout=30
+//   → 201 {"sid": "CAaaaa…", "status": "queued", "direction": "outbound-api", …}
+//
+// Status callback (Twilio → …/sms/status), signed with X-Twilio-Signature:
+//   SmsSid=SMyyy&SmsStatus=delivered&MessageStatus=delivered&To=%2B11111111111&MessageSid=SMyyy&AccountSid=ACzzz
+//   &From=%2B12223334444&ApiVersion=2010-04-01&RawDlrDoneDate=2303222338          (ErrorCode=30003 when undelivered)
+// Inbound SMS (Twilio → …/sms/inbound), answered with text/xml <Response/>:
+//   ToCountry=GB&SmsMessageSid=SM2f0c…&NumMedia=0&SmsSid=SM2f0c…&SmsStatus=received&Body=Ack&To=%2B447700900000
+//   &NumSegments=1&MessageSid=SM2f0c…&AccountSid=AC…&From=%2B447700900513&ApiVersion=2010-04-01
+// Gather (Twilio → …/voice/gather?message_id=42): CallSid=CA…&Digits=1&FinishedOnKey=&CallStatus=in-progress&…
+// Call status (Twilio → …/voice/status?message_id=42):
+//   CallSid=CA…&CallStatus=completed&CallDuration=49&AnsweredBy=human&CallbackSource=call-progress-events&…
+import Foundation
+import OutreachCore
+
+/// The Twilio adapter: SMS and voice through the 2010-04-01 REST API, webhooks checked with X-Twilio-Signature.
+///
+/// A 2xx whose body cannot be read is `.permanent(code: "malformed-response")`: Twilio may have sent the
+/// message, and a duplicate reminder to a senior is worse than a failure the coordinator sees.
+public struct TwilioProvider: Provider {
+    public let name = "twilio"
+    public let settings: TwilioSettings
+    private let client: any HTTPClient
+    private let now: @Sendable () -> Date
+    private let webhooks: TwilioWebhooks
+
+    /// `scriptLookup` gives the script of a call by our message id, so key 9 can replay it
+    /// (see `TwilioTwiML`); without it key 9 is reported like any other key and the call ends.
+    public init(settings: TwilioSettings, client: any HTTPClient, now: @escaping @Sendable () -> Date,
+                scriptLookup: (@Sendable (Int64) -> VoiceScript?)? = nil) {
+        self.settings = settings
+        self.client = client
+        self.now = now
+        self.webhooks = TwilioWebhooks(authToken: settings.authToken, scriptLookup: scriptLookup)
+    }
+
+    public func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
+        let sender = sms.from.isEmpty ? settings.from : sms.from
+        var fields = [("To", sms.to.e164)]
+        fields.append(Self.isMessagingServiceSID(sender) ? ("MessagingServiceSid", sender) : ("From", sender))
+        fields.append(("Body", sms.body))
+        if let callback = sms.statusCallbackURL { fields.append(("StatusCallback", callback)) }
+        let request = authorized(.form(url: settings.accountURL + "/Messages.json", fields: fields))
+        return await perform(request) { (resource: CreatedResource) in
+            guard resource.sid.hasPrefix("SM") || resource.sid.hasPrefix("MM") else { return .failure(TwilioErrors.malformed("sid is not a message SID")) }
+            // "0" until a Messaging Service has picked a sender: unknown yet.
+            let segments = resource.numSegments.flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
+            return .success(ProviderAccepted(providerID: resource.sid, segments: segments))
+        }
+    }
+
+    public func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> {
+        let caller = call.from.isEmpty ? settings.from : call.from
+        guard !Self.isMessagingServiceSID(caller) else {
+            return .failure(.permanent(code: "no-caller-id", reason: "a Messaging Service cannot place calls: configure a Twilio phone number as the sender"))
+        }
+        let twiml = TwilioTwiML.prompt(script: call.script, callbackBaseURL: call.callbackBaseURL, messageID: call.messageID)
+        guard twiml.count <= Self.maxInlineTwiML else {
+            return .failure(.permanent(code: "script-too-long", reason: "the call script is too long for Twilio (\(twiml.count) of \(Self.maxInlineTwiML) TwiML characters)"))
+        }
+        let fields = [
+            ("To", call.to.e164), ("From", caller), ("Twiml", twiml),
+            ("StatusCallback", TwilioTwiML.statusURL(callbackBaseURL: call.callbackBaseURL, messageID: call.messageID)),
+            ("StatusCallbackEvent", "completed"), ("MachineDetection", "Enable"), ("Timeout", "30"),
+        ]
+        let request = authorized(.form(url: settings.accountURL + "/Calls.json", fields: fields))
+        return await perform(request) { (resource: CreatedResource) in
+            guard resource.sid.hasPrefix("CA") else { return .failure(TwilioErrors.malformed("sid is not a call SID")) }
+            return .success(ProviderAccepted(providerID: resource.sid))
+        }
+    }
+
+    public func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> {
+        webhooks.handle(request)
+    }
+
+    public func lookupStatus(providerID: String) async -> Result<DeliveryStatus, SendFailure>? {
+        let url = settings.accountURL + "/Messages/\(FormEncoding.percentEncode(providerID)).json"
+        let request = authorized(HTTPRequest(method: .get, url: url))
+        return await perform(request) { (resource: MessageResource) in
+            guard let state = TwilioStatuses.lookupState(resource.status) else {
+                return .failure(.permanent(code: "unknown-status", reason: "Twilio reports message status '\(resource.status)', which this gateway does not know"))
+            }
+            return .success(DeliveryStatus(state: state, providerStatus: resource.status, errorCode: resource.errorCode,
+                                           optedOut: resource.errorCode == TwilioStatuses.optedOutErrorCode))
+        }
+    }
+
+    /// Twilio's limit for the inline `Twiml` parameter.
+    static let maxInlineTwiML = 4000
+
+    /// `MG` + 32 hex digits: a Messaging Service, sent as `MessagingServiceSid` instead of `From`.
+    static func isMessagingServiceSID(_ sender: String) -> Bool {
+        sender.utf8.count == 34 && sender.hasPrefix("MG") && sender.dropFirst(2).allSatisfy(\.isHexDigit)
+    }
+
+    private func authorized(_ request: HTTPRequest) -> HTTPRequest {
+        var request = request.basicAuth(user: settings.credentials.user, password: settings.credentials.password)
+        request.headers.set("Accept", "application/json")
+        return request
+    }
+
+    /// Sends, lets `SendClassification` and `TwilioErrors` classify failures, and decodes a 2xx body as `T`.
+    private func perform<T: Decodable, Value>(_ request: HTTPRequest,
+                                              _ accept: (T) -> Result<Value, SendFailure>) async -> Result<Value, SendFailure> {
+        let response: HTTPResponse
+        switch await SendClassification.send(request, with: client, now: now) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let received): response = received
+        }
+        guard response.isSuccess else { return .failure(TwilioErrors.failure(for: response, now: now())) }
+        guard let resource = try? JSONDecoder().decode(T.self, from: Data(response.body)) else {
+            return .failure(TwilioErrors.malformed("HTTP \(response.status), \(response.body.count) bytes"))
+        }
+        return accept(resource)
+    }
+}
+
+/// The parts of a created Message or Call we use.
+private struct CreatedResource: Decodable {
+    let sid: String
+    let numSegments: String?
+
+    private enum Keys: String, CodingKey { case sid, numSegments = "num_segments" }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        sid = try container.decode(String.self, forKey: .sid)
+        numSegments = container.decodeTwilioStringIfPresent(.numSegments)
+    }
+}
+
+/// The parts of a fetched Message we use.
+private struct MessageResource: Decodable {
+    let status: String
+    let errorCode: String?
+
+    private enum Keys: String, CodingKey { case status, errorCode = "error_code" }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        status = try container.decode(String.self, forKey: .status)
+        errorCode = container.decodeTwilioStringIfPresent(.errorCode)
+    }
+}

@@ -1,0 +1,29 @@
+/// Vonage delivery receipt words → our `DeliveryState` (reference 3.2, spec `DeliveryReceipt.status`).
+///
+/// - `accepted`, `buffered`: with the carrier, not yet on the phone → `.sent`;
+/// - `unknown`: Vonage's final "no word from the carrier" → `.sent` as well: we claim neither delivery nor
+///   failure, and the provider's word stays visible to the coordinator;
+/// - `expired`: the carrier could not deliver within the validity period → `.undelivered`;
+/// - `failed`, `rejected` → `.failed`.
+/// Any other word → nil: the webhook acknowledges it (204) as `.ignored` so Vonage does not retry for 24 hours.
+public enum VonageStatuses {
+    public static let delivery: [String: DeliveryState] = [
+        "delivered": .delivered,
+        "accepted": .sent,
+        "buffered": .sent,
+        "unknown": .sent,
+        "expired": .undelivered,
+        "failed": .failed,
+        "rejected": .failed,
+    ]
+
+    /// DLR `err-code` meaning "the user asked not to receive messages" (Vonage opt-out, reference 3.4).
+    public static let optedOutErrorCode = "9"
+
+    public static func deliveryState(for status: String) -> DeliveryState? {
+        delivery[status.lowercased()]
+    }
+
+    /// Retry-worthy DLR err-codes (absent subscriber temporary, handset busy, network error), for reference.
+    public static let temporaryErrorCodes: Set<String> = ["2", "7", "8"]
+}

@@ -1,0 +1,117 @@
+import Foundation
+import OutreachCore
+import OutreachProviders
+import OutreachStore
+
+/// The service loop's parts wired together: scheduler, dispatcher, provider events and campaign bookkeeping.
+/// Built once by the composition root (the CLI) with the real clock, or by tests with a manual one.
+/// Unchecked Sendable: it owns a database connection and is driven by one task at a time (the service loop).
+public final class Gateway: @unchecked Sendable {
+    public let database: Database
+    public let config: OutreachConfig
+    public let library: PromptLibrary
+    public let provider: any Provider
+    public let log: ServiceLog
+    let now: @Sendable () -> Date
+    let scheduler: Scheduler
+    let dispatcher: Dispatcher
+    let events: EventProcessor
+
+    public init(database: Database, config: OutreachConfig, library: PromptLibrary, provider: any Provider,
+                dispatch: DispatchSettings, now: @escaping @Sendable () -> Date,
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, log: ServiceLog) {
+        self.database = database
+        self.config = config
+        self.library = library
+        self.provider = provider
+        self.log = log
+        self.now = now
+        self.scheduler = Scheduler(database: database, config: config, library: library)
+        let catalog = library.catalog
+        let providerKind = config.provider.kind
+        self.dispatcher = Dispatcher(database: database, provider: provider, settings: dispatch, now: now, random: random,
+                                     voiceScript: { message in
+                                         Gateway.voiceLanguage(catalog: catalog, kind: providerKind, language: message.language)
+                                             .map { VoiceScript.speech(text: message.body, language: $0) }
+                                     }, log: log)
+        self.events = EventProcessor(database: database, providerName: provider.name, matcher: library.matcher, log: log)
+    }
+
+    /// The provider's text-to-speech code for a language, or nil when it has no voice for it.
+    public static func voiceLanguage(catalog: Catalog, kind: OutreachConfig.ProviderSettings.Kind, language: String) -> String? {
+        let voices = catalog.languages[language]?.tts
+        switch kind {
+        case .simulator: return voices?.simulator
+        case .twilio: return voices?.twilio
+        case .elks: return voices?.elks
+        case .vonage: return voices?.vonage
+        }
+    }
+
+    public struct PassReport: Sendable, Equatable {
+        public var scheduled = Scheduler.TickReport()
+        public var dispatched = DispatchReport()
+        public var events = 0
+        public var campaignsDone = 0
+        public init() {}
+    }
+
+    /// At start: messages a crash left in `sending` become `unknown`, never re-sent blindly.
+    @discardableResult
+    public func recover() throws -> Int {
+        let count = try OutboxStore(database).recoverInterrupted(now: now())
+        if count > 0 {
+            log.warning("recovered", ["unknown": String(count), "note": "messages left sending by a stop; see 'outreach status'"])
+        }
+        return count
+    }
+
+    /// One pass: schedule, send everything due, apply the provider's events, close finished campaigns.
+    public func pass(shouldStop: @Sendable () -> Bool = { false }) async throws -> PassReport {
+        var report = PassReport()
+        try promoteScheduledCampaigns()
+        report.scheduled = try scheduler.tick(now: now())
+        report.dispatched = try await dispatcher.drain(shouldStop: shouldStop)
+        report.events = try processSimulatorEvents()
+        report.campaignsDone = try CampaignStore(database).finishCompleted(now: now())
+        return report
+    }
+
+    /// Feeds the Simulator's receipts and call ends through the same path real webhooks take.
+    func processSimulatorEvents() throws -> Int {
+        guard let simulator = provider as? SimulatorProvider else { return 0 }
+        var count = 0
+        for request in simulator.drainWebhooks() {
+            switch simulator.handleWebhook(request) {
+            case .success(let outcome):
+                try events.process(outcome.events, now: now())
+                count += outcome.events.count
+            case .failure(let error):
+                log.error("webhook-rejected", ["reason": error.description])
+            }
+        }
+        return count
+    }
+
+    /// Handles one webhook request from the provider (server or `simulate reply`) and returns the answer.
+    public func handleWebhook(_ request: WebhookRequest) throws -> WebhookResponse {
+        switch provider.handleWebhook(request) {
+        case .success(let outcome):
+            try events.process(outcome.events, now: now())
+            return outcome.response
+        case .failure(let error):
+            log.warning("webhook-rejected", ["reason": error.description])
+            return WebhookResponse(status: error.httpStatus, body: error.description)
+        }
+    }
+
+    /// Scheduled campaigns whose time has come start running (their messages already wait in the outbox).
+    func promoteScheduledCampaigns() throws {
+        try database.statement("""
+            UPDATE campaigns SET status = 'running', updated_at = ?1 WHERE status = 'scheduled' AND (send_at IS NULL OR send_at <= ?1)
+            """).bind(Timestamp.format(now())).run()
+    }
+
+    /// When the next queued message is due (to sleep until then), or nil when nothing is queued.
+    public func nextDue() throws -> Date? { try OutboxStore(database).nextDue() }
+}

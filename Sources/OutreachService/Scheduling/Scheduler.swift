@@ -1,0 +1,111 @@
+import Foundation
+import OutreachCore
+import OutreachStore
+
+/// Turns enrollments and reminder rules into outbox messages. Running it any number of times, or two at
+/// once, enqueues each reminder once: the dedupe key is UNIQUE in the outbox and the insert is
+/// `ON CONFLICT DO NOTHING` inside an immediate transaction.
+public struct Scheduler {
+    public static let reminderTemplate = "session-reminder"
+
+    let database: Database
+    let planner: ReminderPlanner
+    let renderer: TemplateRenderer
+    let organization: OutreachConfig.Organization
+    /// How far ahead reminders are enqueued (they wait in the outbox with `not_before`).
+    let horizon: TimeInterval
+
+    public init(database: Database, config: OutreachConfig, library: PromptLibrary, horizon: TimeInterval = 2 * 86_400) {
+        self.database = database
+        self.planner = ReminderPlanner(rules: config.reminders,
+                                       quietHours: QuietWindow(start: config.quietHours.start, end: config.quietHours.end))
+        self.renderer = TemplateRenderer(library: library)
+        self.organization = config.organization
+        self.horizon = horizon
+    }
+
+    public struct TickReport: Sendable, Equatable {
+        public var planned = 0
+        public var enqueued = 0
+        public var suppressed = 0
+        public var alreadyQueued = 0
+        public init() {}
+    }
+
+    /// What would be enqueued at `now`, without writing: (reminder, message) pairs for reminders not yet in the outbox.
+    public func pending(now: Date) throws -> [(PlannedReminder, NewMessage)] {
+        let enrollments = try loadEnrollments()
+        let outbox = OutboxStore(database)
+        let optOuts = OptOutStore(database)
+        var result: [(PlannedReminder, NewMessage)] = []
+        for reminder in planner.plan(enrollments, now: now, horizon: horizon) {
+            if try outbox.find(dedupeKey: reminder.dedupeKey) != nil { continue }
+            guard let enrollment = enrollments.first(where: { $0.person.id == reminder.personID && $0.sessionID == reminder.sessionID }) else { continue }
+            result.append((reminder, try message(for: reminder, enrollment: enrollment, optOuts: optOuts)))
+        }
+        return result
+    }
+
+    /// Plans, renders and enqueues every reminder due within the horizon.
+    @discardableResult
+    public func tick(now: Date) throws -> TickReport {
+        var report = TickReport()
+        try database.transaction {
+            let pending = try pending(now: now)
+            report.planned = pending.count
+            report.suppressed = pending.filter { $0.1.status == .suppressed }.count
+            report.enqueued = try OutboxStore(database).enqueue(pending.map(\.1), now: now)
+            report.alreadyQueued = pending.count - report.enqueued
+        }
+        return report
+    }
+
+    func message(for reminder: PlannedReminder, enrollment: Enrollment, optOuts: OptOutStore) throws -> NewMessage {
+        let person = enrollment.person
+        let channel: Channel = reminder.channel == .voice ? .voice : .sms
+        var status = MessageStatus.queued
+        var reason: String?
+        if let suppressedReason = reminder.suppressed {
+            status = .suppressed
+            reason = suppressedReason
+        } else if try optOuts.isOptedOut(phone: person.phone, channel: channel) {
+            status = .suppressed
+            reason = "opted out"
+        }
+        let context = RenderContext(values: [
+            "first_name": person.firstName,
+            "org.name": organization.name,
+            "org.phone": organization.phone,
+            "session.title": enrollment.session.title,
+            "session.place": enrollment.session.place,
+        ], dates: ["session.start": reminder.occurrence.start], timeZone: enrollment.session.schedule.timeZone)
+        var body = ""
+        var language = person.language
+        do {
+            let rendered = try renderer.render(template: Self.reminderTemplate, channel: channel, language: person.language, context: context)
+            body = rendered.text
+            language = rendered.language
+        } catch {
+            status = .suppressed
+            reason = "cannot render the reminder: \(error.description)"
+        }
+        let inspection = channel == .sms ? SMSEncoder.inspect(body, smartEncoding: true) : nil
+        return NewMessage(personID: person.id, phone: person.phone, channel: channel, language: language,
+                          template: Self.reminderTemplate, body: inspection?.text ?? body, encoding: inspection?.encoding,
+                          segments: inspection?.segments, dedupeKey: reminder.dedupeKey, notBefore: reminder.notBefore,
+                          expiresAt: reminder.expiresAt, status: status, error: reason)
+    }
+
+    func loadEnrollments() throws -> [Enrollment] {
+        let sessions = try SessionStore(database).list()
+        let people = PeopleStore(database)
+        var result: [Enrollment] = []
+        for session in sessions {
+            for personID in try SessionStore(database).enrolledPersonIDs(sessionID: session.id!) {
+                guard let person = try people.find(id: personID) else { continue }
+                result.append(Enrollment(person: person, sessionID: session.id!, session: session))
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import OutreachCore
+
+public struct CampaignStore {
+    let database: Database
+
+    public init(_ database: Database) { self.database = database }
+
+    public func create(_ campaign: Campaign, now: Date) throws -> Int64 {
+        let stamp = Timestamp.format(now)
+        try database.statement("""
+            INSERT INTO campaigns (name, template, audience, channel, send_at, status, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).bind(campaign.name, campaign.template, campaign.audience.description, campaign.channel?.rawValue,
+                      campaign.sendAt.map(Timestamp.format), campaign.status.rawValue, stamp, stamp).run()
+        return database.lastInsertRowID
+    }
+
+    public func find(id: Int64) throws -> Campaign? {
+        try database.statement("SELECT id, name, template, audience, channel, send_at, status FROM campaigns WHERE id = ?")
+            .bind(id).firstRow(Self.campaign)
+    }
+
+    public func find(name: String) throws -> Campaign? {
+        try database.statement("SELECT id, name, template, audience, channel, send_at, status FROM campaigns WHERE name = ?")
+            .bind(name).firstRow(Self.campaign)
+    }
+
+    public func list() throws -> [Campaign] {
+        try database.statement("SELECT id, name, template, audience, channel, send_at, status FROM campaigns ORDER BY id")
+            .rows(Self.campaign)
+    }
+
+    public func setStatus(id: Int64, _ status: CampaignStatus, now: Date) throws {
+        try database.statement("UPDATE campaigns SET status = ?, updated_at = ? WHERE id = ?")
+            .bind(status.rawValue, Timestamp.format(now), id).run()
+    }
+
+    /// Running campaigns with nothing left queued or sending become `done`.
+    @discardableResult
+    public func finishCompleted(now: Date) throws -> Int {
+        try database.statement("""
+            UPDATE campaigns SET status = 'done', updated_at = ?
+            WHERE status = 'running' AND NOT EXISTS (
+                SELECT 1 FROM messages WHERE campaign_id = campaigns.id AND status IN ('queued', 'sending'))
+            """).bind(Timestamp.format(now)).run()
+        return database.changes
+    }
+
+    static func campaign(_ row: Row) throws -> Campaign {
+        guard case .success(let audience) = AudienceFilter.parse(row.string(3)),
+              let status = CampaignStatus(rawValue: row.string(6)) else {
+            throw StoreError(.other, "campaign \(row.int64(0)) is unreadable in the database")
+        }
+        return Campaign(id: row.int64(0), name: row.string(1), template: row.string(2), audience: audience,
+                        channel: row.optionalString(4).flatMap(Channel.init(rawValue:)),
+                        sendAt: row.optionalString(5).flatMap(Timestamp.parse), status: status)
+    }
+}

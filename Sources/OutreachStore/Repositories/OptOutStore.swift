@@ -1,0 +1,51 @@
+import Foundation
+import OutreachCore
+
+/// Opt-outs by phone number and channel. A STOP always holds: checked when enqueueing and again before sending.
+public struct OptOutStore {
+    public enum Scope: String, Sendable, CaseIterable { case sms, voice, all }
+
+    public struct Entry: Sendable, Equatable {
+        public let phone: PhoneNumber
+        public let scope: Scope
+        public let keyword: String?
+        public let source: String
+        public let createdAt: Date
+    }
+
+    let database: Database
+
+    public init(_ database: Database) { self.database = database }
+
+    /// Records an opt-out; a second one for the same phone and scope changes nothing.
+    public func add(phone: PhoneNumber, channel: Scope, keyword: String?, source: String, now: Date) throws {
+        try database.statement("""
+            INSERT INTO opt_outs (phone, channel, keyword, source, created_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (phone, channel) WHERE revoked_at IS NULL DO NOTHING
+            """).bind(phone.e164, channel.rawValue, keyword, source, Timestamp.format(now)).run()
+    }
+
+    /// Ends opt-outs of the phone (START, or a coordinator). Returns how many were active.
+    @discardableResult
+    public func remove(phone: PhoneNumber, channel: Scope? = nil, now: Date) throws -> Int {
+        try database.statement("""
+            UPDATE opt_outs SET revoked_at = ? WHERE phone = ? AND revoked_at IS NULL AND (?3 IS NULL OR channel = ?3)
+            """).bind(Timestamp.format(now), phone.e164, channel?.rawValue).run()
+        return database.changes
+    }
+
+    public func isOptedOut(phone: PhoneNumber, channel: Channel) throws -> Bool {
+        try database.statement("""
+            SELECT 1 FROM opt_outs WHERE phone = ? AND revoked_at IS NULL AND channel IN (?, 'all') LIMIT 1
+            """).bind(phone.e164, channel.rawValue).firstRow { _ in true } ?? false
+    }
+
+    public func active() throws -> [Entry] {
+        try database.statement("""
+            SELECT phone, channel, keyword, source, created_at FROM opt_outs WHERE revoked_at IS NULL ORDER BY created_at, id
+            """).rows { row in
+                Entry(phone: PhoneNumber(e164: row.string(0)), scope: Scope(rawValue: row.string(1)) ?? .all,
+                      keyword: row.optionalString(2), source: row.string(3), createdAt: Timestamp.parse(row.string(4)) ?? .distantPast)
+            }
+    }
+}

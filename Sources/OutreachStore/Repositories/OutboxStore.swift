@@ -1,0 +1,180 @@
+import Foundation
+import OutreachCore
+
+/// The outbox: every message the gateway will send, is sending, or has sent.
+public struct OutboxStore {
+    let database: Database
+
+    public init(_ database: Database) { self.database = database }
+
+    static let columns = """
+        id, person_id, campaign_id, phone, channel, language, template, body, dedupe_key, status, attempts,
+        not_before, expires_at, provider, provider_id, error
+        """
+
+    /// Inserts the messages whose dedupe key is new, in one transaction. Returns how many were new.
+    @discardableResult
+    public func enqueue(_ messages: [NewMessage], now: Date) throws -> Int {
+        let stamp = Timestamp.format(now)
+        return try database.transaction {
+            var inserted = 0
+            let insert = try database.statement("""
+                INSERT INTO messages (person_id, campaign_id, phone, channel, language, template, body, encoding, segments,
+                                      dedupe_key, status, not_before, expires_at, error, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (dedupe_key) DO NOTHING
+                """)
+            for message in messages {
+                try insert.bind(message.personID, message.campaignID, message.phone.e164, message.channel.rawValue,
+                                message.language, message.template, message.body, message.encoding?.rawValue, message.segments,
+                                message.dedupeKey, message.status.rawValue, Timestamp.format(message.notBefore),
+                                message.expiresAt.map(Timestamp.format), message.error, stamp, stamp).run()
+                inserted += database.changes
+            }
+            return inserted
+        }
+    }
+
+    /// Moves up to `limit` due queued messages to `sending` in one transaction and returns them, oldest first.
+    /// Messages of paused or cancelled campaigns wait.
+    public func claimDue(now: Date, limit: Int) throws -> [OutboxMessage] {
+        let stamp = Timestamp.format(now)
+        return try database.transaction {
+            try database.statement("""
+                UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?1
+                WHERE id IN (
+                    SELECT m.id FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
+                    WHERE m.status = 'queued' AND m.not_before <= ?1
+                      AND (m.campaign_id IS NULL OR c.status IN ('running', 'scheduled', 'done'))
+                    ORDER BY m.not_before, m.id LIMIT ?2)
+                RETURNING \(Self.columns)
+                """).bind(stamp, limit).rows(Self.message).sorted { ($0.notBefore, $0.id) < ($1.notBefore, $1.id) }
+        }
+    }
+
+    /// Records a batch of send results in one transaction.
+    public func record(_ outcomes: [SendOutcome], now: Date) throws {
+        let stamp = Timestamp.format(now)
+        try database.transaction {
+            for outcome in outcomes {
+                switch outcome {
+                case .sent(let id, let provider, let providerID):
+                    try database.statement("""
+                        UPDATE messages SET status = 'sent', provider = ?, provider_id = ?, error = NULL, updated_at = ? WHERE id = ?
+                        """).bind(provider, providerID, stamp, id).run()
+                case .retry(let id, let notBefore, let error):
+                    try database.statement("""
+                        UPDATE messages SET status = 'queued', not_before = ?, error = ?, updated_at = ? WHERE id = ?
+                        """).bind(Timestamp.format(notBefore), error, stamp, id).run()
+                case .failed(let id, let error):
+                    try setStatus(id, .failed, error: error, stamp: stamp)
+                case .suppressed(let id, let reason):
+                    try setStatus(id, .suppressed, error: reason, stamp: stamp)
+                case .optedOut(let id, let phone, let channel, let reason):
+                    try setStatus(id, .failed, error: "opted out: \(reason)", stamp: stamp)
+                    try OptOutStore(database).add(phone: phone, channel: channel == .sms ? .sms : .voice,
+                                                  keyword: nil, source: "provider", now: now)
+                }
+            }
+        }
+    }
+
+    private func setStatus(_ id: Int64, _ status: MessageStatus, error: String?, stamp: String) throws {
+        try database.statement("UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ?")
+            .bind(status.rawValue, error, stamp, id).run()
+    }
+
+    /// After a crash: messages left in `sending` may or may not have reached the provider. They become
+    /// `unknown` (never re-sent blindly to a senior). Returns how many.
+    @discardableResult
+    public func recoverInterrupted(now: Date) throws -> Int {
+        try database.transaction {
+            try database.statement("""
+                UPDATE messages SET status = 'unknown',
+                    error = 'the gateway stopped while sending; not re-sent (check with the provider or the person)', updated_at = ?
+                WHERE status = 'sending'
+                """).bind(Timestamp.format(now)).run()
+            return database.changes
+        }
+    }
+
+    /// Applies a delivery receipt. Returns false when no message has that provider id.
+    @discardableResult
+    public func applyReceipt(provider: String, providerID: String, status: MessageStatus, error: String?, now: Date) throws -> Bool {
+        // Receipts only move a message forward: a late "sent" never undoes "delivered".
+        let from = status == .sent ? "('unknown')" : "('sent', 'unknown')"
+        try database.statement("""
+            UPDATE messages SET status = ?, error = coalesce(?, error), updated_at = ?
+            WHERE provider = ? AND provider_id = ? AND status IN \(from)
+            """).bind(status.rawValue, error, Timestamp.format(now), provider, providerID).run()
+        return database.changes > 0
+    }
+
+    public func find(id: Int64) throws -> OutboxMessage? {
+        try database.statement("SELECT \(Self.columns) FROM messages WHERE id = ?").bind(id).firstRow(Self.message)
+    }
+
+    public func find(provider: String, providerID: String) throws -> OutboxMessage? {
+        try database.statement("SELECT \(Self.columns) FROM messages WHERE provider = ? AND provider_id = ?")
+            .bind(provider, providerID).firstRow(Self.message)
+    }
+
+    public func find(dedupeKey: String) throws -> OutboxMessage? {
+        try database.statement("SELECT \(Self.columns) FROM messages WHERE dedupe_key = ?").bind(dedupeKey).firstRow(Self.message)
+    }
+
+    /// Queued messages due at or before `at`, oldest first.
+    public func queued(dueBy at: Date, limit: Int = 10_000) throws -> [OutboxMessage] {
+        try database.statement("""
+            SELECT \(Self.columns) FROM messages WHERE status = 'queued' AND not_before <= ? ORDER BY not_before, id LIMIT ?
+            """).bind(Timestamp.format(at), limit).rows(Self.message)
+    }
+
+    /// Messages in a status, newest first.
+    public func list(status: MessageStatus? = nil, campaignID: Int64? = nil, limit: Int = 100) throws -> [OutboxMessage] {
+        try database.statement("""
+            SELECT \(Self.columns) FROM messages
+            WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR campaign_id = ?2)
+            ORDER BY id DESC LIMIT ?3
+            """).bind(status?.rawValue, campaignID, limit).rows(Self.message)
+    }
+
+    /// How many messages are in each status (optionally of one campaign).
+    public func counts(campaignID: Int64? = nil) throws -> [MessageStatus: Int] {
+        var result: [MessageStatus: Int] = [:]
+        try database.statement("""
+            SELECT status, count(*) FROM messages WHERE (?1 IS NULL OR campaign_id = ?1) GROUP BY status
+            """).bind(campaignID).forEachRow { row in
+                if let status = MessageStatus(rawValue: row.string(0)) { result[status] = row.int(1) }
+                return true
+            }
+        return result
+    }
+
+    /// The earliest `not_before` of a queued message, to know how long the service may sleep.
+    public func nextDue() throws -> Date? {
+        try database.statement("SELECT min(not_before) FROM messages WHERE status = 'queued'")
+            .firstRow { $0.optionalString(0) }.flatMap { $0 }.flatMap(Timestamp.parse)
+    }
+
+    /// Cancels what has not been sent yet (a campaign's, or one message). Returns how many.
+    @discardableResult
+    public func cancelQueued(campaignID: Int64, now: Date) throws -> Int {
+        try database.statement("""
+            UPDATE messages SET status = 'cancelled', updated_at = ? WHERE campaign_id = ? AND status = 'queued'
+            """).bind(Timestamp.format(now), campaignID).run()
+        return database.changes
+    }
+
+    static func message(_ row: Row) throws -> OutboxMessage {
+        guard let channel = Channel(rawValue: row.string(4)), let status = MessageStatus(rawValue: row.string(9)),
+              let notBefore = Timestamp.parse(row.string(11)) else {
+            throw StoreError(.other, "message \(row.int64(0)) has an unreadable channel, status or time in the database")
+        }
+        return OutboxMessage(id: row.int64(0), personID: row.isNull(1) ? nil : row.int64(1), campaignID: row.isNull(2) ? nil : row.int64(2),
+                             phone: PhoneNumber(e164: row.string(3)), channel: channel, language: row.string(5),
+                             template: row.string(6), body: row.string(7), dedupeKey: row.string(8), status: status,
+                             attempts: row.int(10), notBefore: notBefore, expiresAt: row.optionalString(12).flatMap(Timestamp.parse),
+                             provider: row.optionalString(13), providerID: row.optionalString(14), error: row.optionalString(15))
+    }
+}

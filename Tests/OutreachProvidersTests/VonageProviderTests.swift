@@ -1,0 +1,466 @@
+import Foundation
+import OutreachCore
+import OutreachServer
+import OutreachTesting
+import Testing
+@testable import OutreachProviders
+
+/// Vonage adapter against `VonageFake` over loopback (real libcurl), plus webhook and signature tables.
+@Suite("Vonage provider")
+struct VonageProviderTests {
+    static let now = Date(timeIntervalSince1970: 1_795_000_000)
+    static let hooks = "https://gw.example/hooks/vonage"
+    static let recipient = PhoneNumber(e164: "+46701740605")
+    static let secrets = ["abcdef0123456789", "signature_secret"]
+
+    static func client(totalTimeoutMilliseconds: Int = 5_000) -> CurlHTTPClient {
+        CurlHTTPClient(maxConcurrent: 2, options: .init(connectTimeoutMilliseconds: 2_000,
+                                                        totalTimeoutMilliseconds: totalTimeoutMilliseconds))
+    }
+
+    static func provider(baseURL: String, apiSecret: String = "abcdef0123456789", signatureSecret: String? = "signature_secret",
+                         client: any HTTPClient = client(), now: Date = now) -> VonageProvider {
+        VonageProvider(settings: VonageSettings(baseURL: baseURL, apiKey: "abcd1234", apiSecret: apiSecret,
+                                                signatureSecret: signatureSecret, from: "Kaffestugan"),
+                       client: client, now: { now })
+    }
+
+    static func sms(_ body: String, to: PhoneNumber = recipient, from: String = "",
+                    callback: String? = "https://gw.example/hooks/vonage/sms/status") -> OutboundSMS {
+        OutboundSMS(messageID: 42, to: to, from: from, body: body, statusCallbackURL: callback)
+    }
+
+    // MARK: - Outgoing request
+
+    struct OutgoingCase: Sendable, CustomTestStringConvertible {
+        let testDescription: String
+        let sms: OutboundSMS
+        let fields: [String]
+        let rawFragments: [String]
+    }
+
+    static let outgoing: [OutgoingCase] = [
+        OutgoingCase(testDescription: "Swedish GSM-7, + and space",
+                     sms: sms("Hej där, fika på torsdag! 1+1"),
+                     fields: ["api_key=abcd1234", "api_secret=abcdef0123456789", "from=Kaffestugan", "to=46701740605",
+                              "text=Hej där, fika på torsdag! 1+1", "callback=https://gw.example/hooks/vonage/sms/status",
+                              "client-ref=42"],
+                     rawFragments: ["text=Hej%20d%C3%A4r%2C%20fika%20p%C3%A5%20torsdag%21%201%2B1&",
+                                    "to=46701740605&", "callback=https%3A%2F%2Fgw.example%2Fhooks%2Fvonage%2Fsms%2Fstatus"]),
+        OutgoingCase(testDescription: "Arabic needs type=unicode, numeric sender without +",
+                     sms: sms("مرحبا", from: "+46701740699", callback: nil),
+                     fields: ["api_key=abcd1234", "api_secret=abcdef0123456789", "from=46701740699", "to=46701740605",
+                              "text=مرحبا", "type=unicode", "client-ref=42"],
+                     rawFragments: ["text=%D9%85%D8%B1%D8%AD%D8%A8%D8%A7&type=unicode", "from=46701740699&"]),
+        OutgoingCase(testDescription: "emoji needs type=unicode",
+                     sms: sms("Välkommen 🙂", from: "Kaffe+Te"),
+                     fields: ["api_key=abcd1234", "api_secret=abcdef0123456789", "from=Kaffe+Te", "to=46701740605",
+                              "text=Välkommen 🙂", "type=unicode", "callback=https://gw.example/hooks/vonage/sms/status",
+                              "client-ref=42"],
+                     rawFragments: ["from=Kaffe%2BTe&", "text=V%C3%A4lkommen%20%F0%9F%99%82&type=unicode"]),
+    ]
+
+    @Test("a send produces exactly the documented request", arguments: outgoing)
+    func outgoingRequest(row: OutgoingCase) async throws {
+        let fake = try VonageFake()
+        defer { fake.stop() }
+        let result = await Self.provider(baseURL: fake.baseURL).sendSMS(row.sms)
+        #expect(result == .success(ProviderAccepted(providerID: "0A00000000000001", segments: 1)))
+        let request = try #require(fake.requests.first)
+        #expect(fake.requests.count == 1)
+        #expect(request.method == "POST")
+        #expect(request.path == "/sms/json")
+        #expect(request.query == "")
+        #expect(request.header("content-type") == "application/x-www-form-urlencoded")
+        #expect(request.header("authorization") == nil)  // credentials travel as form fields
+        #expect(request.form.map { "\($0.name)=\($0.value)" } == row.fields)
+        for fragment in row.rawFragments {
+            #expect(request.bodyText.contains(fragment), "raw body lacks \(fragment)")
+        }
+        #expect(!request.bodyText.contains("+"))
+    }
+
+    @Test func longTextIsOneRequestWithSegmentsFromMessageCount() async throws {
+        let fake = try VonageFake()
+        defer { fake.stop() }
+        let body = String(repeating: "Fika på torsdag kl 14. ", count: 10)  // 230 GSM-7 characters: 2 parts
+        let result = await Self.provider(baseURL: fake.baseURL).sendSMS(Self.sms(body))
+        #expect(result == .success(ProviderAccepted(providerID: "0A00000000000001", segments: 2)))
+        #expect(fake.requests.count == 1)
+        #expect(fake.requests.first?.formValue("type") == nil)
+    }
+
+    // MARK: - Results
+
+    enum Expected: Sendable, Equatable {
+        case accepted(String, Int?)
+        case permanent(String)
+        case transient(TimeInterval?)
+        case optedOut
+
+        init(_ result: Result<ProviderAccepted, SendFailure>) {
+            switch result {
+            case .success(let accepted): self = .accepted(accepted.providerID, accepted.segments)
+            case .failure(.permanent(let code, _)): self = .permanent(code)
+            case .failure(.transient(_, let retryAfter)): self = .transient(retryAfter)
+            case .failure(.optedOut): self = .optedOut
+            }
+        }
+    }
+
+    struct ResultCase: Sendable, CustomTestStringConvertible {
+        let testDescription: String
+        let response: ServerResponse
+        let expected: Expected
+        var reasonContains: String? = nil
+    }
+
+    static func raw(_ text: String, status: Int = 200, headers: [ServerResponse.Header] = []) -> ServerResponse {
+        ServerResponse(status: status, headers: [.init("Content-Type", "application/json")] + headers, body: Array(text.utf8))
+    }
+
+    static let results: [ResultCase] = [
+        ResultCase(testDescription: "success, SDK fixture body",
+                   response: raw(#"{"message-count": "1", "messages": [{"to": "46701740605", "message-id": "3295d748-4e14-4681-af78-166dca3c5aab", "status": "0", "remaining-balance": "38.07243628", "message-price": "0.04120000", "network": "24001"}]}"#),
+                   expected: .accepted("3295d748-4e14-4681-af78-166dca3c5aab", 1)),
+        ResultCase(testDescription: "two parts accepted: first id, message-count segments",
+                   response: VonageFake.messages([VonageFake.acceptedPart(to: "46701740605", messageID: "AAA1"),
+                                                  VonageFake.acceptedPart(to: "46701740605", messageID: "AAA2")]),
+                   expected: .accepted("AAA1", 2)),
+        ResultCase(testDescription: "throttled with a wait → transient 0.25 s", response: VonageFake.throttle(),
+                   expected: .transient(0.25)),
+        ResultCase(testDescription: "throttled, wait 2000 ms", response: VonageFake.throttle(waitMilliseconds: 2000),
+                   expected: .transient(2)),
+        ResultCase(testDescription: "throttled without a wait", response: raw(#"{"messages":[{"status":"1","error-text":"Throttled"}]}"#),
+                   expected: .transient(nil)),
+        ResultCase(testDescription: "status 5 internal error", response: raw(#"{"message-count":"1","messages":[{"status":"5","error-text":"Internal Error"}]}"#),
+                   expected: .transient(nil)),
+        ResultCase(testDescription: "status 10 too many binds", response: raw(#"{"message-count":"1","messages":[{"status":"10","error-text":"Too many existing binds"}]}"#),
+                   expected: .transient(nil)),
+        ResultCase(testDescription: "status 7 number barred", response: raw(#"{"message-count": "1", "messages": [{"status": "7", "error-text": "Number barred."}]}"#),
+                   expected: .permanent("7"), reasonContains: "Number barred."),
+        ResultCase(testDescription: "status 9 is insufficient credit, not an opt-out",
+                   response: raw(#"{"message-count":"1","messages":[{"status":"9","error-text":"Quota Exceeded - rejected"}]}"#),
+                   expected: .permanent("9"), reasonContains: "insufficient credit"),
+        ResultCase(testDescription: "status 29 non-whitelisted destination", response: raw(#"{"message-count":"1","messages":[{"status":"29","error-text":"Non White-listed Destination - rejected"}]}"#),
+                   expected: .permanent("29")),
+        ResultCase(testDescription: "unknown status code → permanent", response: raw(#"{"message-count":"1","messages":[{"status":"99","error-text":"Something new"}]}"#),
+                   expected: .permanent("99")),
+        ResultCase(testDescription: "partial failure: part 1 sent, part 2 throttled → never resent",
+                   response: raw(#"{"message-count":"2","messages":[{"to":"46701740605","message-id":"AAA1","status":"0"},{"status":"1","error-text":"Throttled"}]}"#),
+                   expected: .permanent("partial"), reasonContains: "part 2 of 2"),
+        ResultCase(testDescription: "HTTP 401 RFC 7807", response: raw(#"{"type":"https://developer.vonage.com/api-errors#unauthorized","title":"Unauthorized","detail":"You did not provide correct credentials."}"#, status: 401),
+                   expected: .permanent("http-401"), reasonContains: "Unauthorized"),
+        ResultCase(testDescription: "HTTP 429 with Retry-After",
+                   response: raw(#"{"type":"https://developer.vonage.com/api-errors#rate-limit","title":"Rate Limit Hit"}"#, status: 429, headers: [.init("Retry-After", "7")]),
+                   expected: .transient(7)),
+        ResultCase(testDescription: "HTTP 503 empty body", response: ServerResponse(status: 503), expected: .transient(nil)),
+        ResultCase(testDescription: "HTTP 500", response: raw("oops", status: 500), expected: .transient(nil)),
+        ResultCase(testDescription: "malformed JSON on 200", response: raw("<html>gateway</html>"), expected: .permanent("malformed-response")),
+        ResultCase(testDescription: "empty messages on 200", response: raw(#"{"message-count":"0","messages":[]}"#), expected: .permanent("malformed-response")),
+        ResultCase(testDescription: "status 0 without message-id", response: raw(#"{"message-count":"1","messages":[{"status":"0"}]}"#), expected: .permanent("malformed-response")),
+        ResultCase(testDescription: "numbers instead of strings are tolerated", response: raw(#"{"message-count":1,"messages":[{"message-id":"AAA9","status":0}]}"#),
+                   expected: .accepted("AAA9", 1)),
+    ]
+
+    @Test("each provider answer is classified", arguments: results)
+    func classified(row: ResultCase) async throws {
+        let fake = try VonageFake()
+        defer { fake.stop() }
+        fake.enqueue(.respond(row.response))
+        let result = await Self.provider(baseURL: fake.baseURL).sendSMS(Self.sms("Hej"))
+        #expect(Expected(result) == row.expected)
+        if case .failure(let failure) = result {
+            if let text = row.reasonContains { #expect(failure.description.contains(text), "\(failure)") }
+            for secret in Self.secrets { #expect(!failure.description.contains(secret)) }
+        }
+        #expect(fake.requests.count == 1)
+        #expect(fake.unusedSteps == 0)
+    }
+
+    @Test("the fake checks like Vonage: credentials (4) and to (3) with HTTP 200")
+    func fakeRefusals() async throws {
+        let fake = try VonageFake()
+        defer { fake.stop() }
+        let badKey = await Self.provider(baseURL: fake.baseURL, apiSecret: "wrong-secret-value").sendSMS(Self.sms("Hej"))
+        #expect(Expected(badKey) == .permanent("4"))
+        if case .failure(let failure) = badKey {
+            #expect(!failure.description.contains("wrong-secret-value"))
+            #expect(failure.description.contains("VONAGE_API_SECRET"))
+        }
+        let shortNumber = await Self.provider(baseURL: fake.baseURL).sendSMS(Self.sms("Hej", to: PhoneNumber(e164: "+4670")))
+        #expect(Expected(shortNumber) == .permanent("3"))
+        #expect(fake.requests.count == 2)
+    }
+
+    @Test func throttleThenSuccessUsesTheScriptInOrder() async throws {
+        let fake = try VonageFake()
+        defer { fake.stop() }
+        fake.enqueueThrottle()
+        fake.enqueueError(status: "6", errorText: "Invalid Message")
+        let provider = Self.provider(baseURL: fake.baseURL)
+        #expect(Expected(await provider.sendSMS(Self.sms("Hej"))) == .transient(0.25))
+        #expect(Expected(await provider.sendSMS(Self.sms("Hej"))) == .permanent("6"))
+        #expect(Expected(await provider.sendSMS(Self.sms("Hej"))) == .accepted("0A00000000000001", 1))
+        #expect(fake.unusedSteps == 0)
+    }
+
+    // MARK: - Transport failures
+
+    @Test func timeoutIsTransient() async throws {
+        let fake = try VonageFake()
+        defer { fake.stop() }
+        fake.enqueue(.delay(seconds: 1.0, VonageFake.messages([VonageFake.acceptedPart(to: "46701740605", messageID: "LATE")])))
+        let client = Self.client(totalTimeoutMilliseconds: 300)
+        defer { client.close() }
+        let result = await Self.provider(baseURL: fake.baseURL, client: client).sendSMS(Self.sms("Hej"))
+        #expect(Expected(result) == .transient(nil))
+        #expect(fake.unusedSteps == 0)
+    }
+
+    @Test func connectionRefusedIsTransient() async {
+        let result = await Self.provider(baseURL: ClosedPort.refusing()).sendSMS(Self.sms("Hej"))
+        #expect(Expected(result) == .transient(nil))
+    }
+
+    @Test func droppedConnectionIsTransient() async {
+        let server = DroppingServer()
+        defer { server.stop() }
+        let result = await Self.provider(baseURL: server.baseURL).sendSMS(Self.sms("Hej"))
+        #expect(Expected(result) == .transient(nil))
+    }
+
+    @Test func voiceIsRefusedWithoutARequest() async throws {
+        let fake = try VonageFake()
+        defer { fake.stop() }
+        let call = OutboundCall(messageID: 7, to: Self.recipient, from: "+46701740699",
+                                script: .speech(text: "Hej", language: "sv-SE"), callbackBaseURL: Self.hooks)
+        let result = await Self.provider(baseURL: fake.baseURL).placeCall(call)
+        #expect(Expected(result) == .permanent("no-voice"))
+        #expect(fake.requests.isEmpty)
+    }
+
+    // MARK: - Signature vectors (reference 3.5)
+
+    static let vectorParams = ["param1": "value1", "param2": "value2", "timestamp": "1234567890"]
+
+    @Test("signature vectors", arguments: [
+        (VonageSignatureMethod.hmacSHA256, "280c4320703dbc98bfa22db676655ed2acfbfe8792b062ff7622e67f1183c287"),
+        (.hmacMD5, "724c2bf6ca423c36e20631b11d1c5753"),
+        (.md5Hash, "d72f75ac8cda9bbce891c4fa62bee6cd"),
+    ])
+    func signatureVector(method: VonageSignatureMethod, expected: String) {
+        #expect(VonageSignature.signingString(Self.vectorParams) == "&param1=value1&param2=value2&timestamp=1234567890")
+        #expect(VonageSignature.sign(Self.vectorParams, secret: "signature_secret", method: method) == expected)
+        #expect(VonageSignature.isValid(expected.uppercased(), parameters: Self.vectorParams, secret: "signature_secret", method: method))
+        var tampered = Self.vectorParams
+        tampered["param2"] = "value3"
+        #expect(!VonageSignature.isValid(expected, parameters: tampered, secret: "signature_secret", method: method))
+    }
+
+    @Test func signingStringLeavesOutSigAndCleansValues() {
+        let text = VonageSignature.signingString(["sig": "X", "b": "1&2=3", "a": "x y", "B": "z"])
+        #expect(text == "&B=z&a=x y&b=1_2_3")
+    }
+
+    @Test func vectorPassesTheWebhookAuthentication() {
+        let settings = VonageSettings(apiKey: "k", apiSecret: "s", signatureSecret: "signature_secret", from: "Kaffestugan")
+        let webhooks = VonageWebhooks(settings: settings, now: { Date(timeIntervalSince1970: 1_234_567_890) })
+        var params = Self.vectorParams
+        params["sig"] = "280C4320703DBC98BFA22DB676655ED2ACFBFE8792B062FF7622E67F1183C287"
+        #expect(webhooks.authenticate(params) == nil)
+        params["param1"] = "value9"
+        #expect(webhooks.authenticate(params) != nil)
+    }
+
+    // MARK: - Incoming webhooks
+
+    enum WebhookExpectation: Sendable, Equatable {
+        case events([ProviderEvent])
+        case unauthorized
+        case malformed
+    }
+
+    struct WebhookCase: Sendable, CustomTestStringConvertible {
+        let testDescription: String
+        var signatureSecret: String? = "signature_secret"
+        let request: @Sendable (VonageFake) -> WebhookRequest
+        let expected: WebhookExpectation
+    }
+
+    static let status = hooks + "/sms/status"
+    static let inbound = hooks + "/sms/inbound"
+
+    static func receipt(_ id: String, _ state: DeliveryState, _ word: String, _ code: String?, optedOut: Bool = false) -> WebhookExpectation {
+        .events([.receipt(providerID: id, status: DeliveryStatus(state: state, providerStatus: word, errorCode: code, optedOut: optedOut))])
+    }
+
+    static let webhookCases: [WebhookCase] = [
+        WebhookCase(testDescription: "DLR delivered, POST-JSON, signed",
+                    request: { $0.signedStatusCallback(publicURL: status, messageID: "0B00000127FDBC63", status: "delivered", timestamp: now) },
+                    expected: receipt("0B00000127FDBC63", .delivered, "delivered", "0")),
+        WebhookCase(testDescription: "DLR failed err-code 9 = opted out, GET",
+                    request: { $0.signedStatusCallback(publicURL: status, messageID: "M1", status: "failed", errCode: "9", timestamp: now, form: .getQuery) },
+                    expected: receipt("M1", .failed, "failed", "9", optedOut: true)),
+        WebhookCase(testDescription: "DLR rejected err-code 9, POST form",
+                    request: { $0.signedStatusCallback(publicURL: status, messageID: "M2", status: "rejected", errCode: "9", timestamp: now, form: .postForm) },
+                    expected: receipt("M2", .failed, "rejected", "9", optedOut: true)),
+        WebhookCase(testDescription: "DLR expired, err-code 2 kept",
+                    request: { $0.signedStatusCallback(publicURL: status, messageID: "M3", status: "expired", errCode: "2", timestamp: now) },
+                    expected: receipt("M3", .undelivered, "expired", "2")),
+        WebhookCase(testDescription: "DLR accepted",
+                    request: { $0.signedStatusCallback(publicURL: status, messageID: "M4", status: "accepted", timestamp: now) },
+                    expected: receipt("M4", .sent, "accepted", "0")),
+        WebhookCase(testDescription: "DLR buffered",
+                    request: { $0.signedStatusCallback(publicURL: status, messageID: "M5", status: "buffered", timestamp: now) },
+                    expected: receipt("M5", .sent, "buffered", "0")),
+        WebhookCase(testDescription: "DLR unknown (Vonage's word) stays sent",
+                    request: { $0.signedStatusCallback(publicURL: status, messageID: "M6", status: "unknown", errCode: "1", timestamp: now) },
+                    expected: receipt("M6", .sent, "unknown", "1")),
+        WebhookCase(testDescription: "DLR with a status we do not know → ignored",
+                    request: { $0.signedStatusCallback(publicURL: status, messageID: "M7", status: "teleported", timestamp: now) },
+                    expected: .events([.ignored(reason: "unknown Vonage delivery status 'teleported'")])),
+        WebhookCase(testDescription: "inbound GET with & = + in the text",
+                    request: { $0.signedInbound(publicURL: inbound, text: "JA tack & 1+1=2", timestamp: now) },
+                    expected: .events([.inboundSMS(providerID: "0A0000001234567B", from: PhoneNumber(e164: "+46701740605"),
+                                                   to: "+46701740699", body: "JA tack & 1+1=2")])),
+        WebhookCase(testDescription: "inbound POST-JSON, Arabic",
+                    request: { $0.signedInbound(publicURL: inbound, text: "نعم", extra: ["type": "unicode"], timestamp: now, form: .postJSON) },
+                    expected: .events([.inboundSMS(providerID: "0A0000001234567B", from: PhoneNumber(e164: "+46701740605"),
+                                                   to: "+46701740699", body: "نعم")])),
+        WebhookCase(testDescription: "inbound concat part → ignored",
+                    request: { $0.signedInbound(publicURL: inbound, text: "del ett",
+                                                extra: ["concat": "true", "concat-ref": "1", "concat-total": "2", "concat-part": "1"], timestamp: now) },
+                    expected: .events([.ignored(reason: "multipart inbound reassembly not supported (Vonage concat part 1 of 2)")])),
+        WebhookCase(testDescription: "timestamp 4 minutes old is fine",
+                    request: { $0.signedStatusCallback(publicURL: status, messageID: "M8", status: "delivered", timestamp: now - 240) },
+                    expected: receipt("M8", .delivered, "delivered", "0")),
+        // Generic rows.
+        WebhookCase(testDescription: "missing signature → unauthorized",
+                    request: { $0.signedStatusCallback(publicURL: status, messageID: "M", status: "delivered", timestamp: now, signed: false) },
+                    expected: .unauthorized),
+        WebhookCase(testDescription: "signed with another secret → unauthorized",
+                    request: { _ in
+                        let other = try! VonageFake(signatureSecret: "not_our_secret")
+                        defer { other.stop() }
+                        return other.signedStatusCallback(publicURL: status, messageID: "M", status: "delivered", timestamp: now)
+                    },
+                    expected: .unauthorized),
+        WebhookCase(testDescription: "tampered parameter after signing → unauthorized",
+                    request: { fake in
+                        let signed = fake.signedStatusCallback(publicURL: status, messageID: "M", status: "failed", errCode: "9", timestamp: now, form: .getQuery)
+                        return WebhookRequest(method: "GET", publicURL: signed.publicURL.replacingOccurrences(of: "err-code=9", with: "err-code=0"),
+                                              headers: [:], body: [])
+                    },
+                    expected: .unauthorized),
+        WebhookCase(testDescription: "replayed: timestamp 10 minutes old → unauthorized",
+                    request: { $0.signedStatusCallback(publicURL: status, messageID: "M", status: "delivered", timestamp: now - 600) },
+                    expected: .unauthorized),
+        WebhookCase(testDescription: "timestamp 10 minutes ahead → unauthorized",
+                    request: { $0.signedStatusCallback(publicURL: status, messageID: "M", status: "delivered", timestamp: now + 600) },
+                    expected: .unauthorized),
+        WebhookCase(testDescription: "signed without timestamp → unauthorized",
+                    request: { fake in
+                        var params = ["messageId": "M", "status": "delivered"]
+                        params["sig"] = VonageSignature.sign(params, secret: fake.signatureSecret)
+                        return VonageFake.render(params, publicURL: status, form: .postJSON)
+                    },
+                    expected: .unauthorized),
+        WebhookCase(testDescription: "empty POST body → malformed",
+                    request: { _ in WebhookRequest(method: "POST", publicURL: status, headers: ["content-type": "application/json"], body: []) },
+                    expected: .malformed),
+        WebhookCase(testDescription: "empty form body → malformed",
+                    request: { _ in WebhookRequest(method: "POST", publicURL: status, headers: [:], body: []) },
+                    expected: .malformed),
+        WebhookCase(testDescription: "GET without query → malformed",
+                    request: { _ in WebhookRequest(method: "GET", publicURL: status, headers: [:], body: []) },
+                    expected: .malformed),
+        WebhookCase(testDescription: "nested JSON → malformed",
+                    request: { _ in WebhookRequest(method: "POST", publicURL: status, headers: ["content-type": "application/json"],
+                                                   body: Array(#"{"messageId":"M","status":{"x":1}}"#.utf8)) },
+                    expected: .malformed),
+        WebhookCase(testDescription: "unknown path, signed → malformed",
+                    request: { $0.signedStatusCallback(publicURL: hooks + "/voice/event", messageID: "M", status: "delivered", timestamp: now) },
+                    expected: .malformed),
+        WebhookCase(testDescription: "signed DLR without messageId → malformed",
+                    request: { $0.webhook(publicURL: status, parameters: ["status": "delivered"], timestamp: now, form: .postJSON) },
+                    expected: .malformed),
+        WebhookCase(testDescription: "signed inbound with a bad msisdn → malformed",
+                    request: { $0.signedInbound(publicURL: inbound, from: "12ab", text: "JA", timestamp: now) },
+                    expected: .malformed),
+        // Without a signature secret: accepted unsigned (documented risk), a stray sig is not checked.
+        WebhookCase(testDescription: "no secret configured: unsigned DLR accepted", signatureSecret: nil,
+                    request: { $0.signedStatusCallback(publicURL: status, messageID: "U1", status: "delivered", timestamp: now, form: .getQuery, signed: false) },
+                    expected: receipt("U1", .delivered, "delivered", "0")),
+        WebhookCase(testDescription: "no secret configured: JSON booleans become text", signatureSecret: nil,
+                    request: { _ in WebhookRequest(method: "POST", publicURL: inbound, headers: ["content-type": "application/json; charset=utf-8"],
+                                                   body: Array(#"{"msisdn":"46701740605","to":"46701740699","messageId":"I1","text":"a","concat":true}"#.utf8)) },
+                    expected: .events([.ignored(reason: "multipart inbound reassembly not supported (Vonage concat part ? of ?)")])),
+    ]
+
+    @Test("webhooks", arguments: webhookCases)
+    func webhook(row: WebhookCase) throws {
+        let fake = try VonageFake()
+        defer { fake.stop() }
+        let provider = Self.provider(baseURL: fake.baseURL, signatureSecret: row.signatureSecret)
+        let result = provider.handleWebhook(row.request(fake))
+        switch result {
+        case .success(let outcome):
+            #expect(WebhookExpectation.events(outcome.events) == row.expected)
+            #expect(outcome.response.status == 204)
+        case .failure(let error):
+            switch error {
+            case .unauthorized: #expect(row.expected == .unauthorized, "\(error)")
+            case .malformed: #expect(row.expected == .malformed, "\(error)")
+            }
+            for secret in Self.secrets + ["not_our_secret"] { #expect(!error.description.contains(secret)) }
+            #expect(!error.description.contains("46701740605"))
+        }
+        #expect(fake.requests.isEmpty)
+    }
+
+    // MARK: - Settings and helpers
+
+    @Test func settingsFromSecrets() throws {
+        let secrets = ProviderSecrets(["VONAGE_API_KEY": "abcd1234", "VONAGE_API_SECRET": "abcdef0123456789",
+                                       "VONAGE_SIGNATURE_SECRET": "signature_secret"])
+        let settings = try VonageSettings.from(secrets: secrets, baseURL: nil, from: "Kaffestugan")
+        #expect(settings.baseURL == "https://rest.nexmo.com")
+        #expect(settings.signatureSecret == "signature_secret")
+        #expect(settings.signatureMethod == .hmacSHA256)
+        for secret in Self.secrets + ["abcd1234"] { #expect(!settings.description.contains(secret)) }
+        let local = try VonageSettings.from(secrets: secrets, baseURL: "http://127.0.0.1:9/", from: "+46701740699")
+        #expect(local.baseURL == "http://127.0.0.1:9")
+    }
+
+    @Test("settings errors name the variable", arguments: [
+        (["VONAGE_API_SECRET": "s"], "VONAGE_API_KEY"),
+        (["VONAGE_API_KEY": "k"], "VONAGE_API_SECRET"),
+        (["VONAGE_API_KEY": "k", "VONAGE_API_SECRET": "s", "VONAGE_SIGNATURE_METHOD": "rot13"], "VONAGE_SIGNATURE_METHOD"),
+    ])
+    func settingsErrors(values: [String: String], name: String) {
+        #expect {
+            _ = try VonageSettings.from(secrets: ProviderSecrets(values), baseURL: nil, from: "Kaffestugan")
+        } throws: { error in
+            (error as? ProviderConfigError)?.message.contains(name) == true
+        }
+    }
+
+    @Test("wait parsed from the throttle text", arguments: [
+        ("Throughput Rate Exceeded - please wait [ 250 ] and retry", 0.25 as TimeInterval?),
+        ("please wait [1500] and retry", 1.5),
+        ("Throttled", nil),
+        ("please wait [ soon ] and retry", nil),
+        ("[ 250 ] without the word", nil),
+    ])
+    func retryAfterText(text: String, expected: TimeInterval?) {
+        #expect(VonageErrors.retryAfter(fromErrorText: text) == expected)
+    }
+
+    @Test func senderPlusIsStrippedOnlyForNumbers() {
+        #expect(VonageProvider.sender("+46701740699") == "46701740699")
+        #expect(VonageProvider.sender("Kaffestugan") == "Kaffestugan")
+        #expect(VonageProvider.sender("+Kaffe") == "+Kaffe")
+        #expect(VonageProvider.sender("+") == "+")
+    }
+}

@@ -70,6 +70,10 @@ enum CampaignCommands {
             let hint = Suggestion.closest(to: template, among: names).map { " (did you mean '\($0)'?)" } ?? " (templates: \(names.joined(separator: ", ")))"
             throw CLIError.usage("campaign create: no template '\(template)'" + hint)
         }
+        if let problem = CampaignService.sessionProblem(template: template, placeholders: library.catalog.templates[template]!.placeholders,
+                                                         audience: audience) {
+            throw CLIError.usage("campaign create: \(problem)")
+        }
         let database = try context.database()
         if try CampaignStore(database).find(name: name) != nil {
             throw CLIError.failure("campaign create: a campaign named '\(name)' exists already")

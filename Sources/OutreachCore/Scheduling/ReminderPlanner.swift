@@ -80,25 +80,32 @@ public struct ReminderPlanner: Sendable {
     }
 
     /// Reminders with `sendAt <= now + horizon` of occurrences starting after `now`, ordered by `notBefore`
-    /// then `dedupeKey`. A negative horizon counts as 0 (only reminders already due).
+    /// then `dedupeKey`. A negative horizon counts as 0 (only reminders already due). Enrollments with the same
+    /// `sessionID` are taken to carry the same session (its reminder times are worked out once).
     public func plan(_ enrollments: [Enrollment], now: Date, horizon: TimeInterval) -> [PlannedReminder] {
         let through = now.addingTimeInterval(horizon.isFinite ? max(0, horizon) : 0)
         guard !rules.isEmpty else { return [] }
-        // Any reminder due by `through` belongs to an occurrence starting within the longest lead after it.
-        let lastStart = through.addingTimeInterval(longestLead)
-        var planned: [PlannedReminder] = []
+        var slotsBySession: [Int64: [Slot]] = [:]
+        var planned: [(key: String, reminder: PlannedReminder)] = []
         for enrollment in enrollments {
             guard let personID = enrollment.person.id else { continue }
-            let schedule = enrollment.session.schedule
-            for occurrence in schedule.occurrences(from: now, to: lastStart) where occurrence.start > now {
-                for channel in Self.channels(for: enrollment.person.channel) {
-                    let reminders = self.reminders(of: occurrence, in: schedule.timeZone, personID: personID,
-                                                   sessionID: enrollment.sessionID, channel: channel, now: now)
-                    planned += reminders.filter { $0.sendAt <= through }
+            let slots = slotsBySession[enrollment.sessionID] ?? {
+                let slots = self.slots(of: enrollment.session.schedule, now: now, through: through)
+                slotsBySession[enrollment.sessionID] = slots
+                return slots
+            }()
+            for channel in Self.channels(for: enrollment.person.channel) {
+                for slot in slots {
+                    let reminder = PlannedReminder(
+                        personID: personID, sessionID: enrollment.sessionID, occurrence: slot.occurrence, rule: slot.rule,
+                        channel: channel, sendAt: slot.sendAt, notBefore: slot.notBefore, expiresAt: slot.occurrence.start,
+                        suppressed: slot.suppressed)
+                    planned.append((reminder.dedupeKey, reminder))
                 }
             }
         }
-        return planned.sorted { ($0.notBefore, $0.dedupeKey) < ($1.notBefore, $1.dedupeKey) }
+        planned.sort { ($0.reminder.notBefore, $0.key) < ($1.reminder.notBefore, $1.key) }
+        return planned.map(\.reminder)
     }
 
     /// When `rule` sends for `occurrence` in `zone`, or nil when that is not before the start.
@@ -115,30 +122,50 @@ public struct ReminderPlanner: Sendable {
         return instant < occurrence.start ? instant : nil
     }
 
-    /// Every rule's reminder of one occurrence for one person and channel, suppression decided among them.
-    private func reminders(of occurrence: Occurrence, in zone: TimeZone, personID: Int64, sessionID: Int64,
-                           channel: ContactChannel, now: Date) -> [PlannedReminder] {
-        // (rule index, reminder) in rule order; "later" means a later sendAt, ties broken by rule order.
-        var candidates: [(index: Int, reminder: PlannedReminder)] = []
+    /// One rule's reminder of one occurrence, the same for every person and channel.
+    private struct Slot {
+        let occurrence: Occurrence
+        let ruleIndex: Int
+        let rule: String
+        let sendAt: Date
+        let notBefore: Date
+        var suppressed: String?
+    }
+
+    /// The reminders of a schedule due by `through` for occurrences starting after `now`, suppression decided.
+    private func slots(of schedule: SessionSchedule, now: Date, through: Date) -> [Slot] {
+        // Any reminder due by `through` belongs to an occurrence starting within the longest lead after it
+        // (`occurrences(from:to:)` excludes `to`, hence the extra minute; the sendAt filter is exact).
+        let lastStart = through.addingTimeInterval(longestLead + 60)
+        return schedule.occurrences(from: now, to: lastStart)
+            .filter { $0.start > now }
+            .flatMap { slots(of: $0, in: schedule.timeZone, now: now) }
+            .filter { $0.sendAt <= through }
+    }
+
+    /// Every rule's reminder of one occurrence, including those due after the horizon: whether a reminder is
+    /// superseded depends on all of them.
+    private func slots(of occurrence: Occurrence, in zone: TimeZone, now: Date) -> [Slot] {
+        var slots: [Slot] = []
         for (index, rule) in rules.enumerated() {
             guard let sendAt = sendTime(of: rule, for: occurrence, in: zone) else { continue }
             let notBefore = quietHours.release(max(sendAt, now), in: zone)
-            let tooLate = notBefore >= occurrence.start
-                ? "quiet hours until \(quietHours.end) would make it too late" : nil
-            candidates.append((index, PlannedReminder(
-                personID: personID, sessionID: sessionID, occurrence: occurrence, rule: rule.name, channel: channel,
-                sendAt: sendAt, notBefore: notBefore, expiresAt: occurrence.start, suppressed: tooLate)))
+            let tooLate = notBefore >= occurrence.start ? "quiet hours until \(quietHours.end) would make it too late" : nil
+            slots.append(Slot(occurrence: occurrence, ruleIndex: index, rule: rule.name, sendAt: sendAt,
+                              notBefore: notBefore, suppressed: tooLate))
         }
-        return candidates.map { candidate in
-            guard candidate.reminder.suppressed == nil else { return candidate.reminder }
-            let successor = candidates.first { other in
-                other.reminder.suppressed == nil
-                    && (other.reminder.sendAt, other.index) > (candidate.reminder.sendAt, candidate.index)
-                    && other.reminder.notBefore <= candidate.reminder.notBefore
+        // "Later" means a later sendAt, ties broken by rule order.
+        return slots.map { slot in
+            guard slot.suppressed == nil else { return slot }
+            let successor = slots.first { other in
+                other.suppressed == nil
+                    && (other.sendAt, other.ruleIndex) > (slot.sendAt, slot.ruleIndex)
+                    && other.notBefore <= slot.notBefore
             }
-            guard let successor else { return candidate.reminder }
-            return candidate.reminder.suppressing(
-                "superseded by reminder '\(successor.reminder.rule)', which goes out no later")
+            guard let successor else { return slot }
+            var superseded = slot
+            superseded.suppressed = "superseded by reminder '\(successor.rule)', which goes out no later"
+            return superseded
         }
     }
 
@@ -158,12 +185,5 @@ public struct ReminderPlanner: Sendable {
         case .voice: [.voice]
         case .both: [.sms, .voice]
         }
-    }
-}
-
-extension PlannedReminder {
-    fileprivate func suppressing(_ reason: String) -> PlannedReminder {
-        PlannedReminder(personID: personID, sessionID: sessionID, occurrence: occurrence, rule: rule, channel: channel,
-                        sendAt: sendAt, notBefore: notBefore, expiresAt: expiresAt, suppressed: reason)
     }
 }

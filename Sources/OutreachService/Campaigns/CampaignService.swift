@@ -84,10 +84,19 @@ public struct CampaignService {
         return enqueued
     }
 
+    /// A template that names a session ({{session.title}}) needs the audience to name one (session=ID).
+    public static func sessionProblem(template: String, placeholders: [String], audience: AudienceFilter) -> String? {
+        guard audience.sessionID == nil, placeholders.contains(where: { $0.hasPrefix("session.") }) else { return nil }
+        return "template '\(template)' is about a session: add session=ID to the audience"
+    }
+
     /// Builds each recipient's message without writing it.
     func forEachMessage(_ campaign: Campaign, now: Date, _ visit: (Person, NewMessage) throws -> Void) throws {
-        guard library.catalog.templates[campaign.template] != nil else {
+        guard let entry = library.catalog.templates[campaign.template] else {
             throw TemplateError.unknownTemplate(campaign.template)
+        }
+        if let problem = Self.sessionProblem(template: campaign.template, placeholders: entry.placeholders, audience: campaign.audience) {
+            throw CampaignError(message: problem)
         }
         let renderer = TemplateRenderer(library: library)
         let optOuts = OptOutStore(database)
@@ -163,4 +172,9 @@ public struct CampaignService {
                           dedupeKey: Campaign.dedupeKey(campaignID: campaign.id ?? 0, personID: person.id ?? 0, channel: channel),
                           notBefore: sendAt, expiresAt: sessionStart, status: status, error: reason)
     }
+}
+
+public struct CampaignError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import OutreachCore
+import OutreachStore
+@testable import OutreachService
+
+@Suite("Campaigns")
+struct CampaignTests {
+    func world() throws -> (ServiceWorld, CampaignService) {
+        let world = try ServiceWorld(now: "2026-11-22T10:00:00Z")
+        try world.addPeople([("Fatima Hassan", "+46701740605", "ar", .sms), ("Amina Warsame", "+46701740606", "so", .voice),
+                             ("Reza Karimi", "+46701740607", "fa", .both), ("Birgitta Johansson", "+46701740613", "sv", .sms)])
+        let library = world.library
+        let service = CampaignService(database: world.database, config: world.config, library: library,
+                                      voiceLanguages: { Gateway.voiceLanguage(catalog: library.catalog, kind: .twilio, language: $0) })
+        return (world, service)
+    }
+
+    @Test("preview: per language, and who cannot be reached and why")
+    func preview() throws {
+        let (world, service) = try world()
+        try OptOutStore(world.database).add(phone: PhoneNumber(e164: "+46701740613"), channel: .all, keyword: "STOPP", source: "reply", now: world.clock.now)
+        let session = try world.weeklySession(start: "2026-11-24 14:00", enroll: [1, 2, 3, 4])
+        let campaign = Campaign(id: 1, name: "Eid", template: "session-invite", audience: AudienceFilter(roles: [.senior], sessionID: session),
+                                channel: nil, sendAt: nil)
+        #expect(throws: CampaignError.self) {
+            try service.preview(Campaign(id: 2, name: "x", template: "session-invite", audience: AudienceFilter(), channel: nil, sendAt: nil),
+                                now: world.clock.now)
+        }
+        let preview = try service.preview(campaign, now: world.clock.now)
+        #expect(preview.languages.map { "\($0.language)/\($0.channel.rawValue)" } == ["ar/sms", "fa/sms"])  // no Twilio voice for so or fa
+        #expect(preview.languages.first { $0.language == "ar" }?.inspection?.encoding == .ucs2)
+        // Twilio has no Somali or Persian voice; Birgitta said STOPP.
+        #expect(preview.unreachable == 3)
+        #expect(preview.warnings.contains { $0.contains("Birgitta") && $0.contains("opted out") })
+        #expect(preview.warnings.contains { $0.contains("Amina") && $0.contains("recording") })
+    }
+
+    @Test("launch twice enqueues once; pause holds, resume sends, cancel stops what is left")
+    func lifecycle() async throws {
+        let (world, service) = try world()
+        let store = CampaignStore(world.database)
+        let id = try store.create(Campaign(name: "Eid", template: "help", audience: AudienceFilter(languages: ["ar", "sv"]),
+                                           channel: .sms, sendAt: nil), now: world.clock.now)
+        let campaign = try #require(try store.find(id: id))
+        #expect(try service.launch(campaign, now: world.clock.now) == 2)
+        #expect(try service.launch(campaign, now: world.clock.now) == 0)
+        try store.setStatus(id: id, .paused, now: world.clock.now)
+        let gateway = world.gateway()
+        #expect(try await gateway.pass().dispatched.sent == 0)
+        try store.setStatus(id: id, .running, now: world.clock.now)
+        #expect(try await gateway.pass().dispatched.sent == 2)
+        #expect(try store.find(id: id)?.status == .done)
+
+        let second = try store.create(Campaign(name: "Later", template: "help", audience: AudienceFilter(),
+                                               channel: .sms, sendAt: world.clock.now.addingTimeInterval(86_400)), now: world.clock.now)
+        #expect(try service.launch(try #require(try store.find(id: second)), now: world.clock.now) == 4)
+        #expect(try store.find(id: second)?.status == .scheduled)
+        #expect(try OutboxStore(world.database).cancelQueued(campaignID: second, now: world.clock.now) == 4)
+        #expect(try OutboxStore(world.database).counts(campaignID: second)[.cancelled] == 4)
+    }
+
+    @Test("audience filters parse and print back", arguments: [
+        ("role=senior;language=ar,so", "role=senior;language=ar,so"), ("all", "all"), ("people=4,7", "people=4,7"),
+        ("session=3;role=guide", "role=guide;session=3"),
+    ])
+    func audience(text: String, canonical: String) throws {
+        #expect(try AudienceFilter.parse(text).get().description == canonical)
+    }
+
+    @Test("bad audience filters name the problem", arguments: ["role=boss", "colour=red", "session=x", "language"])
+    func badAudience(text: String) {
+        guard case .failure(let error) = AudienceFilter.parse(text) else { Issue.record("expected failure"); return }
+        #expect(!error.message.isEmpty)
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+import OutreachCore
+import OutreachProviders
+import OutreachStore
+import OutreachTesting
+@testable import OutreachService
+
+@Suite("Dispatcher: sent once, retried with backoff, never after STOP, never lost")
+struct DispatcherTests {
+    func reminderWorld(now: String = "2026-11-23T08:00:00Z") throws -> ServiceWorld {
+        let world = try ServiceWorld(now: now)
+        let ids = try world.addPeople([("Fatima Hassan", "+46701740605", "ar", .sms), ("Birgitta Johansson", "+46701740613", "sv", .sms)])
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        return world
+    }
+
+    @Test("nothing goes before its time; at 10:00 local the day-before reminders go, once")
+    func onTime() async throws {
+        let world = try reminderWorld()
+        let gateway = world.gateway()
+        let early = try await gateway.pass()
+        #expect(early.scheduled.enqueued == 4)
+        #expect(early.dispatched.sent == 0)
+        world.set("2026-11-23T09:00:00Z")
+        let due = try await gateway.pass()
+        #expect(due.dispatched.sent == 2)
+        #expect(due.events == 2)  // the Simulator's receipts, through the webhook path
+        #expect(try world.count(.delivered) == 2)
+        let again = try await gateway.pass()
+        #expect(again.dispatched.claimed == 0)
+        #expect(world.ledger.entries.count == 2)
+        #expect(Set(world.ledger.entries.map(\.to)).count == 2)
+    }
+
+    @Test("a STOP that arrives between enqueue and send wins")
+    func optOutBetweenEnqueueAndSend() async throws {
+        let world = try reminderWorld()
+        let gateway = world.gateway()
+        _ = try await gateway.pass()
+        #expect(try world.count(.queued) == 4)
+        guard let simulator = gateway.provider as? SimulatorProvider else { Issue.record("no simulator"); return }
+        _ = try gateway.handleWebhook(simulator.inboundRequest(from: PhoneNumber(e164: "+46701740613"), to: "Raslatt", text: "Stopp!"))
+        world.set("2026-11-23T09:00:00Z")
+        let report = try await gateway.pass()
+        #expect(report.dispatched.sent == 1)
+        #expect(report.dispatched.suppressed == 1)
+        #expect(world.ledger.entries.map(\.to.e164) == ["+46701740605"])
+        let birgitta = try world.messages().filter { $0.phone.e164 == "+46701740613" }
+        #expect(birgitta.contains { $0.status == .suppressed && $0.error == "opted out" })
+        // The next reminder of the same person is suppressed when it is enqueued and when it is due.
+        world.set("2026-11-24T11:00:00Z")
+        _ = try await gateway.pass()
+        #expect(world.ledger.entries.map(\.to.e164) == ["+46701740605", "+46701740605"])
+    }
+
+    @Test("429 with Retry-After and 503 are retried with backoff; then sent once")
+    func retries() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        let fake = try TwilioFake()
+        let client = CurlHTTPClient(maxConcurrent: 2, options: .init(connectTimeoutMilliseconds: 2000, totalTimeoutMilliseconds: 5000))
+        let provider = TwilioProvider(settings: fake.settings(), client: client, now: world.clock.function)
+        let gateway = world.gateway(provider: provider, claimSize: 1)
+        try world.database.execute("DELETE FROM enrollments WHERE person_id = 2")
+        fake.enqueue(.respond(TwilioFake.throttled(retryAfter: "120")), .respond(TwilioFake.serverError))
+        let first = try await gateway.pass()
+        #expect(first.dispatched.retried == 1)
+        var message = try #require(try world.messages().first { $0.dedupeKey.hasSuffix("day-before") })
+        #expect(message.status == .queued)
+        #expect(message.attempts == 1)
+        #expect(message.notBefore >= world.clock.now.addingTimeInterval(120))  // Retry-After honoured
+        world.clock.advance(by: 121)
+        let second = try await gateway.pass()
+        #expect(second.dispatched.retried == 1)
+        message = try #require(try OutboxStore(world.database).find(id: message.id))
+        #expect(message.attempts == 2)
+        #expect(message.error?.contains("503") == true)
+        world.clock.advance(by: 3600)
+        let third = try await gateway.pass()
+        #expect(third.dispatched.sent == 1)
+        message = try #require(try OutboxStore(world.database).find(id: message.id))
+        #expect(message.status == .sent)
+        #expect(message.providerID?.hasPrefix("SM") == true)
+        #expect(fake.requests.filter { $0.path.hasSuffix("/Messages.json") }.count == 3)
+        #expect(fake.unusedSteps == 0)
+    }
+
+    @Test("a permanent failure ends as failed with the provider's reason; 21610 records an opt-out")
+    func permanentFailures() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        let fake = try TwilioFake()
+        let client = CurlHTTPClient(maxConcurrent: 2, options: .init(connectTimeoutMilliseconds: 2000, totalTimeoutMilliseconds: 5000))
+        let provider = TwilioProvider(settings: fake.settings(), client: client, now: world.clock.function)
+        let gateway = world.gateway(provider: provider, claimSize: 1)
+        fake.enqueue(.respond(TwilioFake.invalidTo), .respond(TwilioFake.optedOut))
+        let report = try await gateway.pass()
+        #expect(report.dispatched.failed == 2)
+        let failed = try world.messages().filter { $0.status == .failed }
+        #expect(failed.count == 2)
+        #expect(failed.contains { $0.error?.contains("21211") == true })
+        #expect(failed.contains { $0.error?.contains("opted out") == true })
+        let optOuts = try OptOutStore(world.database).active()
+        #expect(optOuts.count == 1)
+        #expect(optOuts.first?.source == "provider")
+        #expect(fake.unusedSteps == 0)
+    }
+
+    @Test("the retry budget ends in failed, not in an endless loop")
+    func retryBudget() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        try world.database.execute("DELETE FROM enrollments WHERE person_id = 2")
+        let fake = try TwilioFake()
+        let client = CurlHTTPClient(maxConcurrent: 2, options: .init(connectTimeoutMilliseconds: 2000, totalTimeoutMilliseconds: 5000))
+        let provider = TwilioProvider(settings: fake.settings(), client: client, now: world.clock.function)
+        let gateway = world.gateway(provider: provider, backoff: Backoff(base: 1, cap: 2, maxAttempts: 3), claimSize: 1)
+        for _ in 0..<3 { fake.enqueue(.respond(TwilioFake.serverError)) }
+        for _ in 0..<3 {
+            _ = try await gateway.pass()
+            world.clock.advance(by: 10)
+        }
+        let message = try #require(try world.messages().first { $0.dedupeKey.hasSuffix("day-before") })
+        #expect(message.status == .failed)
+        #expect(message.attempts == 3)
+        #expect(message.error?.contains("gave up after 3 attempts") == true)
+    }
+
+    @Test("a crash leaves messages in sending: they become unknown and are never re-sent")
+    func crashRecovery() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        let gateway = world.gateway()
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        // Simulate a kill -9 between claim and record: claim, then drop the results.
+        let claimed = try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10)
+        #expect(claimed.count == 2)
+        #expect(try world.count(.sending) == 2)
+        #expect(try gateway.recover() == 2)
+        #expect(try world.count(.unknown) == 2)
+        #expect(try world.count(.sending) == 0)
+        let report = try await gateway.pass()
+        #expect(report.dispatched.sent == 0)
+        #expect(world.ledger.entries.isEmpty)
+        #expect(try world.messages().filter { $0.status == .unknown }.allSatisfy { $0.error?.contains("not re-sent") == true })
+    }
+
+    @Test("an expired message is suppressed, not sent late")
+    func expiry() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        world.set("2026-11-24T13:00:00Z")  // the session starts now
+        let report = try await world.gateway().pass()
+        #expect(report.dispatched.sent == 0)
+        #expect(try world.count(.suppressed) == 4)
+        #expect(try world.messages().allSatisfy { $0.error?.contains("too late") == true })
+    }
+
+    @Test("rate limit: a token bucket spaces sends")
+    func rateLimit() {
+        var bucket = TokenBucket(ratePerSecond: 30, burst: 30, now: Date(timeIntervalSince1970: 0))
+        for _ in 0..<30 { #expect(bucket.take(now: Date(timeIntervalSince1970: 0)) == nil) }
+        let wait = bucket.take(now: Date(timeIntervalSince1970: 0))
+        #expect(wait != nil && wait! > 0.02 && wait! < 0.05)
+    }
+}

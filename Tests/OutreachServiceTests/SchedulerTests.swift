@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import OutreachCore
+import OutreachStore
+@testable import OutreachService
+
+@Suite("Scheduler: reminders enqueued once, at the right instants")
+struct SchedulerTests {
+    @Test("day-before 10:00 and two-hours-before across the October DST change (Europe/Stockholm)")
+    func octoberDST() throws {
+        let world = try ServiceWorld(now: "2026-10-19T05:00:00Z")
+        let ids = try world.addPeople([("Fatima Hassan", "+46701740605", "ar", .sms)])
+        try world.weeklySession(start: "2026-10-20 14:00", enroll: ids)
+        let scheduler = Scheduler(database: world.database, config: world.config, library: world.library, horizon: 10 * 86_400)
+        try scheduler.tick(now: world.clock.now)
+        let due = try world.messages().map { Timestamp.format($0.notBefore) }
+        // Tue 20 Oct (CEST, UTC+2) and Tue 27 Oct (CET, UTC+1): local 10:00 the day before, and 12:00 on the day.
+        #expect(due.contains("2026-10-19T08:00:00Z"))
+        #expect(due.contains("2026-10-20T10:00:00Z"))
+        #expect(due.contains("2026-10-26T09:00:00Z"))
+        #expect(due.contains("2026-10-27T11:00:00Z"))
+        #expect(try world.messages().allSatisfy { $0.body.contains("14:00") || $0.body.contains("١٤:٠٠") })
+    }
+
+    @Test("across the March DST change")
+    func marchDST() throws {
+        let world = try ServiceWorld(now: "2027-03-22T05:00:00Z")
+        let ids = try world.addPeople([("Aino Virtanen", "+46701740610", "fi", .sms)])
+        try world.weeklySession(start: "2027-03-23 14:00", enroll: ids)
+        let scheduler = Scheduler(database: world.database, config: world.config, library: world.library, horizon: 10 * 86_400)
+        try scheduler.tick(now: world.clock.now)
+        let due = Set(try world.messages().map { Timestamp.format($0.notBefore) })
+        #expect(due.isSuperset(of: ["2027-03-22T09:00:00Z", "2027-03-23T11:00:00Z",   // CET
+                                    "2027-03-29T08:00:00Z", "2027-03-30T10:00:00Z"])) // CEST
+        #expect(try world.messages().allSatisfy { $0.expiresAt != nil })
+    }
+
+    @Test("running the scheduler again enqueues nothing new")
+    func idempotent() throws {
+        let world = try ServiceWorld(now: "2026-11-22T12:00:00Z")
+        let ids = try world.addPeople([("Fatima Hassan", "+46701740605", "ar", .sms), ("Gül Yılmaz", "+46701740611", "tr", .both)])
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        let scheduler = Scheduler(database: world.database, config: world.config, library: world.library)
+        let first = try scheduler.tick(now: world.clock.now)
+        #expect(first.enqueued == 6)  // 2 rules × (1 SMS + 1 SMS + 1 call)
+        #expect(try scheduler.tick(now: world.clock.now).enqueued == 0)
+        world.clock.advance(by: 3600)
+        #expect(try scheduler.tick(now: world.clock.now).enqueued == 0)
+        #expect(try world.messages().count == 6)
+        #expect(Set(try world.messages().map(\.dedupeKey)).count == 6)
+    }
+
+    @Test("two schedulers at once, on two connections, enqueue each reminder once")
+    func concurrentSchedulers() async throws {
+        let world = try ServiceWorld(now: "2026-11-22T12:00:00Z")
+        var people: [(String, String, String, ContactChannel)] = []
+        for index in 0..<60 { people.append(("Senior \(index)", "+4670174\(String(format: "%04d", 1000 + index))", "sv", .sms)) }
+        let ids = try world.addPeople(people)
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        let path = world.path, config = world.config, library = world.library, now = world.clock.now
+        let results = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    let connection = try Database(path: path)
+                    var total = 0
+                    for _ in 0..<5 {
+                        total += try Scheduler(database: connection, config: config, library: library).tick(now: now).enqueued
+                    }
+                    return total
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(results == 120)
+        #expect(try world.messages().count == 120)
+    }
+
+    @Test("nothing about an occurrence that has started; quiet hours hold, or suppress when too late")
+    func expiryAndQuietHours() throws {
+        let world = try ServiceWorld(now: "2026-11-24T13:30:00Z")  // 14:30 local, the 14:00 session has started
+        let ids = try world.addPeople([("Fatima Hassan", "+46701740605", "ar", .sms)])
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        let scheduler = Scheduler(database: world.database, config: world.config, library: world.library, horizon: 86_400)
+        try scheduler.tick(now: world.clock.now)
+        #expect(try world.messages().allSatisfy { !$0.dedupeKey.contains("2026-11-24T13:00:00Z") })
+
+        let early = try ServiceWorld(now: "2026-11-22T08:00:00Z")
+        let earlyIDs = try early.addPeople([("Aino Virtanen", "+46701740610", "fi", .sms)])
+        try early.weeklySession(start: "2026-11-24 08:00", durationMinutes: 60, enroll: earlyIDs)  // 06:00 reminder is in quiet hours
+        try Scheduler(database: early.database, config: early.config, library: early.library).tick(now: early.clock.now)
+        let twoHours = try #require(try early.messages().first { $0.dedupeKey.hasSuffix("two-hours-before") })
+        #expect(twoHours.status == .suppressed)
+        #expect(twoHours.error?.contains("quiet") == true)
+        let dayBefore = try #require(try early.messages().first { $0.dedupeKey.hasSuffix("day-before") })
+        #expect(dayBefore.status == .queued)
+        #expect(Timestamp.format(dayBefore.notBefore) == "2026-11-23T09:00:00Z")
+    }
+
+    @Test("a reminder rendered in the person's language, SMS or voice by preference")
+    func rendering() throws {
+        let world = try ServiceWorld(now: "2026-11-22T08:00:00Z")
+        let ids = try world.addPeople([("Amina Warsame", "+46701740606", "so", .voice), ("Fatima Hassan", "+46701740605", "ar", .sms)])
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let messages = try world.messages()
+        #expect(messages.filter { $0.phone.e164 == "+46701740606" }.allSatisfy { $0.channel == .voice && $0.language == "so" })
+        let arabic = try #require(messages.first { $0.phone.e164 == "+46701740605" })
+        #expect(arabic.channel == .sms)
+        #expect(arabic.body.contains("Fatima"))
+        #expect(arabic.body.unicodeScalars.contains { (0x0600...0x06FF).contains($0.value) })
+    }
+}

@@ -35,7 +35,9 @@ let package = Package(
         .testTarget(name: "OutreachServerTests", dependencies: ["OutreachServer", "OutreachProviders"]),
         .testTarget(name: "OutreachStoreTests", dependencies: ["OutreachStore", "OutreachCore"]),
         .testTarget(name: "OutreachServiceTests", dependencies: ["OutreachService", "OutreachCore", "OutreachTesting"]),
-        .testTarget(name: "OutreachCLITests", dependencies: ["OutreachCLI", "OutreachStore", "OutreachCore"]),
+        .testTarget(name: "OutreachCLITests", dependencies: [
+            "OutreachCLI", "OutreachStore", "OutreachCore", "OutreachService", "OutreachProviders", "OutreachTesting",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,15 +29,17 @@ public enum OutreachCLI {
             DueCommand.node,
             RunCommand.node,
             StatusCommand.node,
+            BenchCommand.node,
             OptOutCommands.node,
             SimulateCommands.node,
+            DoctorCommand.node,
             TemplateCommands.node,
             ConfigCommands.node,
         ])
 
     /// Runs one command line (without the program name) and returns the exit code.
     public static func run(_ arguments: [String], console: Console, environment: [String: String] = [:],
-                           now: @escaping @Sendable () -> Date = { Date() }) -> Int32 {
+                           now: @escaping @Sendable () -> Date = { Date() }) async -> Int32 {
         do {
             var tokens = arguments
             var configPath: String?
@@ -63,7 +65,7 @@ public enum OutreachCLI {
             }
             let context = AppContext(console: console, environment: environment, now: now,
                                      configPath: configPath, databaseOverride: databasePath)
-            try dispatch(tokens, node: root, path: "outreach", context: context)
+            try await dispatch(tokens, node: root, path: "outreach", context: context)
             return 0
         } catch let error as CLIError {
             console.error(error.description)
@@ -77,14 +79,14 @@ public enum OutreachCLI {
         }
     }
 
-    private static func dispatch(_ tokens: [String], node: CommandNode, path: String, context: AppContext) throws {
+    private static func dispatch(_ tokens: [String], node: CommandNode, path: String, context: AppContext) async throws {
         if let run = node.run {
             var arguments = Arguments(tokens, command: path)
             if arguments.wantsHelp {
                 context.console.print(node.helpText(path: path))
                 return
             }
-            try run(&arguments, context)
+            try await run(&arguments, context)
             return
         }
         guard let name = tokens.first else {
@@ -106,6 +108,6 @@ public enum OutreachCLI {
             }
             throw CLIError.usage(message)
         }
-        try dispatch(Array(tokens.dropFirst()), node: child, path: "\(path) \(name)", context: context)
+        try await dispatch(Array(tokens.dropFirst()), node: child, path: "\(path) \(name)", context: context)
     }
 }

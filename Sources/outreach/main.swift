@@ -2,6 +2,6 @@ import Foundation
 import OutreachCLI
 
 // The composition root: real console, real clock, real environment.
-let code = OutreachCLI.run(Array(CommandLine.arguments.dropFirst()), console: Console.standard(),
+let code = await OutreachCLI.run(Array(CommandLine.arguments.dropFirst()), console: Console.standard(),
                            environment: ProcessInfo.processInfo.environment)
 exit(code)

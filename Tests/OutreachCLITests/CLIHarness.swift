@@ -32,14 +32,14 @@ final class CLIHarness {
     }
 
     /// `outreach --db <temp> ARGS` with an empty environment (so no real config is picked up unless given).
-    func run(_ arguments: [String], input: [String] = [], config: String? = nil) -> Outcome {
+    func run(_ arguments: [String], input: [String] = [], config: String? = nil) async -> Outcome {
         let captured = CapturedConsole(input: input)
         var global = ["--db", databasePath]
         if let config { global += ["--config", config] }
         let fixed = now
-        let code = OutreachCLI.run(global + arguments, console: captured.console, environment: [:], now: { fixed })
+        let code = await OutreachCLI.run(global + arguments, console: captured.console, environment: [:], now: { fixed })
         return Outcome(code: code, out: captured.out, err: captured.err)
     }
 
-    func run(_ arguments: String...) -> Outcome { run(arguments) }
+    func run(_ arguments: String...) async -> Outcome { await run(arguments) }
 }

@@ -14,51 +14,51 @@ struct CLITests {
         """
 
     @Test("help on every level, exit 0")
-    func help() {
+    func help() async {
         let cli = CLIHarness()
         for arguments in [["--help"], ["people", "--help"], ["people", "import", "--help"], ["sessions", "add", "--help"],
                           ["sessions", "occurrences", "--help"], ["phone", "normalize", "--help"], ["enroll", "--help"],
                           ["init", "--help"], ["demo", "--help"], ["config", "check", "--help"]] {
-            let outcome = cli.run(arguments)
+            let outcome = await cli.run(arguments)
             #expect(outcome.code == 0, "\(arguments)")
             #expect(outcome.out.contains("outreach"), "\(arguments)")
         }
-        #expect(cli.run("people", "import", "--help").out.contains("hämtadress"))
+        #expect(await cli.run("people", "import", "--help").out.contains("hämtadress"))
     }
 
     @Test("a mistyped command gets a did-you-mean and exit 2")
-    func didYouMean() {
+    func didYouMean() async {
         let cli = CLIHarness()
-        let outcome = cli.run("peple", "list")
+        let outcome = await cli.run("peple", "list")
         #expect(outcome.code == 2)
         #expect(outcome.err == "outreach: unknown command 'peple' (did you mean 'people'?)\n")
-        let sub = cli.run("sessions", "lsit")
+        let sub = await cli.run("sessions", "lsit")
         #expect(sub.code == 2)
         #expect(sub.err.contains("did you mean 'list'?"))
-        let option = cli.run("people", "list", "--rol", "senior")
+        let option = await cli.run("people", "list", "--rol", "senior")
         #expect(option.code == 2)
         #expect(option.err.contains("unknown option --rol (did you mean --role?)"))
     }
 
     @Test("init creates and then finds an up-to-date schema")
-    func initCommand() {
+    func initCommand() async {
         let cli = CLIHarness()
-        let first = cli.run("init")
+        let first = await cli.run("init")
         #expect(first.code == 0)
         #expect(first.out.contains("applied migrations 1, 2, 3"))
-        #expect(cli.run("init").out.contains("up to date"))
+        #expect(await cli.run("init").out.contains("up to date"))
     }
 
     @Test("people import: good file, then re-import changes nothing")
-    func importGood() {
+    func importGood() async {
         let cli = CLIHarness()
         let file = cli.write("people.csv", Self.peopleCSV)
-        let first = cli.run("people", "import", file)
+        let first = await cli.run("people", "import", file)
         #expect(first.code == 0)
         #expect(first.out.contains("4 people: 4 new, 0 updated, 0 unchanged"))
-        let again = cli.run("people", "import", file)
+        let again = await cli.run("people", "import", file)
         #expect(again.out.contains("4 people: 0 new, 0 updated, 4 unchanged"))
-        let list = cli.run("people", "list", "--role", "senior")
+        let list = await cli.run("people", "list", "--role", "senior")
         #expect(list.code == 0)
         #expect(list.out.contains("Fatima Hassan"))
         #expect(!list.out.contains("Leila"))
@@ -67,56 +67,56 @@ struct CLITests {
     }
 
     @Test("people import: bad rows are all reported with line numbers and nothing is imported")
-    func importBad() {
+    func importBad() async {
         let cli = CLIHarness()
         let file = cli.write("bad.csv", Self.peopleCSV + "Reza Karimi,070-12,senior,fa,sms,\nTesfay,070-174 06 08,boss,ti,sms,\n")
-        let outcome = cli.run("people", "import", file)
+        let outcome = await cli.run("people", "import", file)
         #expect(outcome.code == 1)
         let lines = outcome.err.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("\(file): line 6: phone: ") && $0.contains("too short") })
         #expect(lines.contains { $0.hasPrefix("\(file): line 7: role: 'boss'") })
         #expect(lines.last == "\(file): 2 problems, nothing imported")
-        #expect(cli.run("people", "list").out.contains("0 people"))
+        #expect(await cli.run("people", "list").out.contains("0 people"))
     }
 
     @Test("people import --dry-run writes nothing")
-    func dryRun() {
+    func dryRun() async {
         let cli = CLIHarness()
         let file = cli.write("people.csv", Self.peopleCSV)
-        let outcome = cli.run("people", "import", file, "--dry-run")
+        let outcome = await cli.run("people", "import", file, "--dry-run")
         #expect(outcome.code == 0)
         #expect(outcome.out.contains("4 people would be imported: 4 new"))
-        #expect(cli.run("people", "list").out.contains("0 people"))
+        #expect(await cli.run("people", "list").out.contains("0 people"))
     }
 
     @Test("people list --json shows full numbers for machines")
-    func listJSON() throws {
+    func listJSON() async throws {
         let cli = CLIHarness()
-        _ = cli.run("people", "import", cli.write("people.csv", Self.peopleCSV))
-        let outcome = cli.run("people", "list", "--language", "ar", "--json")
+        _ = await cli.run("people", "import", cli.write("people.csv", Self.peopleCSV))
+        let outcome = await cli.run("people", "list", "--language", "ar", "--json")
         let decoded = try JSONSerialization.jsonObject(with: Data(outcome.out.utf8)) as? [[String: Any]]
         #expect(decoded?.count == 2)
         #expect(decoded?.first?["phone"] as? String == "+46701740615" || decoded?.first?["phone"] as? String == "+46701740605")
     }
 
     @Test("a missing file is a one-line failure")
-    func missingFile() {
-        let outcome = CLIHarness().run("people", "import", "/nonexistent/people.csv")
+    func missingFile() async {
+        let outcome = await CLIHarness().run("people", "import", "/nonexistent/people.csv")
         #expect(outcome.code == 1)
         #expect(outcome.err == "/nonexistent/people.csv: cannot read the file (does it exist?)\n")
     }
 
     @Test("sessions: add weekly, list, and occurrences across the October DST change")
-    func sessions() {
+    func sessions() async {
         let cli = CLIHarness()
         cli.now = Date(timeIntervalSince1970: 1_760_000_000)  // 2025-10-09
-        let add = cli.run("sessions", "add", "--title", "Kaffe och samtal", "--place", "Råslätts träffpunkt",
+        let add = await cli.run("sessions", "add", "--title", "Kaffe och samtal", "--place", "Råslätts träffpunkt",
                           "--start", "2026-10-20 14:00", "--end", "16:00", "--rrule", "FREQ=WEEKLY;BYDAY=TU", "--except", "2026-11-03")
         #expect(add.code == 0, "\(add.err)")
         #expect(add.out.hasPrefix("session 1 added: Kaffe och samtal"))
-        let occurrences = cli.run("sessions", "occurrences", "1", "--count", "3")
+        let occurrences = await cli.run("sessions", "occurrences", "1", "--count", "3")
         #expect(occurrences.outLines == ["2026-10-20T12:00:00Z", "2026-10-27T13:00:00Z", "2026-11-10T13:00:00Z"])
-        let list = cli.run("sessions", "list")
+        let list = await cli.run("sessions", "list")
         #expect(list.out.contains("Kaffe och samtal"))
         #expect(list.out.contains("1 session"))
     }
@@ -128,59 +128,59 @@ struct CLITests {
         (["--title", "X", "--start", "2026-10-20 14:00", "--duration", "60", "--rrule", "FREQ=MONTHLY"], "--rrule"),
         (["--title", "X", "--start", "2026-10-20 14:00", "--duration", "60", "--except", "24/12"], "'24/12' is not a date"),
     ])
-    func badSessions(arguments: [String], expected: String) {
-        let outcome = CLIHarness().run(["sessions", "add"] + arguments)
+    func badSessions(arguments: [String], expected: String) async {
+        let outcome = await CLIHarness().run(["sessions", "add"] + arguments)
         #expect(outcome.code == 2)
         #expect(outcome.err.contains(expected), "got: \(outcome.err)")
     }
 
     @Test("enroll a senior, twice is harmless; guides cannot be enrolled")
-    func enroll() {
+    func enroll() async {
         let cli = CLIHarness()
-        _ = cli.run("people", "import", cli.write("people.csv", Self.peopleCSV))
-        _ = cli.run("sessions", "add", "--title", "Kaffe", "--start", "2026-11-24 14:00", "--duration", "120")
-        let seniorID = cli.run("people", "list", "--role", "senior", "--json").out
+        _ = await cli.run("people", "import", cli.write("people.csv", Self.peopleCSV))
+        _ = await cli.run("sessions", "add", "--title", "Kaffe", "--start", "2026-11-24 14:00", "--duration", "120")
+        let seniorID = await cli.run("people", "list", "--role", "senior", "--json").out
         #expect(seniorID.contains("\"id\""))
-        let first = cli.run("enroll", "--senior", "2", "--session", "1")
+        let first = await cli.run("enroll", "--senior", "2", "--session", "1")
         #expect(first.code == 0, "\(first.err)")
         #expect(first.out.contains("is enrolled in Kaffe"))
-        #expect(cli.run("enroll", "--senior", "2", "--session", "1").out.contains("already enrolled"))
-        let guide = cli.run("enroll", "--senior", "4", "--session", "1")
+        #expect(await cli.run("enroll", "--senior", "2", "--session", "1").out.contains("already enrolled"))
+        let guide = await cli.run("enroll", "--senior", "4", "--session", "1")
         #expect(guide.code == 1)
         #expect(guide.err.contains("not a senior") || guide.err.contains("is a"))
-        #expect(cli.run("enroll", "--senior", "99", "--session", "1").code == 1)
+        #expect(await cli.run("enroll", "--senior", "99", "--session", "1").code == 1)
     }
 
     @Test("phone normalize reads stdin and prints E.164 or INVALID<TAB>reason")
-    func phoneNormalize() {
-        let outcome = CLIHarness().run(["phone", "normalize", "--region", "SE"], input: ["070-174 06 05", "abc", "+47 412 34 567"])
+    func phoneNormalize() async {
+        let outcome = await CLIHarness().run(["phone", "normalize", "--region", "SE"], input: ["070-174 06 05", "abc", "+47 412 34 567"])
         #expect(outcome.code == 0)
         #expect(outcome.outLines.count == 3)
         #expect(outcome.outLines[0] == "+46701740605")
         #expect(outcome.outLines[1].hasPrefix("INVALID\t"))
         #expect(outcome.outLines[2] == "+4741234567")
-        #expect(CLIHarness().run("phone", "normalize", "--region", "XX").code == 2)
+        #expect(await CLIHarness().run("phone", "normalize", "--region", "XX").code == 2)
     }
 
     @Test("a bad config file stops every command with the file and key named, exit 1")
-    func badConfig() {
+    func badConfig() async {
         let cli = CLIHarness()
         let config = cli.write("outreach.json5", "{ quietHours: { strat: '20:00' } }")
-        let outcome = cli.run(["config", "check"], config: config)
+        let outcome = await cli.run(["config", "check"], config: config)
         #expect(outcome.code == 1)
         #expect(outcome.err == "\(config): quietHours.strat: unknown key (did you mean 'start'?)\n")
         let good = cli.write("good.json5", "{ timeZone: 'Europe/Oslo', phoneRegion: 'NO' }")
-        let check = cli.run(["config", "check"], config: good)
+        let check = await cli.run(["config", "check"], config: good)
         #expect(check.code == 0)
         #expect(check.out.contains("Europe/Oslo"))
     }
 
     @Test("demo imports the shipped sample people, schedules a session and exits 0")
-    func demo() {
+    func demo() async {
         let cli = CLIHarness()
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let sample = repository.appendingPathComponent("Config/sample-people.csv").path
-        let outcome = cli.run("demo", "--people", sample)
+        let outcome = await cli.run("demo", "--people", sample)
         #expect(outcome.code == 0, "\(outcome.err)")
         #expect(outcome.out.contains("Imported it again:        0 new, 0 updated, 14 unchanged"))
         #expect(outcome.out.contains("10 seniors enrolled"))
@@ -189,12 +189,12 @@ struct CLITests {
     }
 
     @Test("global options: unknown option is a usage error, --version works")
-    func globals() {
+    func globals() async {
         let captured = CapturedConsole()
-        #expect(OutreachCLI.run(["--verbose", "init"], console: captured.console) == 2)
+        #expect(await OutreachCLI.run(["--verbose", "init"], console: captured.console) == 2)
         #expect(captured.err.contains("unknown option --verbose"))
         let version = CapturedConsole()
-        #expect(OutreachCLI.run(["--version"], console: version.console) == 0)
+        #expect(await OutreachCLI.run(["--version"], console: version.console) == 0)
         #expect(version.out.hasPrefix("outreach "))
     }
 }
@@ -208,8 +208,8 @@ struct MessageCommandTests {
     }
 
     @Test("sms inspect prints ENCODING<TAB>SEGMENTS<TAB>UNITS a line, with \\n unescaped")
-    func smsInspect() {
-        let outcome = CLIHarness().run(["sms", "inspect"], input: [
+    func smsInspect() async {
+        let outcome = await CLIHarness().run(["sms", "inspect"], input: [
             "Hej Fatima", String(repeating: "a", count: 160), String(repeating: "a", count: 161), "€", "مرحبا", "rad ett\\nrad två",
         ])
         #expect(outcome.code == 0)
@@ -217,15 +217,15 @@ struct MessageCommandTests {
     }
 
     @Test("templates lint exits 0 on the shipped Prompts")
-    func lint() {
+    func lint() async {
         let cli = CLIHarness()
-        let outcome = cli.run(["templates", "lint"], config: config(cli))
+        let outcome = await cli.run(["templates", "lint"], config: config(cli))
         #expect(outcome.code == 0, "\(outcome.out)\(outcome.err)")
         #expect(outcome.out.contains("no problems"))
     }
 
     @Test("templates lint exits 1 with one line per problem on a broken folder")
-    func lintBroken() throws {
+    func lintBroken() async throws {
         let cli = CLIHarness()
         let prompts = cli.path("Prompts")
         try FileManager.default.createDirectory(atPath: prompts + "/sv", withIntermediateDirectories: true)
@@ -237,35 +237,35 @@ struct MessageCommandTests {
         cli.write("Prompts/sv/help.sms", "Hej {{first_name}} från {{org.name}}\n")
         cli.write("Prompts/sv/keywords.json5", "{ yes: ['ja'], no: ['nej'], stop: ['stopp'], start: ['start'], help: ['hjälp'] }")
         let config = cli.write("broken.json5", "{ prompts: '\(prompts)' }")
-        let outcome = cli.run(["templates", "lint"], config: config)
+        let outcome = await cli.run(["templates", "lint"], config: config)
         #expect(outcome.code == 1)
         #expect(outcome.out.contains("first_name"))
         #expect(outcome.err.contains("templates lint: 1 problem"))
     }
 
     @Test("templates preview shows text, encoding, segments and cost")
-    func preview() {
+    func preview() async {
         let cli = CLIHarness()
-        let outcome = cli.run(["templates", "preview", "session-reminder", "--lang", "sv"], config: config(cli))
+        let outcome = await cli.run(["templates", "preview", "session-reminder", "--lang", "sv"], config: config(cli))
         #expect(outcome.code == 0, "\(outcome.err)")
         #expect(outcome.out.contains("encoding:  GSM-7"))
         #expect(outcome.out.contains("segments:"))
         #expect(outcome.out.contains("cost:"))
-        let arabic = cli.run(["templates", "preview", "session-reminder", "--lang", "ar"], config: config(cli))
+        let arabic = await cli.run(["templates", "preview", "session-reminder", "--lang", "ar"], config: config(cli))
         #expect(arabic.out.contains("UCS-2"))
         #expect(arabic.out.contains("rtl"))
-        let voice = cli.run(["templates", "preview", "session-reminder", "--lang", "so", "--channel", "voice"], config: config(cli))
+        let voice = await cli.run(["templates", "preview", "session-reminder", "--lang", "so", "--channel", "voice"], config: config(cli))
         #expect(voice.code == 0, "\(voice.err)")
-        let unknown = cli.run(["templates", "preview", "no-such-template", "--lang", "sv"], config: config(cli))
+        let unknown = await cli.run(["templates", "preview", "no-such-template", "--lang", "sv"], config: config(cli))
         #expect(unknown.code == 1)
         #expect(unknown.err.contains("no-such-template"))
     }
 
     @Test("templates preview --person uses the person's name and language")
-    func previewPerson() {
+    func previewPerson() async {
         let cli = CLIHarness()
-        _ = cli.run("people", "import", cli.write("people.csv", "name,phone,language\nFatima Hassan,070-174 06 05,ar\n"))
-        let outcome = cli.run(["templates", "preview", "session-reminder", "--person", "1"], config: config(cli))
+        _ = await cli.run("people", "import", cli.write("people.csv", "name,phone,language\nFatima Hassan,070-174 06 05,ar\n"))
+        let outcome = await cli.run(["templates", "preview", "session-reminder", "--person", "1"], config: config(cli))
         #expect(outcome.code == 0, "\(outcome.err)")
         #expect(outcome.out.contains("Fatima"))
         #expect(outcome.out.contains("language:  ar"))

@@ -26,7 +26,7 @@ enum DemoCommand {
         func set(_ date: Date) { lock.withLock { current = date } }
     }
 
-    static func run(_ arguments: inout Arguments, _ outer: AppContext) throws {
+    static func run(_ arguments: inout Arguments, _ outer: AppContext) async throws {
         let peopleOption = try arguments.option("--people")
         let keep = arguments.flag("--keep")
         try arguments.finish()
@@ -92,9 +92,9 @@ enum DemoCommand {
         let dayBefore = calendar.date(byAdding: .day, value: -1, to: occurrence.start)!
         let dayBeforeTen = calendar.date(bySettingHour: 10, minute: 0, second: 0, of: dayBefore)!
         clock.set(dayBeforeTen.addingTimeInterval(-3600))
-        let early = try runPass(gateway)
+        let early = try await runPass(gateway)
         clock.set(dayBeforeTen)
-        let pass1 = try runPass(gateway)
+        let pass1 = try await runPass(gateway)
         console.print("")
         console.print("3. \(SessionCommands.localText(dayBeforeTen, zone)): the day-before reminders")
         console.print("   an hour earlier: \(early.scheduled.enqueued) reminders enqueued, \(early.dispatched.sent) sent (not due yet)")
@@ -118,11 +118,11 @@ enum DemoCommand {
         // 5. Two hours before: the second reminder; Birgitta's is suppressed by her STOPP.
         let twoHoursBefore = occurrence.start.addingTimeInterval(-2 * 3600)
         clock.set(twoHoursBefore)
-        let pass2 = try runPass(gateway)
+        let pass2 = try await runPass(gateway)
         console.print("")
         console.print("5. \(SessionCommands.localText(twoHoursBefore, zone)): two hours before")
         console.print("   \(pass2.dispatched.sent) sent, \(pass2.scheduled.suppressed + pass2.dispatched.suppressed) suppressed (opted out)")
-        let rerun = try runPass(gateway)
+        let rerun = try await runPass(gateway)
         console.print("   scheduler run again: \(rerun.scheduled.enqueued) new, \(rerun.dispatched.sent) sent (nothing twice)")
 
         // 6. A campaign: invite the Arabic- and Somali-speaking seniors to a special session.
@@ -142,7 +142,7 @@ enum DemoCommand {
         }
         for warning in preview.warnings { console.print("   warning: \(warning)") }
         let enqueued = try service.launch(campaign, now: clock.now)
-        let pass3 = try runPass(gateway)
+        let pass3 = try await runPass(gateway)
         console.print("   launched: \(enqueued) enqueued, \(pass3.dispatched.sent) sent")
         console.print("   " + CampaignCommands.progressLine(try OutboxStore(database).counts(campaignID: campaignID),
                                                               replies: try CampaignCommands.replies(campaignID: campaignID, database)))
@@ -162,11 +162,8 @@ enum DemoCommand {
         console.print("Demo finished.")
     }
 
-    static func runPass(_ gateway: Gateway) throws -> Gateway.PassReport {
-        final class Box: @unchecked Sendable { var report: Gateway.PassReport? }
-        let box = Box()
-        try runBlocking { box.report = try await gateway.pass() }
-        return box.report!
+    static func runPass(_ gateway: Gateway) async throws -> Gateway.PassReport {
+        try await gateway.pass()
     }
 
     /// A few of the messages as sent, one per language, to show the languages and scripts.

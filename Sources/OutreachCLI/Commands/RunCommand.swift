@@ -39,7 +39,7 @@ enum RunCommand {
         let recovered = try gateway.recover()
         log.info("started", ["provider": gateway.provider.name, "once": once ? "yes" : "no", "recovered": String(recovered)])
         let clock = context.now
-        try runBlocking {
+        do {
             while !stop.isSet {
                 let report = try await gateway.pass(shouldStop: { stop.isSet })
                 if report.dispatched.claimed > 0 || report.scheduled.enqueued > 0 {
@@ -64,15 +64,3 @@ enum RunCommand {
     }
 }
 
-/// Runs async work from the synchronous command tree and waits for it.
-func runBlocking(_ work: @escaping @Sendable () async throws -> Void) throws {
-    final class Box: @unchecked Sendable { var error: (any Error)? }
-    let box = Box()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do { try await work() } catch { box.error = error }
-        done.signal()
-    }
-    done.wait()
-    if let error = box.error { throw error }
-}

@@ -5,7 +5,7 @@ struct CommandNode: Sendable {
     /// Extra help shown by `--help`: usage lines and option descriptions.
     let help: String
     let children: [CommandNode]
-    let run: (@Sendable (inout Arguments, AppContext) throws -> Void)?
+    let run: (@Sendable (inout Arguments, AppContext) async throws -> Void)?
 
     init(_ name: String, summary: String, help: String = "", children: [CommandNode]) {
         self.name = name
@@ -15,7 +15,7 @@ struct CommandNode: Sendable {
         self.run = nil
     }
 
-    init(_ name: String, summary: String, help: String, run: @escaping @Sendable (inout Arguments, AppContext) throws -> Void) {
+    init(_ name: String, summary: String, help: String, run: @escaping @Sendable (inout Arguments, AppContext) async throws -> Void) {
         self.name = name
         self.summary = summary
         self.help = help

@@ -55,7 +55,8 @@ extension AppContext {
         let provider = try makeProvider(client: client, clock: clock)
         let rate = config.provider.ratePerSecond ?? ProviderRegistry.defaultRate(for: config.provider.kind)
         let settings = DispatchSettings(ratePerSecond: rate, from: config.provider.from,
-                                        callbackBaseURL: try webhookBaseURL(for: provider.name))
+                                        callbackBaseURL: try webhookBaseURL(for: provider.name),
+                                        quietHours: QuietWindow(config.quietHours), timeZone: config.timeZone)
         return Gateway(database: try database(), config: config, library: try promptLibrary(), provider: provider,
                        dispatch: settings, now: { clock() }, log: log)
     }

@@ -28,7 +28,7 @@ import OutreachCore
 public struct ElksProvider: Provider {
     public let name = "46elks"
     public let settings: ElksSettings
-    private let client: any HTTPClient
+    let client: any HTTPClient
     private let now: @Sendable () -> Date
 
     public init(settings: ElksSettings, client: any HTTPClient, now: @escaping @Sendable () -> Date) {

@@ -23,6 +23,10 @@ public protocol Provider: Sendable {
     /// Asks the provider what became of a message sent earlier, for crash reconciliation.
     /// `nil` when the provider offers no lookup.
     func lookupStatus(providerID: String) async -> Result<DeliveryStatus, SendFailure>?
+
+    /// A cheap authenticated request that proves the API answers and the credentials work (`outreach doctor
+    /// --network`). Returns a short description of the account, or the failure.
+    func checkAccount() async -> Result<String, SendFailure>
 }
 
 extension Provider {

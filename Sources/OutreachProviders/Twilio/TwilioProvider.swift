@@ -36,7 +36,7 @@ import OutreachCore
 public struct TwilioProvider: Provider {
     public let name = "twilio"
     public let settings: TwilioSettings
-    private let client: any HTTPClient
+    let client: any HTTPClient
     private let now: @Sendable () -> Date
     private let webhooks: TwilioWebhooks
 

@@ -40,7 +40,7 @@ import OutreachCore
 public struct VonageProvider: Provider {
     public let name = "vonage"
     public let settings: VonageSettings
-    private let client: any HTTPClient
+    let client: any HTTPClient
     private let now: @Sendable () -> Date
 
     public init(settings: VonageSettings, client: any HTTPClient, now: @escaping @Sendable () -> Date) {

@@ -15,9 +15,15 @@ public struct DispatchSettings: Sendable {
     public var from: String
     /// Base URL of our webhook server for this provider ("https://gw.example/hooks/twilio").
     public var callbackBaseURL: String?
+    /// A retry that would fall in quiet hours waits for the window's end, in this zone.
+    public var quietHours: QuietWindow
+    public var timeZone: TimeZone
 
     public init(claimSize: Int = 32, concurrency: Int = 16, backoff: Backoff = Backoff(), ratePerSecond: Double? = nil,
-                from: String, callbackBaseURL: String? = nil) {
+                from: String, callbackBaseURL: String? = nil, quietHours: QuietWindow = .none,
+                timeZone: TimeZone = TimeZone(identifier: "Europe/Stockholm")!) {
+        self.quietHours = quietHours
+        self.timeZone = timeZone
         self.claimSize = claimSize
         self.concurrency = concurrency
         self.backoff = backoff
@@ -190,7 +196,7 @@ public final class Dispatcher {
                 return .failed(messageID: message.id, error: "gave up after \(message.attempts) attempts: \(reason)")
             }
             let delay = settings.backoff.delay(afterAttempt: message.attempts, retryAfter: retryAfter, random: random())
-            let next = now().addingTimeInterval(delay)
+            let next = settings.quietHours.release(now().addingTimeInterval(delay), in: settings.timeZone)
             if let expiry = message.expiresAt, next >= expiry {
                 return .suppressed(messageID: message.id, reason: "too late to retry before the session starts: \(reason)")
             }

@@ -37,10 +37,12 @@ public struct Scheduler {
         let enrollments = try loadEnrollments()
         let outbox = OutboxStore(database)
         let optOuts = OptOutStore(database)
+        var byKey: [String: Enrollment] = [:]
+        for enrollment in enrollments { byKey["\(enrollment.person.id ?? 0):\(enrollment.sessionID)"] = enrollment }
         var result: [(PlannedReminder, NewMessage)] = []
         for reminder in planner.plan(enrollments, now: now, horizon: horizon) {
             if try outbox.find(dedupeKey: reminder.dedupeKey) != nil { continue }
-            guard let enrollment = enrollments.first(where: { $0.person.id == reminder.personID && $0.sessionID == reminder.sessionID }) else { continue }
+            guard let enrollment = byKey["\(reminder.personID):\(reminder.sessionID)"] else { continue }
             result.append((reminder, try message(for: reminder, enrollment: enrollment, optOuts: optOuts)))
         }
         return result

@@ -125,10 +125,14 @@ public final class TwilioFake: Sendable {
 
     private static func answer(_ request: ServerRequest, accountSID: String, accepted: [String], store: MessageStore) -> ServerResponse {
         let prefix = "/2010-04-01/Accounts/\(accountSID)/"
+        let accountPath = "/2010-04-01/Accounts/\(accountSID).json"
         guard let authorization = request.header("authorization"), accepted.contains(authorization),
-              request.path.hasPrefix(prefix) else {
+              request.path.hasPrefix(prefix) || request.path == accountPath else {
             return jsonResponse(401, ["code": 20003, "detail": "Your AccountSid or AuthToken was incorrect.", "message": "Authenticate",
                                       "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401])
+        }
+        if request.path == accountPath {
+            return jsonResponse(200, ["sid": accountSID, "friendly_name": "Träffpunkt Råslätt (fake)", "status": "active"])
         }
         let resource = String(request.path.dropFirst(prefix.count))
         let form = Dictionary(request.formFields.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })

@@ -1,0 +1,90 @@
+import Foundation
+import OutreachService
+
+enum BenchCommand {
+    static let node = CommandNode("bench", summary: "measure fan-out, dispatch and memory against their raw ceilings", help: """
+        Usage: outreach bench [--messages N] [--sizes N,N,...] [--json]
+
+        In a temporary database (removed afterwards), with the config's prompts:
+          fan-out   campaign launch of the "help" text to N seniors (render + enqueue), beside the raw
+                    SQLite rate: N inserts of the same row shape in one transaction, one prepared statement
+          dispatch  the Dispatcher sending those N messages through the Twilio adapter and libcurl
+                    (16 at once) to a loopback fake, beside N bare POSTs to the same fake at the same concurrency
+          memory    peak resident memory (VmHWM) during fan-out + dispatch
+          --messages N   campaign size (default 10000)
+          --sizes LIST   several sizes, e.g. 10000,100000, to see whether memory stays flat
+          --json         the report as JSON
+        Build with -c release for real figures ('make bench').
+        """) { arguments, context in
+        let json = arguments.flag("--json")
+        let messages = try arguments.intOption("--messages")
+        let sizesText = try arguments.option("--sizes")
+        try arguments.finish()
+        var sizes = [messages ?? 10_000]
+        if let sizesText {
+            guard messages == nil else { throw CLIError.usage("outreach bench: give --messages or --sizes, not both") }
+            sizes = try sizesText.split(separator: ",").map { part in
+                guard let size = Int(part.trimmingCharacters(in: .whitespaces)), size > 0 else {
+                    throw CLIError.usage("outreach bench: --sizes takes positive whole numbers separated by commas, not '\(part)'")
+                }
+                return size
+            }
+        }
+        guard sizes.allSatisfy({ $0 > 0 && $0 < 1_000_000 }) else {
+            throw CLIError.usage("outreach bench: sizes must be between 1 and 999999")
+        }
+        let config = try context.config()
+        let library = try context.promptLibrary()
+        let console = context.console
+        let options = BenchOptions(sizes: sizes)
+        let report: BenchReport
+        do {
+            report = try await Bench.run(options, config: config, library: library, progress: { console.error("bench: " + $0) })
+        } catch let error as BenchError {
+            throw CLIError.failure("outreach bench: \(error.message)")
+        }
+        if json {
+            console.print(try JSONOutput.string(report))
+        } else {
+            for line in lines(report) { console.print(line) }
+        }
+    }
+
+    static func lines(_ report: BenchReport) -> [String] {
+        var lines: [String] = []
+        for run in report.runs {
+            lines.append("\(run.messages) messages")
+            lines.append("  fan-out   " + rate(run.fanOut.perSecond, "messages/s") + "   raw SQLite insert " + rate(run.fanOut.rawPerSecond, "rows/s")
+                         + "   " + share(run.fanOut))
+            lines.append("  dispatch  " + rate(run.dispatch.perSecond, "messages/s") + "   raw libcurl POST  " + rate(run.dispatch.rawPerSecond, "requests/s")
+                         + "   " + share(run.dispatch))
+            let memory = run.memory
+            let peak = memory.peakKB.map { megabytes($0) } ?? "unknown"
+            let start = memory.startKB.map { megabytes($0) } ?? "unknown"
+            let growth = memory.growthKB.map { " (+" + megabytes($0) + ")" } ?? ""
+            lines.append("  memory    peak RSS \(peak) during fan-out + dispatch, \(start) at start\(growth)"
+                         + (memory.peakIsForThisRun ? "" : "; peak since process start"))
+        }
+        if report.runs.count > 1, let first = report.runs.first, let last = report.runs.last,
+           let low = first.memory.peakKB, let high = last.memory.peakKB {
+            lines.append("memory from \(first.messages) to \(last.messages) messages: peak \(megabytes(low)) → \(megabytes(high))")
+        }
+        return lines
+    }
+
+    private static func rate(_ value: Double, _ unit: String) -> String {
+        let number = String(Int(value.rounded()))
+        return String(repeating: " ", count: max(0, 8 - number.count)) + number + " " + unit
+    }
+
+    private static func share(_ figure: BenchFigure) -> String {
+        let percent = Int((figure.ratio * 100).rounded())
+        let aim = Int((figure.aim * 100).rounded())
+        return "\(percent)% of raw (aim \(aim)%\(figure.meetsAim ? ", met" : ", NOT met"))"
+    }
+
+    private static func megabytes(_ kilobytes: Int) -> String {
+        String(format: "%.1f MB", Double(kilobytes) / 1024)
+    }
+}
+

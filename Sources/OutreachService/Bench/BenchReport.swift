@@ -1,0 +1,97 @@
+import Foundation
+
+/// What `outreach bench` measured: per campaign size, each figure beside its raw ceiling from the same run.
+public struct BenchReport: Sendable, Codable, Equatable {
+    public var runs: [BenchRun]
+
+    public init(runs: [BenchRun]) { self.runs = runs }
+}
+
+/// One campaign size: fan-out, dispatch and memory.
+public struct BenchRun: Sendable, Codable, Equatable {
+    public var messages: Int
+    public var fanOut: BenchFigure
+    public var dispatch: BenchFigure
+    public var memory: BenchMemory
+
+    public init(messages: Int, fanOut: BenchFigure, dispatch: BenchFigure, memory: BenchMemory) {
+        self.messages = messages
+        self.fanOut = fanOut
+        self.dispatch = dispatch
+        self.memory = memory
+    }
+}
+
+/// A rate of our code path beside the rate of the bare operation underneath it (the ceiling).
+public struct BenchFigure: Sendable, Codable, Equatable {
+    /// What was counted ("messages", "rows", "requests").
+    public var count: Int
+    public var seconds: Double
+    public var rawCount: Int
+    public var rawSeconds: Double
+    /// The share of the ceiling we should reach (0.5 = half).
+    public var aim: Double
+
+    public init(count: Int, seconds: Double, rawCount: Int, rawSeconds: Double, aim: Double) {
+        self.count = count
+        self.seconds = seconds
+        self.rawCount = rawCount
+        self.rawSeconds = rawSeconds
+        self.aim = aim
+    }
+
+    public var perSecond: Double { seconds > 0 ? Double(count) / seconds : 0 }
+    public var rawPerSecond: Double { rawSeconds > 0 ? Double(rawCount) / rawSeconds : 0 }
+    /// Our rate as a share of the raw one.
+    public var ratio: Double { rawPerSecond > 0 ? perSecond / rawPerSecond : 0 }
+    public var meetsAim: Bool { ratio >= aim }
+
+    private enum Keys: String, CodingKey {
+        case count, seconds, rawCount, rawSeconds, aim, perSecond, rawPerSecond, ratio, meetsAim
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        count = try container.decode(Int.self, forKey: .count)
+        seconds = try container.decode(Double.self, forKey: .seconds)
+        rawCount = try container.decode(Int.self, forKey: .rawCount)
+        rawSeconds = try container.decode(Double.self, forKey: .rawSeconds)
+        aim = try container.decode(Double.self, forKey: .aim)
+    }
+
+    /// The derived rates are written too, so `--json` readers need not compute them.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(count, forKey: .count)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encode(rawCount, forKey: .rawCount)
+        try container.encode(rawSeconds, forKey: .rawSeconds)
+        try container.encode(aim, forKey: .aim)
+        try container.encode(perSecond.rounded(), forKey: .perSecond)
+        try container.encode(rawPerSecond.rounded(), forKey: .rawPerSecond)
+        try container.encode((ratio * 1000).rounded() / 1000, forKey: .ratio)
+        try container.encode(meetsAim, forKey: .meetsAim)
+    }
+}
+
+/// Resident memory around fan-out + dispatch, in KiB, from /proc/self/status (nil where not readable).
+public struct BenchMemory: Sendable, Codable, Equatable {
+    /// VmRSS just before fan-out started.
+    public var startKB: Int?
+    /// VmHWM after dispatch: the peak since the start mark (or since the process began when the peak could not be reset).
+    public var peakKB: Int?
+    /// True when the kernel let us reset the peak at the start mark (write "5" to /proc/self/clear_refs).
+    public var peakIsForThisRun: Bool
+
+    public init(startKB: Int?, peakKB: Int?, peakIsForThisRun: Bool) {
+        self.startKB = startKB
+        self.peakKB = peakKB
+        self.peakIsForThisRun = peakIsForThisRun
+    }
+
+    /// How far the peak rose above the start mark.
+    public var growthKB: Int? {
+        guard let startKB, let peakKB else { return nil }
+        return max(0, peakKB - startKB)
+    }
+}

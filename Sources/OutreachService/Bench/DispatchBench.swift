@@ -1,0 +1,67 @@
+import Foundation
+import OutreachCore
+import OutreachProviders
+import OutreachStore
+
+/// Dispatch: the real `Dispatcher` sending queued messages through the real Twilio adapter and libcurl client
+/// to a loopback fake, and its ceiling: the same client posting the same kind of request to the same fake,
+/// at the same concurrency, with nothing else around it.
+struct DispatchBench {
+    static let from = "+46700000000"
+
+    let fake: LoopbackTwilio
+    let client: CurlHTTPClient
+    let concurrency: Int
+    let claimSize: Int
+    let now: Date
+
+    /// Drains the outbox. Returns the messages sent and the seconds it took.
+    func dispatch(_ database: Database) async throws -> (sent: Int, report: DispatchReport, seconds: Double) {
+        let instant = now
+        let provider = TwilioProvider(settings: fake.settings(from: Self.from), client: client, now: { instant })
+        let settings = DispatchSettings(claimSize: claimSize, concurrency: concurrency, from: Self.from,
+                                        callbackBaseURL: "http://127.0.0.1:8080/hooks/twilio")
+        let dispatcher = Dispatcher(database: database, provider: provider, settings: settings, now: { instant },
+                                    random: { 0.5 }, voiceScript: { _ in nil }, log: .silent)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let report = try await dispatcher.drain()
+        return (report.sent, report, (clock.now - start).seconds)
+    }
+
+    /// The ceiling: `count` POSTs of a Twilio-shaped request, at most `concurrency` in flight.
+    /// Returns how many were answered 201 and the seconds taken.
+    func rawPosts(_ count: Int, body: String) async -> (accepted: Int, seconds: Double) {
+        let settings = fake.settings(from: Self.from)
+        let url = settings.baseURL + "/2010-04-01/Accounts/\(LoopbackTwilio.accountSID)/Messages.json"
+        let credentials = settings.credentials
+        let client = self.client
+        let limit = max(1, concurrency)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let accepted = await withTaskGroup(of: Bool.self) { group in
+            var accepted = 0
+            var inFlight = 0
+            for index in 0..<count {
+                if inFlight >= limit, let ok = await group.next() {
+                    accepted += ok ? 1 : 0
+                    inFlight -= 1
+                }
+                let to = FanOutBench.phone(index).e164
+                group.addTask {
+                    var request = HTTPRequest.form(url: url, fields: [
+                        ("To", to), ("From", Self.from), ("Body", body),
+                        ("StatusCallback", "http://127.0.0.1:8080/hooks/twilio/sms/status"),
+                    ]).basicAuth(user: credentials.user, password: credentials.password)
+                    request.headers.set("Accept", "application/json")
+                    guard let response = try? await client.send(request) else { return false }
+                    return response.status == 201
+                }
+                inFlight += 1
+            }
+            for await ok in group { accepted += ok ? 1 : 0 }
+            return accepted
+        }
+        return (accepted, (clock.now - start).seconds)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import OutreachCore
+import OutreachStore
+
+/// Fan-out: `CampaignService.launch` (stream the audience, render, inspect, enqueue in batches) over N seniors,
+/// and its ceiling: N plain inserts of rows of the same shape in one transaction with one prepared statement.
+struct FanOutBench {
+    /// Languages with a shipped "help" text, so rendering works in several scripts (Latin, Arabic).
+    static let languages = ["sv", "fi", "nb", "en", "ar", "so"]
+    static let template = "help"
+
+    let config: OutreachConfig
+    let library: PromptLibrary
+    let now: Date
+
+    /// Adds `count` seniors (sms) in chunks, so setup itself never holds the whole list.
+    func addSeniors(_ count: Int, to database: Database) throws {
+        let store = PeopleStore(database)
+        var start = 0
+        while start < count {
+            let end = min(count, start + 1_000)
+            let people = (start..<end).map { index in
+                Person(role: .senior, name: "Senior \(index + 1) Benchsson", phone: Self.phone(index),
+                       language: Self.languages[index % Self.languages.count], channel: .sms)
+            }
+            _ = try store.upsert(people, now: now)
+            start = end
+        }
+    }
+
+    /// Creates the campaign and launches it. Returns the messages enqueued and the seconds `launch` took.
+    func launch(in database: Database) throws -> (enqueued: Int, seconds: Double) {
+        var campaign = Campaign(name: "bench", template: Self.template, audience: AudienceFilter(), channel: .sms, sendAt: nil)
+        campaign.id = try CampaignStore(database).create(campaign, now: now)
+        let library = self.library
+        let kind = config.provider.kind
+        let service = CampaignService(database: database, config: config, library: library,
+                                      voiceLanguages: { Gateway.voiceLanguage(catalog: library.catalog, kind: kind, language: $0) })
+        let clock = ContinuousClock()
+        let start = clock.now
+        let enqueued = try service.launch(campaign, now: now)
+        return (enqueued, (clock.now - start).seconds)
+    }
+
+    /// The ceiling: `count` inserts into a table shaped like `messages` (same columns, constraints and indexes)
+    /// in a fresh database, one transaction, one reused prepared statement. Returns the seconds taken.
+    func rawInsert(_ count: Int, path: String) throws -> Double {
+        let database = try Database(path: path)
+        try database.execute(Self.rawTable)
+        let body = try sampleBody()
+        let stamp = Timestamp.format(now)
+        let clock = ContinuousClock()
+        let start = clock.now
+        try database.transaction {
+            let insert = try database.statement("""
+                INSERT INTO raw_messages (person_id, campaign_id, phone, channel, language, template, body, encoding, segments,
+                                          dedupe_key, status, not_before, expires_at, error, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for index in 0..<count {
+                try insert.bind(index + 1, 1, Self.phone(index).e164, "sms", "sv", Self.template, body, "gsm7", 2,
+                                "raw:\(index + 1)", "queued", stamp, String?.none, String?.none, stamp, stamp).run()
+            }
+        }
+        return (clock.now - start).seconds
+    }
+
+    /// The Swedish "help" text as a campaign renders it, so raw rows are as long as real ones.
+    func sampleBody() throws -> String {
+        let values = ["org.name": config.organization.name, "org.phone": config.organization.phone]
+        return try TemplateRenderer(library: library).render(template: Self.template, channel: .sms, language: "sv",
+                                                              context: RenderContext(values: values, timeZone: config.timeZone)).text
+    }
+
+    /// +46 70 1xx xx xx: valid Swedish mobile numbers, one per index below a million.
+    static func phone(_ index: Int) -> PhoneNumber {
+        let digits = String(index)
+        return PhoneNumber(e164: "+46701" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits)
+    }
+
+    static let rawTable = """
+        CREATE TABLE raw_messages (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER,
+            campaign_id INTEGER,
+            phone TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('sms', 'voice')),
+            language TEXT NOT NULL,
+            template TEXT NOT NULL,
+            body TEXT NOT NULL,
+            encoding TEXT,
+            segments INTEGER,
+            dedupe_key TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL DEFAULT 'queued',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            not_before TEXT NOT NULL,
+            expires_at TEXT,
+            provider TEXT,
+            provider_id TEXT,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX raw_messages_due ON raw_messages (status, not_before);
+        CREATE INDEX raw_messages_campaign ON raw_messages (campaign_id, status);
+        CREATE UNIQUE INDEX raw_messages_provider_id ON raw_messages (provider, provider_id) WHERE provider_id IS NOT NULL;
+        """
+}
+
+extension Duration {
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) / 1e18
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+import OutreachTesting
+@testable import OutreachCLI
+
+/// The service commands end to end, in-process, on a real SQLite file with the Simulator.
+@Suite("outreach due, run, campaign, optouts, simulate, status, doctor")
+struct ServiceCommandTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// People, a weekly Tuesday 14:00 session with everyone enrolled, at Sunday 2026-11-22 09:00 local.
+    func world() async -> (CLIHarness, String) {
+        let cli = CLIHarness()
+        cli.now = Date(timeIntervalSince1970: 1_795_341_600)  // 2026-11-22T08:00:00Z
+        let config = cli.write("outreach.json5", """
+            { prompts: '\(Self.repository.appendingPathComponent("Prompts").path)', organization: { name: "Träffpunkt Råslätt", phone: "036-10 50 00" } }
+            """)
+        _ = await cli.run(["people", "import", cli.write("people.csv", """
+            name,phone,role,language,channel
+            Fatima Hassan,070-174 06 05,senior,ar,sms
+            Amina Warsame,070-174 06 06,senior,so,voice
+            Birgitta Johansson,070-174 06 13,senior,sv,sms
+            Leila Haddad,070-174 06 15,guide,ar,sms
+
+            """)], config: config)
+        _ = await cli.run(["sessions", "add", "--title", "Kaffe och samtal", "--start", "2026-11-24 14:00", "--duration", "120",
+                     "--rrule", "FREQ=WEEKLY;BYDAY=TU"], config: config)
+        for id in 1...3 { _ = await cli.run(["enroll", "--senior", "\(id)", "--session", "1"], config: config) }
+        return (cli, config)
+    }
+
+    @Test("due shows what would go at a time, and why, and writes nothing")
+    func due() async {
+        let (cli, config) = await world()
+        let outcome = await cli.run(["due", "--at", "2026-11-23T09:00:00Z"], config: config)
+        #expect(outcome.code == 0, "\(outcome.err)")
+        #expect(outcome.out.contains("reminder 'day-before'"))
+        #expect(outcome.out.contains("+46 70 *** ** 05"))
+        #expect(!outcome.out.contains("+46701740605"))
+        #expect(outcome.out.contains("3 due at 2026-11-23T09:00:00Z (nothing sent)"))
+        #expect(await cli.run(["status"], config: config).out.contains("queued 0"))
+        let json = await cli.run(["due", "--at", "2026-11-23T09:00:00Z", "--json"], config: config)
+        #expect(json.out.contains("\"reason\""))
+        #expect(await cli.run(["due", "--at", "tomorrow"], config: config).code == 2)
+    }
+
+    @Test("run --once sends what is due, logs masked numbers, and a second run sends nothing")
+    func runOnce() async {
+        let (cli, config) = await world()
+        cli.now = Date(timeIntervalSince1970: 1_795_424_400)  // 2026-11-23T09:00:00Z = 10:00 local, the day before
+        let first = await cli.run(["run", "--once"], config: config)
+        #expect(first.code == 0, "\(first.err)")
+        #expect(first.err.contains("sent=3"))
+        #expect(first.err.contains("stopped reason=done"))
+        #expect(!first.err.contains("46701740605"))
+        let second = await cli.run(["run", "--once"], config: config)
+        #expect(!second.err.contains("sent="))
+        let status = await cli.run(["status"], config: config)
+        #expect(status.out.contains("delivered 3"))
+    }
+
+    @Test("a simulated STOPP reply opts the person out; the next reminder is suppressed; optouts remove ends it")
+    func optOutFlow() async {
+        let (cli, config) = await world()
+        let reply = await cli.run(["simulate", "reply", "--from", "070-174 06 13", "STOPP"], config: config)
+        #expect(reply.code == 0, "\(reply.err)")
+        #expect(await cli.run(["optouts", "list"], config: config).out.contains("+46 70 *** ** 13"))
+        cli.now = Date(timeIntervalSince1970: 1_795_424_400)
+        _ = await cli.run(["run", "--once"], config: config)
+        let status = await cli.run(["status"], config: config)
+        #expect(status.out.contains("suppressed 2"))  // both reminders of the opted-out senior
+        #expect(status.out.contains("Birgitta Johansson"))
+        #expect(await cli.run(["optouts", "remove", "070-174 06 13"], config: config).out.contains("will get messages again"))
+        #expect(await cli.run(["optouts", "list"], config: config).out.contains("0 opted out"))
+        #expect(await cli.run(["optouts", "add", "070-174 06 06", "--channel", "voice"], config: config).code == 0)
+        #expect(await cli.run(["optouts", "add", "12", "--channel", "voice"], config: config).code == 2)
+    }
+
+    @Test("campaign: create, preview, launch --yes --no-wait, run, status; pause/resume/cancel rules")
+    func campaign() async {
+        let (cli, config) = await world()
+        let bad = await cli.run(["campaign", "create", "--name", "Eid", "--template", "session-invite", "--audience", "role=senior"], config: config)
+        #expect(bad.code == 2)
+        #expect(bad.err.contains("session=ID"))
+        let typo = await cli.run(["campaign", "create", "--name", "Eid", "--template", "sesion-invite", "--audience", "role=senior"], config: config)
+        #expect(typo.err.contains("did you mean 'session-invite'?"))
+        let create = await cli.run(["campaign", "create", "--name", "Eid", "--template", "session-invite", "--audience", "role=senior;session=1"], config: config)
+        #expect(create.code == 0, "\(create.err)")
+        let preview = await cli.run(["campaign", "preview", "1"], config: config)
+        #expect(preview.code == 0, "\(preview.err)")
+        #expect(preview.out.contains("== ar sms: 1 recipient"))
+        #expect(preview.out.contains("UCS-2"))
+        let refused = await cli.run(["campaign", "launch", "1"], input: ["no"], config: config)
+        #expect(refused.code == 1)
+        #expect(refused.err.contains("not confirmed"))
+        let launch = await cli.run(["campaign", "launch", "1", "--no-wait"], input: ["yes"], config: config)
+        #expect(launch.code == 0, "\(launch.err)")
+        #expect(launch.out.contains("3 messages enqueued"))
+        #expect(await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config).out.contains("0 messages enqueued"))
+        #expect(await cli.run(["campaign", "pause", "1"], config: config).code == 0)
+        _ = await cli.run(["run", "--once"], config: config)
+        #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("queued 3"))
+        #expect(await cli.run(["campaign", "resume", "1"], config: config).code == 0)
+        _ = await cli.run(["run", "--once"], config: config)
+        let status = await cli.run(["campaign", "status", "1"], config: config)
+        #expect(status.out.contains("[done]"))
+        #expect(status.out.contains("delivered 3"))
+        #expect(await cli.run(["campaign", "resume", "1"], config: config).code == 1)
+        #expect(await cli.run(["campaign", "list"], config: config).out.contains("Eid"))
+    }
+
+    @Test("doctor: ok with the Simulator; names missing Twilio credentials; --network reaches a fake Twilio")
+    func doctor() async throws {
+        let (cli, config) = await world()
+        let ok = await cli.run(["doctor", "--network"], config: config)
+        #expect(ok.code == 0, "\(ok.out)\(ok.err)")
+        let twilio = cli.write("twilio.json5", "{ prompts: '\(Self.repository.appendingPathComponent("Prompts").path)', provider: { kind: 'twilio' } }")
+        let missing = await cli.run(["doctor"], config: twilio)
+        #expect(missing.code == 1)
+        #expect(missing.out.contains("missing: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN"))
+
+        let fake = try TwilioFake()
+        let reachable = cli.write("fake.json5", """
+            { prompts: '\(Self.repository.appendingPathComponent("Prompts").path)', provider: { kind: 'twilio', baseURL: '\(fake.baseURL)' } }
+            """)
+        let captured = CapturedConsole()
+        let code = await OutreachCLI.run(["--config", reachable, "--db", cli.databasePath, "doctor", "--network"], console: captured.console,
+                                   environment: ["TWILIO_ACCOUNT_SID": fake.accountSID, "TWILIO_AUTH_TOKEN": fake.authToken])
+        #expect(code == 0, "\(captured.out)\(captured.err)")
+        #expect(captured.out.contains("ok   provider answers"))
+        #expect(!captured.out.contains(fake.authToken))
+        let wrong = CapturedConsole()
+        #expect(await OutreachCLI.run(["--config", reachable, "--db", cli.databasePath, "doctor", "--network"], console: wrong.console,
+                                environment: ["TWILIO_ACCOUNT_SID": fake.accountSID, "TWILIO_AUTH_TOKEN": "wrong-token-0000"]) == 1)
+        #expect(wrong.out.contains("FAIL provider answers"))
+    }
+}

@@ -71,3 +71,17 @@ struct ShippedPromptsTests {
         #expect(throws: PromptFileError.self) { try PromptFiles.load(folder: "/nonexistent/Prompts") }
     }
 }
+
+@Suite("Reply matching hazards across languages (shipped keyword tables)")
+struct CrossLanguageReplyTests {
+    @Test("another language's word counts only as the whole reply", arguments: [
+        ("Ja ne mogu", "bs", ReplyIntent?.none),      // "I can't": not Swedish "ja"
+        ("ja", "bs", ReplyIntent.yes),                  // a bare "ja" from a Bosnian speaker in Sweden
+        ("Ja, jag kommer!", "sv", ReplyIntent.yes),
+        ("Ne mogu doći", "bs", ReplyIntent.no),
+        ("STOP please", "ar", ReplyIntent.stop),        // English STOP always holds
+    ])
+    func hazards(text: String, language: String, expected: ReplyIntent?) throws {
+        #expect(try ShippedPromptsTests.library().matcher.match(text, language: language)?.intent == expected)
+    }
+}

@@ -95,15 +95,18 @@ public struct KeywordMatcher: Sendable {
         guard !words.isEmpty else { return nil }
         for count in stride(from: min(words.count, longestKeyword), through: 1, by: -1) {
             let phrase = words.prefix(count).joined(separator: " ")
-            if let entries = exact[phrase], let found = resolve(entries, language: language) { return found }
-            if let entries = loose[KeywordNormalizer.loose(phrase)], let found = resolve(entries, language: language) {
+            let whole = count == words.count
+            if let entries = exact[phrase], let found = resolve(entries, language: language, wholeReply: whole) { return found }
+            if let entries = loose[KeywordNormalizer.loose(phrase)], let found = resolve(entries, language: language, wholeReply: whole) {
                 return found
             }
         }
         return nil
     }
 
-    func resolve(_ entries: [Entry], language: String?) -> KeywordMatch? {
+    /// Built-in words win; then the person's own language; another language's word counts only when it is the
+    /// whole reply ("ja" from a Bosnian speaker is yes, but "Ja ne mogu" — "I can't" — is not read as Swedish "ja").
+    func resolve(_ entries: [Entry], language: String?, wholeReply: Bool = true) -> KeywordMatch? {
         if let builtIn = entries.first(where: { $0.language == nil }) {
             return KeywordMatch(intent: builtIn.intent, language: nil)
         }
@@ -111,7 +114,7 @@ public struct KeywordMatcher: Sendable {
             let primary = language.split(separator: "-").first.map(String.init) ?? language
             let own = entries.filter { $0.language == language || $0.language == primary }
             if let agreed = Self.agreed(own) { return agreed }
-            if !own.isEmpty { return nil }
+            if !own.isEmpty || !wholeReply { return nil }
         }
         return Self.agreed(entries)
     }

@@ -22,13 +22,29 @@ public enum GSM7Alphabet {
 
     /// Septets the scalar costs in GSM-7: 1 (default alphabet), 2 (extension table), nil when GSM-7 cannot carry it.
     public static func septets(for scalar: Unicode.Scalar) -> Int? {
-        if basic.contains(scalar) { return 1 }
-        if extended.contains(scalar) { return 2 }
-        return nil
+        let cost = cost(of: scalar)
+        return cost == 0 ? nil : Int(cost)
     }
 
     /// True when every scalar of `text` is in the default alphabet or the extension table.
     public static func canEncode(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy { basic.contains($0) || extended.contains($0) }
+        text.unicodeScalars.allSatisfy { cost(of: $0) != 0 }
+    }
+
+    /// 0 (not GSM-7), 1 or 2 septets. Every message is inspected several times, so scalars below U+0400
+    /// (Latin and Greek, where all but the euro sign live) are looked up in a table instead of hashed into the sets.
+    @inline(__always)
+    static func cost(of scalar: Unicode.Scalar) -> UInt8 {
+        if scalar.value < UInt32(lowTable.count) { return lowTable[Int(scalar.value)] }
+        if basic.contains(scalar) { return 1 }
+        if extended.contains(scalar) { return 2 }
+        return 0
+    }
+
+    private static let lowTable: [UInt8] = (0..<0x400).map { value -> UInt8 in
+        guard let scalar = Unicode.Scalar(UInt32(value)) else { return 0 }
+        if basic.contains(scalar) { return 1 }
+        if extended.contains(scalar) { return 2 }
+        return 0
     }
 }

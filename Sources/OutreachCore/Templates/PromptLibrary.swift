@@ -10,14 +10,27 @@ public struct PromptLibrary: Sendable {
     public let keywords: [String: KeywordList]
     /// A matcher over all keyword tables.
     public let matcher: KeywordMatcher
+    /// Every text parsed once here, same keys as `texts`: rendering a campaign must not re-parse per recipient.
+    let parsedTexts: [String: [String: Result<Template, TemplateSyntaxError>]]
+    /// `locale(for:)` of every language that has texts, computed once for the same reason.
+    private let locales: [String: Locale]
 
     /// `texts` are the files' contents as read: ONE trailing newline ("\n" or "\r\n") is stripped here,
     /// inner newlines are kept (PROMPTS-CONTRACT.md).
     public init(catalog: Catalog, texts: [String: [String: String]], keywords: [String: KeywordList]) {
         self.catalog = catalog
-        self.texts = texts.mapValues { files in files.mapValues(Self.strippingTrailingNewline) }
+        let texts = texts.mapValues { files in files.mapValues(Self.strippingTrailingNewline) }
+        self.texts = texts
         self.keywords = keywords
         self.matcher = KeywordMatcher(tables: keywords)
+        self.parsedTexts = texts.mapValues { files in
+            files.mapValues { source in Result { () throws(TemplateSyntaxError) -> Template in try Template(parsing: source) } }
+        }
+        var locales: [String: Locale] = [:]
+        for language in texts.keys {
+            locales[language] = Self.makeLocale(catalog: catalog, language: language)
+        }
+        self.locales = locales
     }
 
     /// The text of one template in exactly this language (no fallback), or nil.
@@ -25,8 +38,17 @@ public struct PromptLibrary: Sendable {
         texts[language]?[channel.fileName(of: template)]
     }
 
+    /// `text(template:channel:language:)` already parsed, or nil when there is no such text.
+    func parsedText(template: String, channel: Channel, language: String) -> Result<Template, TemplateSyntaxError>? {
+        parsedTexts[language]?[channel.fileName(of: template)]
+    }
+
     /// The locale dates are formatted with in `language`: the catalog's `locale`, with the language's own digits.
     public func locale(for language: String) -> Locale {
+        locales[language] ?? Self.makeLocale(catalog: catalog, language: language)
+    }
+
+    private static func makeLocale(catalog: Catalog, language: String) -> Locale {
         DateTimeFormatter.locale(identifier: catalog.languages[language]?.locale ?? language, language: language)
     }
 

@@ -42,10 +42,10 @@ public struct TemplateRenderer: Sendable {
         guard entry.channels.contains(channel) else { throw .channelNotOffered(template: template, channel: channel) }
         let chain = library.catalog.fallbackChain(for: language)
         guard let used = chain.first(where: { library.text(template: template, channel: channel, language: $0) != nil }),
-              let source = library.text(template: template, channel: channel, language: used) else {
+              let parsing = library.parsedText(template: template, channel: channel, language: used) else {
             throw .missingInAllLanguages(template: template, channel: channel, tried: chain)
         }
-        let text = try Self.fill(source, template: template, allowed: Set(entry.placeholders), language: used,
+        let text = try Self.fill(parsing, template: template, allowed: Set(entry.placeholders), language: used,
                                  locale: library.locale(for: used), context: context)
         return RenderedMessage(text: text, language: used, requestedLanguage: language, usedFallback: used != language)
     }
@@ -53,11 +53,17 @@ public struct TemplateRenderer: Sendable {
     /// Parses and fills one text. `allowed` is the template's placeholder list from the catalog.
     static func fill(_ source: String, template: String, allowed: Set<String>, language: String, locale: Locale,
                      context: RenderContext) throws(TemplateError) -> String {
+        try fill(Result { () throws(TemplateSyntaxError) -> Template in try Template(parsing: source) }, template: template,
+                 allowed: allowed, language: language, locale: locale, context: context)
+    }
+
+    /// Fills a text parsed earlier (`PromptLibrary` parses every text once, at load).
+    static func fill(_ parsing: Result<Template, TemplateSyntaxError>, template: String, allowed: Set<String>, language: String,
+                     locale: Locale, context: RenderContext) throws(TemplateError) -> String {
         let parsed: Template
-        do {
-            parsed = try Template(parsing: source)
-        } catch {
-            throw .syntax(template: template, language: language, message: error.message)
+        switch parsing {
+        case .success(let template): parsed = template
+        case .failure(let error): throw .syntax(template: template, language: language, message: error.message)
         }
         var output = ""
         for part in parsed.parts {

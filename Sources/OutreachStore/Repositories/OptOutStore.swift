@@ -35,8 +35,10 @@ public struct OptOutStore {
     }
 
     public func isOptedOut(phone: PhoneNumber, channel: Channel) throws -> Bool {
+        // `+channel`: seek the index by phone and compare the channel in place. Without it SQLite builds a
+        // temporary table for the IN list on every call, which made this check most of a campaign's enqueue cost.
         try database.statement("""
-            SELECT 1 FROM opt_outs WHERE phone = ? AND revoked_at IS NULL AND channel IN (?, 'all') LIMIT 1
+            SELECT 1 FROM opt_outs WHERE phone = ? AND revoked_at IS NULL AND +channel IN (?, 'all') LIMIT 1
             """).bind(phone.e164, channel.rawValue).firstRow { _ in true } ?? false
     }
 

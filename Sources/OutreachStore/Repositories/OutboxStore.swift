@@ -24,10 +24,19 @@ public struct OutboxStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (dedupe_key) DO NOTHING
                 """)
+            // A batch usually shares one send time: format it once, not per message.
+            var lastNotBefore: (date: Date, text: String)?
             for message in messages {
+                let notBefore: String
+                if let last = lastNotBefore, last.date == message.notBefore {
+                    notBefore = last.text
+                } else {
+                    notBefore = Timestamp.format(message.notBefore)
+                    lastNotBefore = (message.notBefore, notBefore)
+                }
                 try insert.bind(message.personID, message.campaignID, message.phone.e164, message.channel.rawValue,
                                 message.language, message.template, message.body, message.encoding?.rawValue, message.segments,
-                                message.dedupeKey, message.status.rawValue, Timestamp.format(message.notBefore),
+                                message.dedupeKey, message.status.rawValue, notBefore,
                                 message.expiresAt.map(Timestamp.format), message.error, stamp, stamp).run()
                 inserted += database.changes
             }

@@ -1,3 +1,5 @@
+import OutreachCore
+
 /// One HTTP request as the server received it, body complete.
 public struct ServerRequest: Sendable {
     public let method: String
@@ -31,7 +33,7 @@ public struct ServerRequest: Sendable {
     }
 
     /// The query decoded into name/value pairs, in order (`+` means space).
-    public var queryItems: [(name: String, value: String)] { URLFormDecoding.decode(query) }
+    public var queryItems: [(name: String, value: String)] { PercentDecoding.pairs(query) }
 
     /// The first query value for `name`.
     public func queryValue(_ name: String) -> String? { queryItems.first { $0.name == name }?.value }
@@ -43,45 +45,5 @@ public struct ServerRequest: Sendable {
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 
     /// The body decoded as `application/x-www-form-urlencoded`.
-    public var formFields: [(name: String, value: String)] { URLFormDecoding.decode(bodyText) }
-}
-
-/// Decoding of `a=1&b=x+y%2B` strings (query strings and form bodies).
-enum URLFormDecoding {
-    static func decode(_ text: String) -> [(name: String, value: String)] {
-        text.split(separator: "&").map { pair in
-            guard let equals = pair.firstIndex(of: "=") else { return (percentDecode(pair), "") }
-            return (percentDecode(pair[..<equals]), percentDecode(pair[pair.index(after: equals)...]))
-        }
-    }
-
-    static func percentDecode(_ text: Substring) -> String {
-        let bytes = Array(text.utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "+") {
-                out.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count,
-                      let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
-                out.append(high << 4 | low)
-                index += 2
-            } else {
-                out.append(byte)
-            }
-            index += 1
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
+    public var formFields: [(name: String, value: String)] { PercentDecoding.pairs(bodyText) }
 }

@@ -33,10 +33,22 @@ public enum SMSEncoder {
     public static func inspect(_ text: String, smartEncoding: Bool = false) -> SMSInspection {
         let text = smartEncoding ? SmartEncoding.apply(text) : text
         let encoding = encoding(of: text)
-        let widths = text.unicodeScalars.map { width(of: $0, in: encoding) }
-        return SMSInspection(text: text, encoding: encoding,
-                             segments: boundaries(widths: widths, encoding: encoding).count,
-                             units: widths.reduce(0, +))
+        // The same greedy split as `boundaries`, counted in one pass without building the widths (every message
+        // of a campaign is inspected).
+        var total = 0
+        var segments = 0
+        var used = 0
+        for scalar in text.unicodeScalars {
+            let width = width(of: scalar, in: encoding)
+            total += width
+            if segments == 0 || used + width > encoding.multipartSegmentUnits {
+                segments += 1
+                used = 0
+            }
+            used += width
+        }
+        if total <= encoding.singleSegmentUnits { segments = min(segments, 1) }
+        return SMSInspection(text: text, encoding: encoding, segments: segments, units: total)
     }
 
     /// The parts the message is split into, in order; their concatenation is the (smart-encoded) text.
@@ -102,6 +114,7 @@ public enum SmartEncoding {
     /// The GSM-7 version of `text`, or `text` itself when no replacement makes it GSM-7.
     public static func apply(_ text: String) -> String {
         if GSM7Alphabet.canEncode(text) { return text }
+        if text.unicodeScalars.contains(where: staysOutsideGSM7) { return text }
         // Decomposed letters ("a" + combining ring) become the precomposed GSM-7 letter ("å").
         let composed = text.precomposedStringWithCanonicalMapping
         var result = ""
@@ -114,5 +127,12 @@ public enum SmartEncoding {
             }
         }
         return GSM7Alphabet.canEncode(result) ? result : text
+    }
+
+    /// Arabic-script (Arabic, Persian, Sorani, Somali in Arabic letters) and Ethiopic (Tigrinya) letters stay in
+    /// their own block under canonical composition and have no replacement, so a text holding one can never
+    /// become GSM-7: the costly normalization is skipped for it.
+    static func staysOutsideGSM7(_ scalar: Unicode.Scalar) -> Bool {
+        (0x0600...0x06FF).contains(scalar.value) || (0x1200...0x137F).contains(scalar.value)
     }
 }

@@ -1,3 +1,5 @@
+import OutreachCore
+
 /// `application/x-www-form-urlencoded` with a strict unreserved set.
 ///
 /// Only `A-Z a-z 0-9 - . _ ~` pass through; every other UTF-8 byte becomes `%XX` (upper-case hex),
@@ -27,34 +29,12 @@ public enum FormEncoding {
     /// Splits on `&`, then on the first `=`; `+` means space; malformed `%` sequences are kept literally.
     /// Empty pieces (`a=1&&b=2`) are skipped; a name without `=` gets an empty value.
     public static func decode(_ text: String) -> [(String, String)] {
-        text.split(separator: "&", omittingEmptySubsequences: true).map { pair in
-            if let equals = pair.firstIndex(of: "=") {
-                return (percentDecode(pair[..<equals]), percentDecode(pair[pair.index(after: equals)...]))
-            }
-            return (percentDecode(pair), "")
-        }
+        PercentDecoding.pairs(text).map { ($0.name, $0.value) }
     }
 
     /// Decodes `%XX` and `+`; invalid UTF-8 becomes U+FFFD.
     public static func percentDecode<S: StringProtocol>(_ text: S) -> String {
-        let bytes = Array(text.utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "+") {
-                out.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count,
-                      let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
-                out.append(high << 4 | low)
-                index += 2
-            } else {
-                out.append(byte)
-            }
-            index += 1
-        }
-        return String(decoding: out, as: UTF8.self)
+        PercentDecoding.decode(text)
     }
 
     private static let hexDigits = Array("0123456789ABCDEF".utf8)
@@ -67,15 +47,6 @@ public enum FormEncoding {
             true
         default:
             false
-        }
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 }

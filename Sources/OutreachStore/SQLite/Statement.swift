@@ -68,9 +68,14 @@ public final class Statement {
         case .null: result = sqlite3_bind_null(handle, index)
         case .integer(let number): result = sqlite3_bind_int64(handle, index, number)
         case .real(let number): result = sqlite3_bind_double(handle, index, number)
-        case .text(let text):
-            result = text.utf8CString.withUnsafeBufferPointer { buffer in
-                outreach_sqlite3_bind_text(handle, index, buffer.baseAddress, Int32(buffer.count - 1))
+        case .text(var text):
+            // The string's own UTF-8 bytes, without copying them into a C string first (SQLite copies them).
+            result = text.withUTF8 { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { chars in
+                    // A nil pointer would bind NULL; an empty text must stay ''.
+                    guard let start = chars.baseAddress else { return outreach_sqlite3_bind_text(handle, index, "", 0) }
+                    return outreach_sqlite3_bind_text(handle, index, start, Int32(chars.count))
+                }
             }
         case .blob(let bytes):
             result = bytes.withUnsafeBytes { buffer in

@@ -1,6 +1,7 @@
-# The two commands that work on a fresh Debian machine (as root, with only the Swift toolchain):
+# The commands that work on a fresh Debian machine (as root, with only the Swift toolchain):
 #   make demo   install the C libraries if missing, build, run the whole loop on the Simulator
 #   make test   install the C libraries if missing, run the test suite
+#   make bench  release build, then the measured figures (outreach bench --sizes 10000,100000)
 SHELL := /bin/bash
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libmicrohttpd-dev libssl-dev pkg-config
 SWIFT ?= swift
@@ -24,6 +25,11 @@ demo: build
 
 test: deps
 	$(SWIFT) test
+
+# Release build, then fan-out / dispatch / memory figures beside their raw ceilings (a few minutes).
+bench: deps
+	$(SWIFT) build -c release --product outreach
+	$$($(SWIFT) build -c release --show-bin-path)/outreach bench --sizes 10000,100000
 
 clean:
 	rm -rf .build

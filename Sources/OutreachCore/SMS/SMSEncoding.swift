@@ -38,14 +38,18 @@ public enum SMSEncoder {
         var total = 0
         var segments = 0
         var used = 0
-        for scalar in text.unicodeScalars {
-            let width = width(of: scalar, in: encoding)
+        let low = GSM7Alphabet.lowTable
+        let limit = encoding.multipartSegmentUnits
+        _ = GSM7Alphabet.allScalarValues(text) { value in
+            // As `width(of:in:)`.
+            let width = encoding == .gsm7 ? max(1, Int(GSM7Alphabet.cost(ofValue: value, low: low))) : (value > 0xFFFF ? 2 : 1)
             total += width
-            if segments == 0 || used + width > encoding.multipartSegmentUnits {
+            if segments == 0 || used + width > limit {
                 segments += 1
                 used = 0
             }
             used += width
+            return true
         }
         if total <= encoding.singleSegmentUnits { segments = min(segments, 1) }
         return SMSInspection(text: text, encoding: encoding, segments: segments, units: total)
@@ -114,7 +118,7 @@ public enum SmartEncoding {
     /// The GSM-7 version of `text`, or `text` itself when no replacement makes it GSM-7.
     public static func apply(_ text: String) -> String {
         if GSM7Alphabet.canEncode(text) { return text }
-        if text.unicodeScalars.contains(where: staysOutsideGSM7) { return text }
+        if !GSM7Alphabet.allScalarValues(text, { !staysOutsideGSM7($0) }) { return text }
         // Decomposed letters ("a" + combining ring) become the precomposed GSM-7 letter ("å").
         let composed = text.precomposedStringWithCanonicalMapping
         var result = ""
@@ -129,10 +133,10 @@ public enum SmartEncoding {
         return GSM7Alphabet.canEncode(result) ? result : text
     }
 
-    /// Arabic-script (Arabic, Persian, Sorani, Somali in Arabic letters) and Ethiopic (Tigrinya) letters stay in
+    /// Arabic-script (Arabic, Persian, Sorani Kurdish) and Ethiopic (Tigrinya) letters stay in
     /// their own block under canonical composition and have no replacement, so a text holding one can never
     /// become GSM-7: the costly normalization is skipped for it.
-    static func staysOutsideGSM7(_ scalar: Unicode.Scalar) -> Bool {
-        (0x0600...0x06FF).contains(scalar.value) || (0x1200...0x137F).contains(scalar.value)
+    static func staysOutsideGSM7(_ value: UInt32) -> Bool {
+        (0x0600...0x06FF).contains(value) || (0x1200...0x137F).contains(value)
     }
 }

@@ -14,6 +14,10 @@ public struct PromptLibrary: Sendable {
     let parsedTexts: [String: [String: Result<Template, TemplateSyntaxError>]]
     /// `locale(for:)` of every language that has texts, computed once for the same reason.
     private let locales: [String: Locale]
+    /// `catalog.fallbackChain(for:)` of every language the catalog or the texts name.
+    private let chains: [String: [String]]
+    /// Each template's placeholder list as a set.
+    private let placeholderSets: [String: Set<String>]
 
     /// `texts` are the files' contents as read: ONE trailing newline ("\n" or "\r\n") is stripped here,
     /// inner newlines are kept (PROMPTS-CONTRACT.md).
@@ -31,6 +35,22 @@ public struct PromptLibrary: Sendable {
             locales[language] = Self.makeLocale(catalog: catalog, language: language)
         }
         self.locales = locales
+        var chains: [String: [String]] = [:]
+        for language in Set(texts.keys).union(catalog.languages.keys) {
+            chains[language] = catalog.fallbackChain(for: language)
+        }
+        self.chains = chains
+        self.placeholderSets = catalog.templates.mapValues { Set($0.placeholders) }
+    }
+
+    /// `catalog.fallbackChain(for:)`, from the table built at load when the language is known.
+    func fallbackChain(for language: String) -> [String] {
+        chains[language] ?? catalog.fallbackChain(for: language)
+    }
+
+    /// The names `template` may use.
+    func placeholderSet(template: String, entry: CatalogTemplate) -> Set<String> {
+        placeholderSets[template] ?? Set(entry.placeholders)
     }
 
     /// The text of one template in exactly this language (no fallback), or nil.

@@ -40,13 +40,14 @@ public struct TemplateRenderer: Sendable {
                        context: RenderContext) throws(TemplateError) -> RenderedMessage {
         guard let entry = library.catalog.templates[template] else { throw .unknownTemplate(template) }
         guard entry.channels.contains(channel) else { throw .channelNotOffered(template: template, channel: channel) }
-        let chain = library.catalog.fallbackChain(for: language)
-        guard let used = chain.first(where: { library.text(template: template, channel: channel, language: $0) != nil }),
-              let parsing = library.parsedText(template: template, channel: channel, language: used) else {
+        let chain = library.fallbackChain(for: language)
+        let file = channel.fileName(of: template)
+        guard let used = chain.first(where: { library.parsedTexts[$0]?[file] != nil }),
+              let parsing = library.parsedTexts[used]?[file] else {
             throw .missingInAllLanguages(template: template, channel: channel, tried: chain)
         }
-        let text = try Self.fill(parsing, template: template, allowed: Set(entry.placeholders), language: used,
-                                 locale: library.locale(for: used), context: context)
+        let text = try Self.fill(parsing, template: template, allowed: library.placeholderSet(template: template, entry: entry),
+                                 language: used, locale: library.locale(for: used), context: context)
         return RenderedMessage(text: text, language: used, requestedLanguage: language, usedFallback: used != language)
     }
 

@@ -4,8 +4,10 @@ import OutreachProviders
 import OutreachStore
 
 public struct BenchOptions: Sendable {
-    /// Campaign sizes to measure, each in a fresh database.
+    /// Campaign sizes to measure, each in fresh databases.
     public var sizes: [Int]
+    /// Each figure is the fastest of this many runs, raw and ours interleaved so both meet the same load.
+    public var repeats: Int
     /// Sends in flight, for the Dispatcher and for the raw POST ceiling alike.
     public var concurrency: Int
     /// Messages the Dispatcher claims per round (the service's default).
@@ -15,10 +17,12 @@ public struct BenchOptions: Sendable {
     /// The instant the campaign is launched and sent at: a weekday noon, outside quiet hours.
     public var now: Date
 
-    public init(sizes: [Int] = [10_000], concurrency: Int = 16, claimSize: Int = DispatchSettings(from: "").claimSize,
+    public init(sizes: [Int] = [10_000], repeats: Int = 3, concurrency: Int = 16,
+                claimSize: Int = DispatchSettings(from: "").claimSize,
                 temporaryDirectory: String = NSTemporaryDirectory(),
                 now: Date = Timestamp.parse("2026-03-11T11:00:00Z")!) {
         self.sizes = sizes
+        self.repeats = repeats
         self.concurrency = concurrency
         self.claimSize = claimSize
         self.temporaryDirectory = temporaryDirectory
@@ -39,6 +43,7 @@ public enum Bench {
         guard !options.sizes.isEmpty, options.sizes.allSatisfy({ $0 > 0 && $0 < 1_000_000 }) else {
             throw BenchError(message: "bench sizes must be between 1 and 999999 messages")
         }
+        guard (1...20).contains(options.repeats) else { throw BenchError(message: "bench repeats must be between 1 and 20") }
         guard library.catalog.templates[FanOutBench.template] != nil else {
             throw BenchError(message: "the prompts have no '\(FanOutBench.template)' template to benchmark with")
         }
@@ -52,59 +57,82 @@ public enum Bench {
             client.close()
             fake.stop()
         }
-        var runs: [BenchRun] = []
-        for (index, size) in options.sizes.enumerated() {
-            let run = try await measure(size, options: options, config: config, library: library, fake: fake, client: client,
-                                        folder: (folder as NSString).appendingPathComponent("run-\(index + 1)"), progress: progress)
-            runs.append(run)
-        }
-        return BenchReport(runs: runs)
-    }
-
-    private static func measure(_ size: Int, options: BenchOptions, config: OutreachConfig, library: PromptLibrary,
-                                fake: LoopbackTwilio, client: CurlHTTPClient, folder: String,
-                                progress: @Sendable (String) -> Void) async throws -> BenchRun {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
         let fanOut = FanOutBench(config: config, library: library, now: options.now)
         let sender = DispatchBench(fake: fake, client: client, concurrency: options.concurrency, claimSize: options.claimSize,
                                    now: options.now)
+        // Warm up: libcurl's connections and threads, the server's connection threads.
+        _ = await sender.rawPosts(4 * options.concurrency, body: try fanOut.sampleBody())
+        var runs: [BenchRun] = []
+        for size in options.sizes {
+            runs.append(try await measure(size, options: options, fanOut: fanOut, sender: sender, folder: folder, progress: progress))
+        }
+        return BenchReport(repeats: options.repeats, runs: runs)
+    }
 
-        progress("\(size): raw SQLite inserts")
-        let rawInsertSeconds = try fanOut.rawInsert(size, path: (folder as NSString).appendingPathComponent("raw.sqlite"))
-
-        progress("\(size): raw libcurl POSTs to the loopback fake")
+    private static func measure(_ size: Int, options: BenchOptions, fanOut: FanOutBench, sender: DispatchBench, folder: String,
+                                progress: @Sendable (String) -> Void) async throws -> BenchRun {
         let body = try fanOut.sampleBody()
-        _ = await sender.rawPosts(min(size, 2 * options.concurrency), body: body)  // warm up: connections and threads
-        let raw = await sender.rawPosts(size, body: body)
-        guard raw.accepted == size else {
-            throw BenchError(message: "the loopback fake accepted \(raw.accepted) of \(size) raw requests")
-        }
+        var rawInsert: Timing?
+        var rawPosts: Timing?
+        var launch: Timing?
+        var dispatch: Timing?
+        var memory = BenchMemory(startKB: nil, peakKB: nil, peakIsForThisRun: false)
+        for round in 1...options.repeats {
+            let roundFolder = (folder as NSString).appendingPathComponent("\(size)-\(round)")
+            try FileManager.default.createDirectory(atPath: roundFolder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: roundFolder) }
+            let step = "\(size) messages, run \(round) of \(options.repeats)"
 
-        progress("\(size): adding \(size) seniors")
-        let database = try Store.open(path: (folder as NSString).appendingPathComponent("outreach.sqlite"), now: options.now)
-        try fanOut.addSeniors(size, to: database)
+            progress("\(step): raw SQLite inserts")
+            rawInsert = Timing.best(rawInsert, try fanOut.rawInsert(size, path: (roundFolder as NSString).appendingPathComponent("raw.sqlite")))
 
-        // Memory is watched over fan-out + dispatch only.
-        let peakReset = ProcessMemory.resetPeak()
-        let startKB = ProcessMemory.residentKB()
-        progress("\(size): campaign launch (render + enqueue)")
-        let launched = try fanOut.launch(in: database)
-        guard launched.enqueued == size else {
-            throw BenchError(message: "the campaign enqueued \(launched.enqueued) of \(size) messages")
+            progress("\(step): raw libcurl POSTs to the loopback fake")
+            let raw = await sender.rawPosts(size, body: body)
+            guard raw.accepted == size else {
+                throw BenchError(message: "the loopback fake accepted \(raw.accepted) of \(size) raw requests")
+            }
+            rawPosts = Timing.best(rawPosts, raw.timing)
+
+            progress("\(step): adding \(size) seniors")
+            let database = try Store.open(path: (roundFolder as NSString).appendingPathComponent("outreach.sqlite"), now: options.now)
+            try fanOut.addSeniors(size, to: database)
+
+            // Memory is watched over the last run's fan-out + dispatch.
+            let watchMemory = round == options.repeats
+            if watchMemory {
+                memory.peakIsForThisRun = ProcessMemory.resetPeak()
+                memory.startKB = ProcessMemory.residentKB()
+            }
+            progress("\(step): campaign launch (render + enqueue)")
+            let launched = try fanOut.launch(in: database)
+            guard launched.enqueued == size else {
+                throw BenchError(message: "the campaign enqueued \(launched.enqueued) of \(size) messages")
+            }
+            launch = Timing.best(launch, launched.timing)
+
+            progress("\(step): dispatch through the Twilio adapter")
+            let acceptedBefore = sender.fake.accepted
+            let dispatched = try await sender.dispatch(database)
+            if watchMemory {
+                // The kernel updates the high-water mark lazily (per-thread counters): never report less than seen.
+                let seen = [ProcessMemory.peakKB(), ProcessMemory.residentKB(), memory.startKB].compactMap { $0 }
+                memory.peakKB = seen.max()
+            }
+            let seen = sender.fake.accepted - acceptedBefore
+            guard dispatched.report.sent == size, seen == size else {
+                throw BenchError(message: "dispatch sent \(dispatched.report.sent) of \(size) messages (the fake saw \(seen)); "
+                                 + "failed \(dispatched.report.failed), retried \(dispatched.report.retried), "
+                                 + "suppressed \(dispatched.report.suppressed)")
+            }
+            dispatch = Timing.best(dispatch, dispatched.timing)
         }
-        progress("\(size): dispatch through the Twilio adapter")
-        let acceptedBefore = fake.accepted
-        let dispatched = try await sender.dispatch(database)
-        let peakKB = ProcessMemory.peakKB()
-        guard dispatched.sent == size, fake.accepted - acceptedBefore == size else {
-            throw BenchError(message: "dispatch sent \(dispatched.sent) of \(size) messages (the fake saw \(fake.accepted - acceptedBefore)); "
-                             + "failed \(dispatched.report.failed), retried \(dispatched.report.retried), suppressed \(dispatched.report.suppressed)")
-        }
+        guard let rawInsert, let rawPosts, let launch, let dispatch else { throw BenchError(message: "no run was measured") }
         return BenchRun(
             messages: size,
-            fanOut: BenchFigure(count: launched.enqueued, seconds: launched.seconds, rawCount: size, rawSeconds: rawInsertSeconds, aim: 0.5),
-            dispatch: BenchFigure(count: dispatched.sent, seconds: dispatched.seconds, rawCount: raw.accepted, rawSeconds: raw.seconds, aim: 0.6),
-            memory: BenchMemory(startKB: startKB, peakKB: peakKB, peakIsForThisRun: peakReset))
+            fanOut: BenchFigure(count: size, seconds: launch.wall, cpuSeconds: launch.cpu,
+                                rawCount: size, rawSeconds: rawInsert.wall, rawCPUSeconds: rawInsert.cpu, aim: 0.5),
+            dispatch: BenchFigure(count: size, seconds: dispatch.wall, cpuSeconds: dispatch.cpu,
+                                  rawCount: size, rawSeconds: rawPosts.wall, rawCPUSeconds: rawPosts.cpu, aim: 0.6),
+            memory: memory)
     }
 }

@@ -2,9 +2,14 @@ import Foundation
 
 /// What `outreach bench` measured: per campaign size, each figure beside its raw ceiling from the same run.
 public struct BenchReport: Sendable, Codable, Equatable {
+    /// Each figure is the fastest of this many runs (others' work on the machine only ever slows a run down).
+    public var repeats: Int
     public var runs: [BenchRun]
 
-    public init(runs: [BenchRun]) { self.runs = runs }
+    public init(repeats: Int, runs: [BenchRun]) {
+        self.repeats = repeats
+        self.runs = runs
+    }
 }
 
 /// One campaign size: fan-out, dispatch and memory.
@@ -26,17 +31,24 @@ public struct BenchRun: Sendable, Codable, Equatable {
 public struct BenchFigure: Sendable, Codable, Equatable {
     /// What was counted ("messages", "rows", "requests").
     public var count: Int
+    /// Wall-clock seconds of the best of the repeated runs.
     public var seconds: Double
+    /// Process CPU seconds (all threads) of that same run.
+    public var cpuSeconds: Double
     public var rawCount: Int
     public var rawSeconds: Double
+    public var rawCPUSeconds: Double
     /// The share of the ceiling we should reach (0.5 = half).
     public var aim: Double
 
-    public init(count: Int, seconds: Double, rawCount: Int, rawSeconds: Double, aim: Double) {
+    public init(count: Int, seconds: Double, cpuSeconds: Double, rawCount: Int, rawSeconds: Double, rawCPUSeconds: Double,
+                aim: Double) {
         self.count = count
         self.seconds = seconds
+        self.cpuSeconds = cpuSeconds
         self.rawCount = rawCount
         self.rawSeconds = rawSeconds
+        self.rawCPUSeconds = rawCPUSeconds
         self.aim = aim
     }
 
@@ -45,28 +57,38 @@ public struct BenchFigure: Sendable, Codable, Equatable {
     /// Our rate as a share of the raw one.
     public var ratio: Double { rawPerSecond > 0 ? perSecond / rawPerSecond : 0 }
     public var meetsAim: Bool { ratio >= aim }
+    /// CPU microseconds per item: steadier than rates on a busy machine.
+    public var cpuMicrosEach: Double { count > 0 ? cpuSeconds * 1e6 / Double(count) : 0 }
+    public var rawCPUMicrosEach: Double { rawCount > 0 ? rawCPUSeconds * 1e6 / Double(rawCount) : 0 }
 
     private enum Keys: String, CodingKey {
-        case count, seconds, rawCount, rawSeconds, aim, perSecond, rawPerSecond, ratio, meetsAim
+        case count, seconds, cpuSeconds, rawCount, rawSeconds, rawCPUSeconds, aim, perSecond, rawPerSecond, ratio, meetsAim
+        case cpuMicrosEach, rawCPUMicrosEach
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
         count = try container.decode(Int.self, forKey: .count)
         seconds = try container.decode(Double.self, forKey: .seconds)
+        cpuSeconds = try container.decode(Double.self, forKey: .cpuSeconds)
         rawCount = try container.decode(Int.self, forKey: .rawCount)
         rawSeconds = try container.decode(Double.self, forKey: .rawSeconds)
+        rawCPUSeconds = try container.decode(Double.self, forKey: .rawCPUSeconds)
         aim = try container.decode(Double.self, forKey: .aim)
     }
 
-    /// The derived rates are written too, so `--json` readers need not compute them.
+    /// The derived figures are written too, so `--json` readers need not compute them.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(count, forKey: .count)
         try container.encode(seconds, forKey: .seconds)
+        try container.encode(cpuSeconds, forKey: .cpuSeconds)
         try container.encode(rawCount, forKey: .rawCount)
         try container.encode(rawSeconds, forKey: .rawSeconds)
+        try container.encode(rawCPUSeconds, forKey: .rawCPUSeconds)
         try container.encode(aim, forKey: .aim)
+        try container.encode((cpuMicrosEach * 10).rounded() / 10, forKey: .cpuMicrosEach)
+        try container.encode((rawCPUMicrosEach * 10).rounded() / 10, forKey: .rawCPUMicrosEach)
         try container.encode(perSecond.rounded(), forKey: .perSecond)
         try container.encode(rawPerSecond.rounded(), forKey: .rawPerSecond)
         try container.encode((ratio * 1000).rounded() / 1000, forKey: .ratio)

@@ -16,30 +16,25 @@ struct DispatchBench {
     let now: Date
 
     /// Drains the outbox. Returns the messages sent and the seconds it took.
-    func dispatch(_ database: Database) async throws -> (sent: Int, report: DispatchReport, seconds: Double) {
+    func dispatch(_ database: Database) async throws -> (report: DispatchReport, timing: Timing) {
         let instant = now
         let provider = TwilioProvider(settings: fake.settings(from: Self.from), client: client, now: { instant })
         let settings = DispatchSettings(claimSize: claimSize, concurrency: concurrency, from: Self.from,
                                         callbackBaseURL: "http://127.0.0.1:8080/hooks/twilio")
         let dispatcher = Dispatcher(database: database, provider: provider, settings: settings, now: { instant },
                                     random: { 0.5 }, voiceScript: { _ in nil }, log: .silent)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let report = try await dispatcher.drain()
-        return (report.sent, report, (clock.now - start).seconds)
+        return try await Timing.measure { try await dispatcher.drain() }
     }
 
     /// The ceiling: `count` POSTs of a Twilio-shaped request, at most `concurrency` in flight.
-    /// Returns how many were answered 201 and the seconds taken.
-    func rawPosts(_ count: Int, body: String) async -> (accepted: Int, seconds: Double) {
+    /// Returns how many were answered 201 and how long it took.
+    func rawPosts(_ count: Int, body: String) async -> (accepted: Int, timing: Timing) {
         let settings = fake.settings(from: Self.from)
         let url = settings.baseURL + "/2010-04-01/Accounts/\(LoopbackTwilio.accountSID)/Messages.json"
         let credentials = settings.credentials
         let client = self.client
         let limit = max(1, concurrency)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let accepted = await withTaskGroup(of: Bool.self) { group in
+        return await Timing.measure { await withTaskGroup(of: Bool.self) { group in
             var accepted = 0
             var inFlight = 0
             for index in 0..<count {
@@ -61,7 +56,6 @@ struct DispatchBench {
             }
             for await ok in group { accepted += ok ? 1 : 0 }
             return accepted
-        }
-        return (accepted, (clock.now - start).seconds)
+        } }
     }
 }

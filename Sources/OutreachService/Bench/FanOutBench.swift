@@ -28,41 +28,39 @@ struct FanOutBench {
         }
     }
 
-    /// Creates the campaign and launches it. Returns the messages enqueued and the seconds `launch` took.
-    func launch(in database: Database) throws -> (enqueued: Int, seconds: Double) {
+    /// Creates the campaign and launches it. Returns the messages enqueued and how long `launch` took.
+    func launch(in database: Database) throws -> (enqueued: Int, timing: Timing) {
         var campaign = Campaign(name: "bench", template: Self.template, audience: AudienceFilter(), channel: .sms, sendAt: nil)
         campaign.id = try CampaignStore(database).create(campaign, now: now)
         let library = self.library
         let kind = config.provider.kind
         let service = CampaignService(database: database, config: config, library: library,
                                       voiceLanguages: { Gateway.voiceLanguage(catalog: library.catalog, kind: kind, language: $0) })
-        let clock = ContinuousClock()
-        let start = clock.now
-        let enqueued = try service.launch(campaign, now: now)
-        return (enqueued, (clock.now - start).seconds)
+        let (enqueued, timing) = try Timing.measure { try service.launch(campaign, now: now) }
+        return (enqueued, timing)
     }
 
     /// The ceiling: `count` inserts into a table shaped like `messages` (same columns, constraints and indexes)
-    /// in a fresh database, one transaction, one reused prepared statement. Returns the seconds taken.
-    func rawInsert(_ count: Int, path: String) throws -> Double {
+    /// in a fresh database, one transaction, one reused prepared statement. Returns how long the inserts took.
+    func rawInsert(_ count: Int, path: String) throws -> Timing {
         let database = try Database(path: path)
         try database.execute(Self.rawTable)
         let body = try sampleBody()
         let stamp = Timestamp.format(now)
-        let clock = ContinuousClock()
-        let start = clock.now
-        try database.transaction {
-            let insert = try database.statement("""
-                INSERT INTO raw_messages (person_id, campaign_id, phone, channel, language, template, body, encoding, segments,
-                                          dedupe_key, status, not_before, expires_at, error, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for index in 0..<count {
-                try insert.bind(index + 1, 1, Self.phone(index).e164, "sms", "sv", Self.template, body, "gsm7", 2,
-                                "raw:\(index + 1)", "queued", stamp, String?.none, String?.none, stamp, stamp).run()
+        let ((), timing) = try Timing.measure {
+            try database.transaction {
+                let insert = try database.statement("""
+                    INSERT INTO raw_messages (person_id, campaign_id, phone, channel, language, template, body, encoding, segments,
+                                              dedupe_key, status, not_before, expires_at, error, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for index in 0..<count {
+                    try insert.bind(index + 1, 1, Self.phone(index).e164, "sms", "sv", Self.template, body, "gsm7", 2,
+                                    "raw:\(index + 1)", "queued", stamp, String?.none, String?.none, stamp, stamp).run()
+                }
             }
         }
-        return (clock.now - start).seconds
+        return timing
     }
 
     /// The Swedish "help" text as a campaign renders it, so raw rows are as long as real ones.
@@ -105,11 +103,4 @@ struct FanOutBench {
         CREATE INDEX raw_messages_campaign ON raw_messages (campaign_id, status);
         CREATE UNIQUE INDEX raw_messages_provider_id ON raw_messages (provider, provider_id) WHERE provider_id IS NOT NULL;
         """
-}
-
-extension Duration {
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) / 1e18
-    }
 }

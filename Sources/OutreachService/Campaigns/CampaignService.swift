@@ -130,8 +130,9 @@ public struct CampaignService {
 
     private func message(_ campaign: Campaign, person: Person, channel: Channel, offered: [Channel], renderer: TemplateRenderer,
                          optOuts: OptOutStore, session: Session?, sessionStart: Date?, sendAt: Date) throws -> NewMessage {
-        var values = ["first_name": person.firstName, "org.name": config.organization.name, "org.phone": config.organization.phone,
-                      "senior.first_name": person.firstName, "senior.name": person.name, "senior.pickup": person.pickup]
+        let firstName = person.firstName
+        var values = ["first_name": firstName, "org.name": config.organization.name, "org.phone": config.organization.phone,
+                      "senior.first_name": firstName, "senior.name": person.name, "senior.pickup": person.pickup]
         var dates: [String: Date] = [:]
         if let session {
             values["session.title"] = session.title

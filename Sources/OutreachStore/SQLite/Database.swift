@@ -26,6 +26,9 @@ public final class Database {
         sqlite3_extended_result_codes(connection, 1)
         sqlite3_busy_timeout(connection, busyTimeoutMilliseconds)
         try execute("PRAGMA foreign_keys = ON")
+        // Ephemeral tables (an `IN (SELECT …)` such as the dispatcher's claim, sorts) stay in memory instead of a
+        // temporary file: measured ~25% less CPU per claim and no page-fault storm (outreach bench).
+        try execute("PRAGMA temp_store = MEMORY")
         if path != ":memory:" {
             try execute("PRAGMA journal_mode = WAL")
             // NORMAL is durable in WAL mode except for the very last transactions on power loss.

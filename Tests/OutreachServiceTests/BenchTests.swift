@@ -1,0 +1,66 @@
+import Foundation
+import OutreachCore
+import OutreachService
+import Testing
+
+/// The benchmark at a tiny size: the report must be coherent (no timing assertions: machines differ).
+@Suite("outreach bench")
+struct BenchTests {
+    @Test("a tiny run counts every message and reports positive rates beside positive ceilings")
+    func tinyRun() async throws {
+        let library = try ShippedPromptsTests.library()
+        var config = OutreachConfig()
+        config.organization.name = "Träffpunkt Råslätt"
+        let report = try await Bench.run(BenchOptions(sizes: [200, 300], repeats: 2, concurrency: 4), config: config, library: library)
+        #expect(report.repeats == 2)
+        #expect(report.runs.map(\.messages) == [200, 300])
+        for run in report.runs {
+            for figure in [run.fanOut, run.dispatch] {
+                #expect(figure.count == run.messages)
+                #expect(figure.rawCount == run.messages)
+                #expect(figure.perSecond > 0)
+                #expect(figure.rawPerSecond > 0)
+                #expect(figure.ratio > 0)
+                #expect(figure.cpuSeconds >= 0)
+            }
+            #expect(run.fanOut.aim == 0.5)
+            #expect(run.dispatch.aim == 0.6)
+            #if os(Linux)
+            let peak = try #require(run.memory.peakKB)
+            let start = try #require(run.memory.startKB)
+            #expect(peak > 0 && start > 0)
+            if run.memory.peakIsForThisRun { #expect(peak >= start) }
+            #endif
+        }
+    }
+
+    @Test("the JSON report carries the derived rates and round-trips")
+    func jsonReport() throws {
+        let figure = BenchFigure(count: 100, seconds: 0.5, cpuSeconds: 0.4, rawCount: 100, rawSeconds: 0.25, rawCPUSeconds: 0.2, aim: 0.5)
+        #expect(figure.perSecond == 200)
+        #expect(figure.rawPerSecond == 400)
+        #expect(figure.ratio == 0.5)
+        #expect(figure.meetsAim)
+        #expect(figure.cpuMicrosEach == 4000)
+        let report = BenchReport(repeats: 1, runs: [BenchRun(messages: 100, fanOut: figure, dispatch: figure,
+                                                            memory: BenchMemory(startKB: 1000, peakKB: 1500, peakIsForThisRun: true))])
+        let data = try JSONEncoder().encode(report)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let run = try #require((object["runs"] as? [[String: Any]])?.first)
+        let fanOut = try #require(run["fanOut"] as? [String: Any])
+        #expect(fanOut["perSecond"] as? Double == 200)
+        #expect(fanOut["ratio"] as? Double == 0.5)
+        #expect(try JSONDecoder().decode(BenchReport.self, from: data) == report)
+        #expect(report.runs[0].memory.growthKB == 500)
+    }
+
+    @Test("sizes and repeats out of range are refused with a message", arguments: [
+        BenchOptions(sizes: []), BenchOptions(sizes: [0]), BenchOptions(sizes: [1_000_000]), BenchOptions(sizes: [10], repeats: 0),
+    ])
+    func badOptions(_ options: BenchOptions) async throws {
+        let library = try ShippedPromptsTests.library()
+        await #expect(throws: BenchError.self) {
+            _ = try await Bench.run(options, config: OutreachConfig(), library: library)
+        }
+    }
+}

@@ -51,7 +51,15 @@ struct SimulatorProviderTests {
         let simulator = SimulatorProvider(settings: SimulatorSettings(), ledger: InMemorySimulatorLedger())
         let request = simulator.inboundRequest(from: fatima, to: "Raslatt", text: "نعم، سآتي")
         let outcome = try simulator.handleWebhook(request).get()
-        #expect(outcome.events == [.inboundSMS(providerID: "sim-in-1", from: fatima, to: "Raslatt", body: "نعم، سآتي")])
+        guard case .inboundSMS(let id, let from, let to, let body)? = outcome.events.first, outcome.events.count == 1 else {
+            Issue.record("expected one inbound SMS, got \(outcome.events)"); return
+        }
+        #expect(id.hasPrefix("sim-in-") && from == fatima && to == "Raslatt" && body == "نعم، سآتي")
+        // Replies are stored once per id: every injected reply (each `outreach simulate reply` is a new process)
+        // needs its own, or the second would be taken for a provider's retry of the first.
+        let again = try simulator.handleWebhook(simulator.inboundRequest(from: fatima, to: "Raslatt", text: "1")).get()
+        guard case .inboundSMS(let secondID, _, _, _)? = again.events.first else { Issue.record("expected an inbound SMS"); return }
+        #expect(secondID != id)
     }
 
     @Test("calls are recorded and end with a call-ended event; keypad answers parse")

@@ -322,6 +322,36 @@ struct TwilioProviderTests {
         #expect(unknown == "unknown-status")
     }
 
+    @Test("after a stop, the message list tells whether an interrupted send reached Twilio")
+    func findSentSearchesTheMessageList() async throws {
+        let fake = try Self.makeFake()
+        let client = Self.makeClient()
+        defer { client.close(); fake.stop() }
+        let provider = Self.provider(fake.settings(), client)
+        let since = Date().addingTimeInterval(-5)
+        _ = try await provider.sendSMS(Self.sms("Påminnelse: kaffe i morgon")).get()
+        let sid = try await provider.sendSMS(Self.sms("Påminnelse: kaffe i dag 14:00")).get().providerID
+        fake.setStatus(of: sid, to: "delivered")
+
+        let found = await provider.findSent(SentLookup(messageID: 42, to: Self.to, body: "Påminnelse: kaffe i dag 14:00", since: since))
+        #expect(found == .success(.found(providerID: sid, status: DeliveryStatus(state: .delivered, providerStatus: "delivered"))))
+        let request = try #require(fake.requests.last)
+        #expect(request.method == "GET")
+        #expect(request.path == "/2010-04-01/Accounts/\(fake.accountSID)/Messages.json")
+        #expect(request.query == "To=\(Self.to.e164.replacingOccurrences(of: "+", with: "%2B"))&PageSize=50")
+
+        let other = await provider.findSent(SentLookup(messageID: 43, to: Self.to, body: "Påminnelse: kaffe på fredag", since: since))
+        #expect(other == .success(.notFound))
+        // A message with the same text sent long before the interrupted one does not count.
+        let later = await provider.findSent(SentLookup(messageID: 44, to: Self.to, body: "Påminnelse: kaffe i morgon",
+                                                       since: Date().addingTimeInterval(3600)))
+        #expect(later == .success(.notFound))
+        fake.enqueue(.respond(TwilioFake.serverError))
+        guard case .failure(.transient)? = await provider.findSent(SentLookup(messageID: 42, to: Self.to, body: "x", since: since)) else {
+            Issue.record("a 503 while searching must be a transient failure"); return
+        }
+    }
+
     // MARK: Settings
 
     @Test func settingsFromSecrets() throws {

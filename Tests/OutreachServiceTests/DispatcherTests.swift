@@ -139,7 +139,65 @@ struct DispatcherTests {
         let report = try await gateway.pass()
         #expect(report.dispatched.sent == 0)
         #expect(world.ledger.entries.isEmpty)
-        #expect(try world.messages().filter { $0.status == .unknown }.allSatisfy { $0.error?.contains("not re-sent") == true })
+        #expect(try world.messages().filter { $0.status == .unknown }.allSatisfy { $0.error?.contains("never re-sent") == true })
+    }
+
+    @Test("after the grace period, unknown messages are settled from the provider's records: found ones sent, others queued again")
+    func reconciliation() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        let gateway = world.gateway()
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        // A kill -9 after Fatima's reminder reached the provider and before Birgitta's did.
+        let claimed = try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10)
+        #expect(claimed.count == 2)
+        let fatima = try #require(claimed.first { $0.phone.e164 == "+46701740605" })
+        let birgitta = try #require(claimed.first { $0.phone.e164 == "+46701740613" })
+        let fatimaID = world.ledger.recordSent(kind: "sms", to: fatima.phone, from: "Raslatt", body: fatima.body)
+        #expect(try gateway.recover() == 2)
+
+        // Too soon: a request on the wire at the kill could still reach the provider.
+        world.clock.advance(by: 300)
+        let early = try await gateway.pass()
+        #expect(early.reconciledFound == 0 && early.reconciledRequeued == 0)
+        #expect(try world.count(.unknown) == 2)
+
+        world.clock.advance(by: 301)
+        let report = try await gateway.pass()
+        #expect(report.reconciledFound == 1)
+        #expect(report.reconciledRequeued == 1)
+        #expect(report.dispatched.sent == 1)
+        let settled = try #require(try OutboxStore(world.database).find(id: fatima.id))
+        #expect(settled.status == .delivered && settled.providerID == fatimaID)
+        let resent = try #require(try OutboxStore(world.database).find(id: birgitta.id))
+        #expect(resent.status == .delivered)
+        // Each person got the reminder exactly once.
+        #expect(world.ledger.entries.map(\.to.e164).sorted() == ["+46701740605", "+46701740613"])
+        #expect(try world.count(.unknown) == 0)
+    }
+
+    @Test("a stop mid-drain starts no new send: claimed messages go back to the queue, nothing is left sending")
+    func stopReleasesClaimedMessages() async throws {
+        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
+        var people: [(String, String, String, ContactChannel)] = []
+        for index in 0..<40 { people.append(("Senior \(index)", "+467017406\(String(format: "%02d", index + 10))", "sv", .sms)) }
+        let ids = try world.addPeople(people)
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let due = try OutboxStore(world.database).queued(dueBy: world.clock.now).count
+        #expect(due == 40)
+        let stopAfter = StopAfter(sends: 5, ledger: world.ledger)
+        let report = try await world.gateway(claimSize: 16).pass(shouldStop: { stopAfter.reached })
+        #expect(report.dispatched.sent >= 5 && report.dispatched.sent < 40)
+        #expect(report.dispatched.sent == world.ledger.entries.count)
+        #expect(try world.count(.sending) == 0)
+        #expect(try world.count(.sent) + world.count(.delivered) == report.dispatched.sent)
+        #expect(try world.count(.queued) == 80 - report.dispatched.sent)  // the rest, and the two-hours-before reminders
+        // Released messages lost their claim's attempt: they are as good as never claimed.
+        #expect(try world.messages().filter { $0.status == .queued }.allSatisfy { $0.attempts == 0 })
+        // The next pass sends the rest, each once.
+        let rest = try await world.gateway().pass()
+        #expect(rest.dispatched.sent == 40 - report.dispatched.sent)
+        #expect(Set(world.ledger.entries.map(\.to)).count == 40 && world.ledger.entries.count == 40)
     }
 
     @Test("an expired message is suppressed, not sent late")
@@ -160,4 +218,17 @@ struct DispatcherTests {
         let wait = bucket.take(now: Date(timeIntervalSince1970: 0))
         #expect(wait != nil && wait! > 0.02 && wait! < 0.05)
     }
+}
+
+/// A stop request that comes once the provider has taken `sends` messages.
+final class StopAfter: Sendable {
+    let sends: Int
+    let ledger: InMemorySimulatorLedger
+
+    init(sends: Int, ledger: InMemorySimulatorLedger) {
+        self.sends = sends
+        self.ledger = ledger
+    }
+
+    var reached: Bool { ledger.entries.count >= sends }
 }

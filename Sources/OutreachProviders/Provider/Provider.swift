@@ -24,6 +24,11 @@ public protocol Provider: Sendable {
     /// `nil` when the provider offers no lookup.
     func lookupStatus(providerID: String) async -> Result<DeliveryStatus, SendFailure>?
 
+    /// Searches the provider's records for a message whose send was interrupted (the gateway stopped after handing
+    /// it over and before recording the answer), for crash reconciliation. `nil` when the provider offers no
+    /// such search: the message then stays `unknown` for the coordinator and is never re-sent.
+    func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>?
+
     /// A cheap authenticated request that proves the API answers and the credentials work (`outreach doctor
     /// --network`). Returns a short description of the account, or the failure.
     func checkAccount() async -> Result<String, SendFailure>
@@ -31,6 +36,30 @@ public protocol Provider: Sendable {
 
 extension Provider {
     public func lookupStatus(providerID: String) async -> Result<DeliveryStatus, SendFailure>? { nil }
+    public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? { nil }
+}
+
+/// A message whose fate is unknown: what to look for in the provider's records.
+public struct SentLookup: Sendable, Equatable {
+    public let messageID: Int64
+    public let to: PhoneNumber
+    public let body: String
+    /// The message was handed over (if at all) after this instant.
+    public let since: Date
+
+    public init(messageID: Int64, to: PhoneNumber, body: String, since: Date) {
+        self.messageID = messageID
+        self.to = to
+        self.body = body
+        self.since = since
+    }
+}
+
+public enum SentLookupAnswer: Sendable, Equatable {
+    /// The provider has it: sent, with its id and what became of it.
+    case found(providerID: String, status: DeliveryStatus)
+    /// The provider never got it: it may be queued again.
+    case notFound
 }
 
 /// What we ask a provider to send.

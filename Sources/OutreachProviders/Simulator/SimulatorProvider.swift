@@ -16,7 +16,17 @@ import OutreachCore
 
 /// Where the Simulator writes what it sent (the gateway's database in production, memory in tests).
 public protocol SimulatorLedger: Sendable {
-    func recordSent(providerID: String, kind: String, to: PhoneNumber, from: String, body: String)
+    /// Records one message or call and returns its id, unique in this ledger ("sim-s-42"): the ledger numbers
+    /// them, so ids stay unique across restarts of the gateway.
+    func recordSent(kind: String, to: PhoneNumber, from: String, body: String) -> String
+    /// The id of the newest entry to `to` with exactly this body, or nil: the Simulator's records for
+    /// crash reconciliation.
+    func findSent(to: PhoneNumber, body: String) -> String?
+}
+
+extension SimulatorLedger {
+    /// "sim-s-42" for the 42nd SMS, "sim-c-43" for a call.
+    public static func providerID(kind: String, number: Int64) -> String { "sim-\(kind == "call" ? "c" : "s")-\(number)" }
 }
 
 /// A ledger that keeps everything in memory.
@@ -34,8 +44,16 @@ public final class InMemorySimulatorLedger: SimulatorLedger, @unchecked Sendable
 
     public init() {}
 
-    public func recordSent(providerID: String, kind: String, to: PhoneNumber, from: String, body: String) {
-        lock.withLock { stored.append(Entry(providerID: providerID, kind: kind, to: to, from: from, body: body)) }
+    public func recordSent(kind: String, to: PhoneNumber, from: String, body: String) -> String {
+        lock.withLock {
+            let id = Self.providerID(kind: kind, number: Int64(stored.count + 1))
+            stored.append(Entry(providerID: id, kind: kind, to: to, from: from, body: body))
+            return id
+        }
+    }
+
+    public func findSent(to: PhoneNumber, body: String) -> String? {
+        lock.withLock { stored.last { $0.to == to && $0.body == body }?.providerID }
     }
 
     public var entries: [Entry] { lock.withLock { stored } }
@@ -46,19 +64,11 @@ public final class SimulatorProvider: Provider, @unchecked Sendable {
     public let settings: SimulatorSettings
     private let ledger: any SimulatorLedger
     private let lock = NSLock()
-    private var counter = 0
     private var outbox: [WebhookRequest] = []
 
     public init(settings: SimulatorSettings, ledger: any SimulatorLedger) {
         self.settings = settings
         self.ledger = ledger
-    }
-
-    private func nextID(_ prefix: String) -> String {
-        lock.withLock {
-            counter += 1
-            return "sim-\(prefix)-\(counter)"
-        }
     }
 
     public func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
@@ -70,8 +80,7 @@ public final class SimulatorProvider: Provider, @unchecked Sendable {
         case .undelivered, .normal:
             break
         }
-        let id = nextID("s")
-        ledger.recordSent(providerID: id, kind: "sms", to: sms.to, from: sms.from, body: sms.body)
+        let id = ledger.recordSent(kind: "sms", to: sms.to, from: sms.from, body: sms.body)
         let status = SimulatorStatuses.scriptedOutcome(for: sms.to) == .undelivered ? "undelivered" : "delivered"
         queue(SimulatorWebhooks.request(path: "/sms/status", fields: [("id", id), ("status", status)], settings: settings))
         return .success(ProviderAccepted(providerID: id, segments: SMSEncoder.inspect(sms.body).segments))
@@ -81,13 +90,12 @@ public final class SimulatorProvider: Provider, @unchecked Sendable {
         if SimulatorStatuses.scriptedOutcome(for: call.to) == .invalidNumber {
             return .failure(.permanent(code: "invalid-number", reason: "the simulated network does not know \(call.to.masked)"))
         }
-        let id = nextID("c")
         let text: String
         switch call.script {
         case .speech(let words, let language): text = "[\(language)] \(words)"
         case .audio(let url): text = "[audio] \(url)"
         }
-        ledger.recordSent(providerID: id, kind: "call", to: call.to, from: call.from, body: text)
+        let id = ledger.recordSent(kind: "call", to: call.to, from: call.from, body: text)
         queue(SimulatorWebhooks.request(path: "/voice/status", fields: [("id", id), ("message_id", String(call.messageID)),
                                                                           ("status", "completed"), ("duration", "42")], settings: settings))
         return .success(ProviderAccepted(providerID: id))
@@ -102,10 +110,19 @@ public final class SimulatorProvider: Provider, @unchecked Sendable {
         .success(DeliveryStatus(state: .delivered, providerStatus: "delivered"))
     }
 
-    /// A reply from a person, as the simulated provider would post it to our webhook.
+    public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
+        guard let id = ledger.findSent(to: lookup.to, body: lookup.body) else { return .success(.notFound) }
+        let status = SimulatorStatuses.scriptedOutcome(for: lookup.to) == .undelivered ? "undelivered" : "delivered"
+        return .success(.found(providerID: id, status: DeliveryStatus(state: status == "delivered" ? .delivered : .undelivered,
+                                                                     providerStatus: status)))
+    }
+
+    /// A reply from a person, as the simulated provider would post it to our webhook. Each gets a fresh id
+    /// (replies are stored once per id, and every `outreach simulate reply` is a new process).
     public func inboundRequest(from: PhoneNumber, to: String, text: String) -> WebhookRequest {
-        SimulatorWebhooks.request(path: "/sms/inbound",
-                                  fields: [("id", nextID("in")), ("from", from.e164), ("to", to), ("message", text)],
+        let id = "sim-in-" + UUID().uuidString.lowercased().prefix(12)
+        return SimulatorWebhooks.request(path: "/sms/inbound",
+                                  fields: [("id", id), ("from", from.e164), ("to", to), ("message", text)],
                                   settings: settings)
     }
 

@@ -102,6 +102,34 @@ public struct TwilioProvider: Provider {
         }
     }
 
+    /// Twilio keeps every message: the newest 50 to the number are searched for our text, created since the
+    /// interrupted send (less a minute of clock skew).
+    public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
+        let url = settings.accountURL + "/Messages.json?To=\(FormEncoding.percentEncode(lookup.to.e164))&PageSize=50"
+        let request = authorized(HTTPRequest(method: .get, url: url))
+        return await perform(request) { (page: MessagePage) in
+            let earliest = lookup.since.addingTimeInterval(-60)
+            guard let match = page.messages.first(where: { message in
+                message.to == lookup.to.e164 && message.body == lookup.body && message.direction.hasPrefix("outbound")
+                    && (message.dateCreated.flatMap(Self.parseDate).map { $0 >= earliest } ?? true)
+            }) else { return .success(.notFound) }
+            guard let state = TwilioStatuses.lookupState(match.status) else {
+                return .failure(.permanent(code: "unknown-status", reason: "Twilio reports message status '\(match.status)', which this gateway does not know"))
+            }
+            return .success(.found(providerID: match.sid, status: DeliveryStatus(
+                state: state, providerStatus: match.status, errorCode: match.errorCode,
+                optedOut: match.errorCode == TwilioStatuses.optedOutErrorCode)))
+        }
+    }
+
+    /// Twilio's dates: RFC 2822 ("Sun, 29 Nov 2026 07:00:00 +0000").
+    static func parseDate(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        return formatter.date(from: text)
+    }
+
     /// Twilio's limit for the inline `Twiml` parameter.
     static let maxInlineTwiML = 4000
 
@@ -143,6 +171,36 @@ private struct CreatedResource: Decodable {
         let container = try decoder.container(keyedBy: Keys.self)
         sid = try container.decode(String.self, forKey: .sid)
         numSegments = container.decodeTwilioStringIfPresent(.numSegments)
+    }
+}
+
+/// A page of the Messages list.
+private struct MessagePage: Decodable {
+    let messages: [ListedMessage]
+
+    struct ListedMessage: Decodable {
+        let sid: String
+        let to: String
+        let body: String
+        let status: String
+        let direction: String
+        let dateCreated: String?
+        let errorCode: String?
+
+        private enum Keys: String, CodingKey {
+            case sid, to, body, status, direction, dateCreated = "date_created", errorCode = "error_code"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            sid = try container.decode(String.self, forKey: .sid)
+            to = try container.decode(String.self, forKey: .to)
+            body = try container.decodeIfPresent(String.self, forKey: .body) ?? ""
+            status = try container.decode(String.self, forKey: .status)
+            direction = try container.decodeIfPresent(String.self, forKey: .direction) ?? ""
+            dateCreated = try container.decodeIfPresent(String.self, forKey: .dateCreated)
+            errorCode = container.decodeTwilioStringIfPresent(.errorCode)
+        }
     }
 }
 

@@ -4,7 +4,7 @@ import OutreachProviders
 import OutreachStore
 
 public struct DispatchSettings: Sendable {
-    /// Messages claimed per round; kept small so a crash leaves few messages `unknown`.
+    /// Messages claimed at a time (the next claim overlaps the sends in flight); small, so a crash leaves few `unknown`.
     public var claimSize: Int
     /// Sends in flight at once.
     public var concurrency: Int
@@ -18,10 +18,13 @@ public struct DispatchSettings: Sendable {
     /// A retry that would fall in quiet hours waits for the window's end, in this zone.
     public var quietHours: QuietWindow
     public var timeZone: TimeZone
+    /// Messages a stop left `unknown` are looked up at the provider after this many seconds (see `Reconciler`).
+    public var reconcileAfter: TimeInterval
 
-    public init(claimSize: Int = 32, concurrency: Int = 16, backoff: Backoff = Backoff(), ratePerSecond: Double? = nil,
+    public init(claimSize: Int = 16, concurrency: Int = 16, backoff: Backoff = Backoff(), ratePerSecond: Double? = nil,
                 from: String, callbackBaseURL: String? = nil, quietHours: QuietWindow = .none,
-                timeZone: TimeZone = TimeZone(identifier: "Europe/Stockholm")!) {
+                timeZone: TimeZone = TimeZone(identifier: "Europe/Stockholm")!, reconcileAfter: TimeInterval = 600) {
+        self.reconcileAfter = reconcileAfter
         self.quietHours = quietHours
         self.timeZone = timeZone
         self.claimSize = claimSize
@@ -50,9 +53,11 @@ public struct DispatchReport: Sendable, Equatable {
     }
 }
 
-/// Sends due messages: claims a small batch (`queued → sending` in one transaction), checks opt-outs and
-/// expiry once more, sends concurrently through the provider under a rate limit, and records every result in
-/// one transaction. Retry policy lives here, not in the adapters.
+/// Sends due messages as a pipeline: claims small batches (`queued → sending` in one transaction) while earlier
+/// sends are still in flight, checks opt-outs and expiry once more, keeps up to `concurrency` sends going under
+/// the rate limit, and records results in small transactions as they arrive. Few messages are ever `sending`
+/// at once (at most a claim, the sends in flight and a flush batch), so a crash leaves few `unknown`.
+/// Retry policy lives here, not in the adapters.
 public final class Dispatcher {
     let database: Database
     let provider: any Provider
@@ -63,6 +68,10 @@ public final class Dispatcher {
     let voiceScript: @Sendable (OutboxMessage) -> VoiceScript?
     let log: ServiceLog
     private var bucket: TokenBucket?
+
+    /// Results are written when this many wait, or when the oldest has waited `flushAge`.
+    static let flushBatch = 16
+    static let flushAge: Duration = .milliseconds(50)
 
     public init(database: Database, provider: any Provider, settings: DispatchSettings, now: @escaping @Sendable () -> Date,
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
@@ -77,102 +86,191 @@ public final class Dispatcher {
         self.bucket = settings.ratePerSecond.map { TokenBucket(ratePerSecond: $0, burst: max(1, Int($0.rounded(.up))), now: now()) }
     }
 
-    /// Sends everything due now, round after round, until nothing is due or `shouldStop` says so.
+    /// Sends everything due now until nothing is due or `shouldStop` says so. On stop, no new send starts:
+    /// the sends in flight finish and are recorded, and messages claimed but not started go back to `queued`.
     public func drain(shouldStop: @Sendable () -> Bool = { false }) async throws -> DispatchReport {
-        var total = DispatchReport()
-        while !shouldStop() {
-            let round = try await dispatchOnce()
-            total += round
-            if round.claimed == 0 { break }
-        }
-        return total
+        try await pump(maxClaims: nil, shouldStop: shouldStop)
     }
 
-    /// One round: claim, check, send, record. Returns what happened.
+    /// One claim's worth: claim, check, send, record.
     public func dispatchOnce() async throws -> DispatchReport {
-        let outbox = OutboxStore(database)
-        let claimed = try outbox.claimDue(now: now(), limit: settings.claimSize)
-        var report = DispatchReport()
-        report.claimed = claimed.count
-        guard !claimed.isEmpty else { return report }
+        try await pump(maxClaims: 1, shouldStop: { false })
+    }
 
-        var outcomes: [SendOutcome] = []
+    typealias SendResult = (message: OutboxMessage, result: Result<ProviderAccepted, SendFailure>)
+
+    /// The pipeline's bookkeeping, owned by the one task that drives it (all database work happens there).
+    private struct Pump {
+        var report = DispatchReport()
+        /// Claimed and checked, not yet started.
         var ready: [OutboxMessage] = []
+        var readyIndex = 0
+        var claims = 0
+        var exhausted = false
+        /// Results not yet written, and when the oldest arrived.
+        var pending: [SendOutcome] = []
+        var pendingSince: ContinuousClock.Instant?
+        var failure: (any Error)?
+
+        var hasReady: Bool { readyIndex < ready.count }
+
+        mutating func nextReady() -> OutboxMessage {
+            defer { readyIndex += 1 }
+            return ready[readyIndex]
+        }
+
+        mutating func takeUnstarted() -> [OutboxMessage] {
+            defer {
+                ready = []
+                readyIndex = 0
+            }
+            return Array(ready[readyIndex...])
+        }
+
+        mutating func add(_ outcome: SendOutcome, at instant: ContinuousClock.Instant) {
+            if pending.isEmpty { pendingSince = instant }
+            pending.append(outcome)
+        }
+    }
+
+    private func pump(maxClaims: Int?, shouldStop: @Sendable () -> Bool) async throws -> DispatchReport {
+        var state = Pump()
+        let limit = max(1, settings.concurrency)
+        let clock = ContinuousClock()
+        let provider = self.provider
+        let from = settings.from
+        let callbackBase = settings.callbackBaseURL
+        await withTaskGroup(of: SendResult.self) { group in
+            var inFlight = 0
+            while true {
+                if state.failure == nil, !state.exhausted, shouldStop() {
+                    state.exhausted = true
+                    release(&state)
+                }
+                if state.failure == nil, !state.hasReady, !state.exhausted {
+                    if let maxClaims, state.claims >= maxClaims {
+                        state.exhausted = true
+                    } else {
+                        do { try claim(&state) } catch {
+                            state.failure = error
+                            state.exhausted = true
+                        }
+                    }
+                }
+                if state.failure == nil, inFlight < limit, state.hasReady {
+                    let message = state.nextReady()
+                    await waitForToken()
+                    let script = message.channel == .voice ? voiceScript(message) : nil
+                    group.addTask {
+                        await Self.send(message, provider: provider, from: from, callbackBase: callbackBase, script: script)
+                    }
+                    inFlight += 1
+                    continue
+                }
+                guard inFlight > 0, let finished = await group.next() else { break }
+                inFlight -= 1
+                let arrived = clock.now
+                state.add(outcome(for: finished.message, finished.result), at: arrived)
+                if state.failure == nil,
+                   state.pending.count >= Self.flushBatch || state.pendingSince.map({ arrived - $0 >= Self.flushAge }) == true {
+                    do { try flush(&state) } catch { state.failure = error }
+                }
+            }
+        }
+        if let failure = state.failure {
+            // Claimed but never started: back to the queue. Results already in hand: written if the database lets us.
+            release(&state)
+            try? flush(&state)
+            throw failure
+        }
+        try flush(&state)
+        return state.report
+    }
+
+    /// Claims the next batch; messages past their expiry or whose person opted out meanwhile are settled at once.
+    private func claim(_ state: inout Pump) throws {
+        let claimed = try OutboxStore(database).claimDue(now: now(), limit: settings.claimSize)
+        state.claims += 1
+        state.report.claimed += claimed.count
+        guard !claimed.isEmpty else {
+            state.exhausted = true
+            return
+        }
         let optOuts = OptOutStore(database)
         let checkTime = now()
+        var ready: [OutboxMessage] = []
+        ready.reserveCapacity(claimed.count)
         for message in claimed {
             if let expiry = message.expiresAt, expiry <= checkTime {
-                outcomes.append(.suppressed(messageID: message.id, reason: "too late: the session had started"))
+                state.add(.suppressed(messageID: message.id, reason: "too late: the session had started"), at: ContinuousClock.now)
             } else if try optOuts.isOptedOut(phone: message.phone, channel: message.channel) {
                 // A STOP that arrived after enqueueing wins.
-                outcomes.append(.suppressed(messageID: message.id, reason: "opted out"))
+                state.add(.suppressed(messageID: message.id, reason: "opted out"), at: ContinuousClock.now)
             } else {
                 ready.append(message)
             }
         }
+        state.ready = ready
+        state.readyIndex = 0
+    }
 
-        let results = await send(ready)
-        for (message, result) in results {
-            outcomes.append(outcome(for: message, result))
+    /// Messages claimed but never handed to the provider go back to `queued`, as if never claimed.
+    private func release(_ state: inout Pump) {
+        let unstarted = state.takeUnstarted()
+        guard !unstarted.isEmpty else { return }
+        do {
+            try OutboxStore(database).release(unstarted.map(\.id), now: now())
+            state.report.claimed -= unstarted.count
+            log.info("released", ["messages": String(unstarted.count), "note": "claimed but not sent; queued again"])
+        } catch {
+            // They stay `sending` and become `unknown` at the next start: never sent twice.
+            log.error("release-failed", ["messages": String(unstarted.count), "reason": String(describing: error)])
+            if state.failure == nil { state.failure = error }
         }
-        try outbox.record(outcomes, now: now())
-        for outcome in outcomes {
+    }
+
+    /// Writes the results in hand in one transaction, then counts and logs them.
+    private func flush(_ state: inout Pump) throws {
+        guard !state.pending.isEmpty else { return }
+        try OutboxStore(database).record(state.pending, now: now())
+        for outcome in state.pending {
             switch outcome {
             case .sent(let id, _, let providerID):
-                report.sent += 1
+                state.report.sent += 1
                 log.info("sent", ["message": String(id), "provider_id": providerID])
             case .retry(let id, let notBefore, let error):
-                report.retried += 1
+                state.report.retried += 1
                 log.warning("retry", ["message": String(id), "at": Timestamp.format(notBefore), "reason": error])
             case .failed(let id, let error):
-                report.failed += 1
+                state.report.failed += 1
                 log.warning("failed", ["message": String(id), "reason": error])
             case .optedOut(let id, let phone, _, _):
-                report.failed += 1
+                state.report.failed += 1
                 log.info("opted-out-at-provider", ["message": String(id), "to": phone.masked])
             case .suppressed(let id, let reason):
-                report.suppressed += 1
+                state.report.suppressed += 1
                 log.info("suppressed", ["message": String(id), "reason": reason])
             }
         }
-        return report
+        state.pending.removeAll(keepingCapacity: true)
+        state.pendingSince = nil
     }
 
-    private func send(_ messages: [OutboxMessage]) async -> [(OutboxMessage, Result<ProviderAccepted, SendFailure>)] {
-        let provider = self.provider
-        let from = settings.from
-        let callbackBase = settings.callbackBaseURL
-        let limit = max(1, settings.concurrency)
-        return await withTaskGroup(of: (OutboxMessage, Result<ProviderAccepted, SendFailure>).self) { group in
-            var results: [(OutboxMessage, Result<ProviderAccepted, SendFailure>)] = []
-            var inFlight = 0
-            for message in messages {
-                if inFlight >= limit, let finished = await group.next() {
-                    results.append(finished)
-                    inFlight -= 1
-                }
-                await waitForToken()
-                let script = message.channel == .voice ? voiceScript(message) : nil
-                group.addTask {
-                    switch message.channel {
-                    case .sms:
-                        let sms = OutboundSMS(messageID: message.id, to: message.phone, from: from, body: message.body,
-                                              statusCallbackURL: callbackBase.map { $0 + "/sms/status" })
-                        return (message, await provider.sendSMS(sms))
-                    case .voice:
-                        guard let script else {
-                            return (message, .failure(.permanent(code: "no-voice",
-                                reason: "no voice for language '\(message.language)' with \(provider.name): a recording is needed")))
-                        }
-                        let call = OutboundCall(messageID: message.id, to: message.phone, from: from, script: script,
-                                                callbackBaseURL: callbackBase ?? "")
-                        return (message, await provider.placeCall(call))
-                    }
-                }
-                inFlight += 1
+    private static func send(_ message: OutboxMessage, provider: any Provider, from: String, callbackBase: String?,
+                             script: VoiceScript?) async -> SendResult {
+        switch message.channel {
+        case .sms:
+            let sms = OutboundSMS(messageID: message.id, to: message.phone, from: from, body: message.body,
+                                  statusCallbackURL: callbackBase.map { $0 + "/sms/status" })
+            return (message, await provider.sendSMS(sms))
+        case .voice:
+            guard let script else {
+                return (message, .failure(.permanent(code: "no-voice",
+                    reason: "no voice for language '\(message.language)' with \(provider.name): a recording is needed")))
             }
-            for await finished in group { results.append(finished) }
-            return results
+            let call = OutboundCall(messageID: message.id, to: message.phone, from: from, script: script,
+                                    callbackBaseURL: callbackBase ?? "")
+            return (message, await provider.placeCall(call))
         }
     }
 

@@ -29,13 +29,7 @@ public struct EventProcessor {
         let outbox = OutboxStore(database)
         switch event {
         case .receipt(let providerID, let status):
-            let mapped: MessageStatus
-            switch status.state {
-            case .sent: mapped = .sent
-            case .delivered: mapped = .delivered
-            case .undelivered: mapped = .undelivered
-            case .failed: mapped = .failed
-            }
+            let mapped = MessageStatus(status.state)
             let error = status.errorCode.map { "\(providerName) \(status.providerStatus) (\($0))" }
             let applied = try outbox.applyReceipt(provider: providerName, providerID: providerID, status: mapped, error: error, now: now)
             if status.optedOut, let message = try findSent(providerID: providerID) {

@@ -16,6 +16,7 @@ public final class Gateway: @unchecked Sendable {
     let scheduler: Scheduler
     let dispatcher: Dispatcher
     let events: EventProcessor
+    let reconciler: Reconciler
 
     public init(database: Database, config: OutreachConfig, library: PromptLibrary, provider: any Provider,
                 dispatch: DispatchSettings, now: @escaping @Sendable () -> Date,
@@ -34,6 +35,8 @@ public final class Gateway: @unchecked Sendable {
                                          Gateway.voiceLanguage(catalog: catalog, kind: providerKind, language: message.language)
                                              .map { VoiceScript.speech(text: message.body, language: $0) }
                                      }, log: log)
+        self.reconciler = Reconciler(database: database, provider: provider, now: now, log: log, grace: dispatch.reconcileAfter,
+                                     limit: 200)
         self.events = EventProcessor(database: database, providerName: provider.name, matcher: library.matcher, log: log)
     }
 
@@ -52,6 +55,9 @@ public final class Gateway: @unchecked Sendable {
         public var scheduled = Scheduler.TickReport()
         public var dispatched = DispatchReport()
         public var events = 0
+        /// Messages left `unknown` by a stop that the provider's records settled: found (sent) or queued again.
+        public var reconciledFound = 0
+        public var reconciledRequeued = 0
         public var campaignsDone = 0
         public init() {}
     }
@@ -66,9 +72,13 @@ public final class Gateway: @unchecked Sendable {
         return count
     }
 
-    /// One pass: schedule, send everything due, apply the provider's events, close finished campaigns.
+    /// One pass: settle old `unknown` messages, schedule, send everything due, apply the provider's events,
+    /// close finished campaigns.
     public func pass(shouldStop: @Sendable () -> Bool = { false }) async throws -> PassReport {
         var report = PassReport()
+        let reconciled = try await reconciler.reconcile()
+        report.reconciledFound = reconciled.found
+        report.reconciledRequeued = reconciled.requeued
         try promoteScheduledCampaigns()
         report.scheduled = try scheduler.tick(now: now())
         report.dispatched = try await dispatcher.drain(shouldStop: shouldStop)

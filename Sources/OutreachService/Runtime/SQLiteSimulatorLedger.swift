@@ -13,16 +13,31 @@ public final class SQLiteSimulatorLedger: SimulatorLedger, @unchecked Sendable {
         database = try Database(path: path)
     }
 
-    public func recordSent(providerID: String, kind: String, to: PhoneNumber, from: String, body: String) {
+    /// The id is numbered by the table in the same statement, so two gateways sharing the file never clash.
+    public func recordSent(kind: String, to: PhoneNumber, from: String, body: String) -> String {
         lock.withLock {
             do {
-                try database.statement("""
+                let prefix = kind == "call" ? "sim-c-" : "sim-s-"
+                if let id = try database.statement("""
                     INSERT INTO simulator_outbox (provider_id, kind, to_phone, from_sender, body, created_at)
-                    VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-                    """).bind(providerID, kind, to.e164, from, body).run()
+                    VALUES (?1 || (SELECT coalesce(max(id), 0) + 1 FROM simulator_outbox), ?2, ?3, ?4, ?5,
+                            strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+                    RETURNING provider_id
+                    """).bind(prefix, kind, to.e164, from, body).firstRow({ $0.string(0) }) {
+                    return id
+                }
             } catch {
                 // The outbox keeps the message either way; the ledger is the Simulator's own diary.
             }
+            return (kind == "call" ? "sim-c-" : "sim-s-") + UUID().uuidString.lowercased()
+        }
+    }
+
+    public func findSent(to: PhoneNumber, body: String) -> String? {
+        lock.withLock {
+            try? database.statement("""
+                SELECT provider_id FROM simulator_outbox WHERE to_phone = ? AND body = ? ORDER BY id DESC LIMIT 1
+                """).bind(to.e164, body).firstRow { $0.string(0) }
         }
     }
 }

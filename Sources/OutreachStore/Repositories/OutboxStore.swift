@@ -61,6 +61,18 @@ public struct OutboxStore {
         }
     }
 
+    /// Claimed messages that were never handed to the provider (a stop came first) go back to `queued`,
+    /// with the claim's attempt taken back. Only rows still `sending` move.
+    public func release(_ ids: [Int64], now: Date) throws {
+        let stamp = Timestamp.format(now)
+        try database.transaction {
+            let update = try database.statement("""
+                UPDATE messages SET status = 'queued', attempts = max(attempts - 1, 0), updated_at = ? WHERE id = ? AND status = 'sending'
+                """)
+            for id in ids { try update.bind(stamp, id).run() }
+        }
+    }
+
     /// Records a batch of send results in one transaction.
     public func record(_ outcomes: [SendOutcome], now: Date) throws {
         let stamp = Timestamp.format(now)
@@ -100,11 +112,34 @@ public struct OutboxStore {
         try database.transaction {
             try database.statement("""
                 UPDATE messages SET status = 'unknown',
-                    error = 'the gateway stopped while sending; not re-sent (check with the provider or the person)', updated_at = ?
+                    error = 'the gateway stopped while sending: never re-sent unless the provider''s records show it did not arrive', updated_at = ?
                 WHERE status = 'sending'
                 """).bind(Timestamp.format(now)).run()
             return database.changes
         }
+    }
+
+    /// Messages left `unknown` at or before `before`, oldest first: candidates for reconciliation.
+    public func unknown(updatedBefore before: Date, limit: Int) throws -> [OutboxMessage] {
+        try database.statement("""
+            SELECT \(Self.columns) FROM messages WHERE status = 'unknown' AND updated_at <= ? AND provider_id IS NULL
+            ORDER BY id LIMIT ?
+            """).bind(Timestamp.format(before), limit).rows(Self.message)
+    }
+
+    /// The provider has an `unknown` message after all: it was sent, with this id, and is now `status`.
+    public func settleUnknown(id: Int64, provider: String, providerID: String, status: MessageStatus, error: String?, now: Date) throws {
+        try database.statement("""
+            UPDATE messages SET status = ?, provider = ?, provider_id = ?, error = ?, updated_at = ? WHERE id = ? AND status = 'unknown'
+            """).bind(status.rawValue, provider, providerID, error, Timestamp.format(now), id).run()
+    }
+
+    /// The provider never got an `unknown` message: it goes back to the queue (the dispatcher checks expiry and
+    /// opt-outs again before sending it).
+    public func requeueUnknown(id: Int64, reason: String, now: Date) throws {
+        try database.statement("""
+            UPDATE messages SET status = 'queued', error = ?, updated_at = ? WHERE id = ? AND status = 'unknown'
+            """).bind(reason, Timestamp.format(now), id).run()
     }
 
     /// Applies a delivery receipt. Returns false when no message has that provider id.

@@ -139,6 +139,13 @@ public final class TwilioFake: Sendable {
         switch (request.method, resource) {
         case ("POST", "Messages.json"): return createMessage(form, accountSID: accountSID, store: store)
         case ("POST", "Calls.json"): return createCall(form, accountSID: accountSID)
+        case ("GET", "Messages.json"):
+            // Newest first, optionally only those to one number, at most PageSize (default 50).
+            let to = request.queryValue("To")
+            let size = request.queryValue("PageSize").flatMap(Int.init) ?? 50
+            let listed = Array(store.all().filter { to == nil || $0["to"] as? String == to }.reversed().prefix(size))
+            return jsonResponse(200, ["messages": listed, "page": 0, "page_size": size, "next_page_uri": NSNull(),
+                                      "uri": request.target])
         case ("GET", _) where resource.hasPrefix("Messages/") && resource.hasSuffix(".json"):
             let sid = String(resource.dropFirst("Messages/".count).dropLast(".json".count))
             guard let message = store.message(sid) else {
@@ -210,12 +217,20 @@ public final class TwilioFake: Sendable {
     }
 }
 
-/// Messages the fake created, for `GET Messages/{sid}.json`.
+/// Messages the fake created, for `GET Messages/{sid}.json` and `GET Messages.json`.
 private final class MessageStore: @unchecked Sendable {
     private let lock = NSLock()
     private var messages: [String: [String: Any]] = [:]
+    private var order: [String] = []
 
-    func insert(_ sid: String, _ message: [String: Any]) { lock.withLock { messages[sid] = message } }
+    func insert(_ sid: String, _ message: [String: Any]) {
+        lock.withLock {
+            if messages[sid] == nil { order.append(sid) }
+            messages[sid] = message
+        }
+    }
+    /// Every message, oldest first.
+    func all() -> [[String: Any]] { lock.withLock { order.compactMap { messages[$0] } } }
     func message(_ sid: String) -> [String: Any]? { lock.withLock { messages[sid] } }
     func update(_ sid: String, _ change: (inout [String: Any]) -> Void) {
         lock.withLock {

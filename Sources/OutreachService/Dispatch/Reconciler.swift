@@ -1,0 +1,71 @@
+import Foundation
+import OutreachCore
+import OutreachProviders
+import OutreachStore
+
+/// Settles messages a stop left `unknown` (handed to the provider or not: nobody knows) by searching the
+/// provider's own records. Found: the message was sent, and gets the provider's id and status. Not found: the
+/// provider never got it, so it is queued again (the dispatcher still checks expiry and opt-outs). A provider
+/// without such a search leaves them `unknown` for the coordinator: never re-sent blindly.
+struct Reconciler {
+    let database: Database
+    let provider: any Provider
+    let now: @Sendable () -> Date
+    let log: ServiceLog
+    /// How long a message must have been `unknown` before it is looked up: a request the stopping gateway had
+    /// on the wire may reach the provider a moment later, and an early "not found" would then send it twice.
+    let grace: TimeInterval
+    /// Lookups per pass, so a large backlog never holds up sending.
+    let limit: Int
+
+    struct Report: Sendable, Equatable {
+        var found = 0
+        var requeued = 0
+    }
+
+    func reconcile() async throws -> Report {
+        var report = Report()
+        let outbox = OutboxStore(database)
+        let candidates = try outbox.unknown(updatedBefore: now().addingTimeInterval(-grace), limit: limit)
+        for message in candidates {
+            let lookup = SentLookup(messageID: message.id, to: message.phone, body: message.body, since: message.notBefore)
+            guard let answer = await provider.findSent(lookup) else { return report }  // no search at this provider
+            switch answer {
+            case .success(.found(let providerID, let status)):
+                let error = status.errorCode.map { "\(provider.name) \(status.providerStatus) (\($0))" }
+                try database.transaction {
+                    try outbox.settleUnknown(id: message.id, provider: provider.name, providerID: providerID,
+                                             status: MessageStatus(status.state), error: error, now: now())
+                    if status.optedOut {
+                        try OptOutStore(database).add(phone: message.phone, channel: message.channel == .sms ? .sms : .voice,
+                                                      keyword: nil, source: provider.name, now: now())
+                    }
+                }
+                report.found += 1
+                log.info("reconciled", ["message": String(message.id), "provider_id": providerID, "status": status.providerStatus])
+            case .success(.notFound):
+                try outbox.requeueUnknown(id: message.id, reason: "\(provider.name) never got it (checked after a stop); queued again",
+                                          now: now())
+                report.requeued += 1
+                log.info("reconciled", ["message": String(message.id), "note": "not at the provider; queued again"])
+            case .failure(let failure):
+                // Try again at a later pass; the rest wait too, the provider is not answering well.
+                log.warning("reconcile-failed", ["message": String(message.id), "reason": failure.description])
+                return report
+            }
+        }
+        return report
+    }
+}
+
+extension MessageStatus {
+    /// Our status for what a receipt or a lookup says.
+    init(_ state: DeliveryState) {
+        switch state {
+        case .sent: self = .sent
+        case .delivered: self = .delivered
+        case .undelivered: self = .undelivered
+        case .failed: self = .failed
+        }
+    }
+}

@@ -28,15 +28,17 @@ public final class FakeProviderServer: @unchecked Sendable {
     private var script: [Step] = []
     private var recorded: [RecordedRequest] = []
     private var server: HTTPServer?
+    private var latency: Double = 0
 
     public init(defaultHandler: @escaping @Sendable (ServerRequest) -> ServerResponse) throws {
         let server = try HTTPServer(options: HTTPServer.Options()) { [weak self] request in
             guard let self else { return .notFound }
-            let step: Step? = self.lock.withLock {
+            let (step, latency): (Step?, Double) = self.lock.withLock {
                 self.recorded.append(RecordedRequest(method: request.method, path: request.path, query: request.query,
                                                      headers: request.headers, body: request.body))
-                return self.script.isEmpty ? nil : self.script.removeFirst()
+                return (self.script.isEmpty ? nil : self.script.removeFirst(), self.latency)
             }
+            if latency > 0 { Thread.sleep(forTimeInterval: latency) }
             switch step {
             case .respond(let response)?: return response
             case .delay(let seconds, let response)?:
@@ -54,6 +56,9 @@ public final class FakeProviderServer: @unchecked Sendable {
     public var baseURL: String { server?.baseURL ?? "" }
 
     public func enqueue(_ steps: Step...) { lock.withLock { script.append(contentsOf: steps) } }
+
+    /// Seconds every answer takes from now on (a real provider's round trip), on top of any scripted delay.
+    public func setLatency(_ seconds: Double) { lock.withLock { latency = seconds } }
 
     public var requests: [RecordedRequest] { lock.withLock { recorded } }
 

@@ -7,13 +7,31 @@ import OutreachCore
 /// are computed over the decoded values.
 public enum FormEncoding {
     public static func encode(_ fields: [(String, String)]) -> String {
-        fields.map { percentEncode($0.0) + "=" + percentEncode($0.1) }.joined(separator: "&")
+        String(decoding: encodedBytes(fields), as: UTF8.self)
+    }
+
+    /// `encode(fields)` as UTF-8 bytes, written in one buffer (every send builds a form: no temporary strings).
+    public static func encodedBytes(_ fields: [(String, String)]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(fields.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 2 } * 2)
+        for (index, field) in fields.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: "&")) }
+            append(field.0, to: &out)
+            out.append(UInt8(ascii: "="))
+            append(field.1, to: &out)
+        }
+        return out
     }
 
     /// Percent-encodes every byte outside the unreserved set.
     public static func percentEncode(_ text: String) -> String {
         var out = [UInt8]()
         out.reserveCapacity(text.utf8.count)
+        append(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func append(_ text: String, to out: inout [UInt8]) {
         for byte in text.utf8 {
             if isUnreserved(byte) {
                 out.append(byte)
@@ -23,7 +41,6 @@ public enum FormEncoding {
                 out.append(hexDigits[Int(byte & 0x0F)])
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Splits on `&`, then on the first `=`; `+` means space; malformed `%` sequences are kept literally.

@@ -22,7 +22,7 @@ public struct HTTPRequest: Sendable, Equatable {
     /// A POST with an `application/x-www-form-urlencoded` body (strict encoding, see `FormEncoding`).
     public static func form(url: String, fields: [(String, String)], headers: HTTPHeaders = [:]) -> HTTPRequest {
         var request = HTTPRequest(method: .post, url: url, headers: headers,
-                                  body: Array(FormEncoding.encode(fields).utf8))
+                                  body: FormEncoding.encodedBytes(fields))
         request.headers.set("Content-Type", "application/x-www-form-urlencoded")
         return request
     }

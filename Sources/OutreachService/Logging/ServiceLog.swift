@@ -9,18 +9,27 @@ public struct ServiceLog: Sendable {
     private let write: @Sendable (String) -> Void
     private let now: @Sendable () -> Date
     public let minimumLevel: Level
+    /// True for `silent`: lines are not even formatted.
+    private let dropsEverything: Bool
 
     public init(minimumLevel: Level = .info, now: @escaping @Sendable () -> Date, write: @escaping @Sendable (String) -> Void) {
+        self.init(minimumLevel: minimumLevel, now: now, write: write, dropsEverything: false)
+    }
+
+    private init(minimumLevel: Level, now: @escaping @Sendable () -> Date, write: @escaping @Sendable (String) -> Void,
+                 dropsEverything: Bool) {
         self.minimumLevel = minimumLevel
         self.now = now
         self.write = write
+        self.dropsEverything = dropsEverything
     }
 
-    /// A log that drops everything (tests that do not look at logs).
-    public static let silent = ServiceLog(now: { Date(timeIntervalSince1970: 0) }, write: { _ in })
+    /// A log that drops everything (tests that do not look at logs, the benchmark).
+    public static let silent = ServiceLog(minimumLevel: .error, now: { Date(timeIntervalSince1970: 0) }, write: { _ in },
+                                          dropsEverything: true)
 
     public func log(_ level: Level, _ event: String, _ fields: KeyValuePairs<String, String> = [:]) {
-        guard Self.rank(level) >= Self.rank(minimumLevel) else { return }
+        guard !dropsEverything, Self.rank(level) >= Self.rank(minimumLevel) else { return }
         var line = "\(Timestamp.format(now())) \(level.rawValue) \(event)"
         for (key, value) in fields {
             line += " \(key)=" + (value.contains(" ") || value.isEmpty ? "\"\(value)\"" : value)

@@ -33,6 +33,7 @@ public final class TwilioFake: Sendable {
     public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
     public var unusedSteps: Int { server.unusedSteps }
     public func enqueue(_ steps: FakeProviderServer.Step...) { for step in steps { server.enqueue(step) } }
+    public func setLatency(_ seconds: Double) { server.setLatency(seconds) }
     public func stop() { server.stop() }
 
     /// Settings that point at this fake with its credentials.

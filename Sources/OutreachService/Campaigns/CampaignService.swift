@@ -99,7 +99,7 @@ public struct CampaignService {
             throw CampaignError(message: problem)
         }
         let renderer = TemplateRenderer(library: library)
-        let optOuts = OptOutStore(database)
+        let optOuts = try OptOutStore(database).snapshot()
         let quiet = QuietWindow(start: config.quietHours.start, end: config.quietHours.end)
         let zone = config.timeZone
         var session: Session?
@@ -129,7 +129,7 @@ public struct CampaignService {
     }
 
     private func message(_ campaign: Campaign, person: Person, channel: Channel, offered: [Channel], renderer: TemplateRenderer,
-                         optOuts: OptOutStore, session: Session?, sessionStart: Date?, sendAt: Date) throws -> NewMessage {
+                         optOuts: OptOutStore.Snapshot, session: Session?, sessionStart: Date?, sendAt: Date) throws -> NewMessage {
         let firstName = person.firstName
         var values = ["first_name": firstName, "org.name": config.organization.name, "org.phone": config.organization.phone,
                       "senior.first_name": firstName, "senior.name": person.name, "senior.pickup": person.pickup]
@@ -143,7 +143,7 @@ public struct CampaignService {
         var reason: String?
         var body = ""
         var language = person.language
-        if try optOuts.isOptedOut(phone: person.phone, channel: channel) {
+        if optOuts.contains(phone: person.phone, channel: channel) {
             status = .suppressed
             reason = "opted out"
         }

@@ -42,6 +42,28 @@ public struct OptOutStore {
             """).bind(phone.e164, channel.rawValue).firstRow { _ in true } ?? false
     }
 
+    /// Every active opt-out at this moment, for checking many people at once (a campaign launch): one read
+    /// instead of one query per person. The dispatcher checks each message again just before sending.
+    public func snapshot() throws -> Snapshot {
+        var scopes: [String: Set<String>] = [:]
+        try database.statement("SELECT phone, channel FROM opt_outs WHERE revoked_at IS NULL").forEachRow { row in
+            scopes[row.string(0), default: []].insert(row.string(1))
+            return true
+        }
+        return Snapshot(scopes: scopes)
+    }
+
+    /// Active opt-outs by phone (E.164) and scope.
+    public struct Snapshot: Sendable {
+        let scopes: [String: Set<String>]
+
+        /// As `isOptedOut(phone:channel:)`, from memory.
+        public func contains(phone: PhoneNumber, channel: Channel) -> Bool {
+            guard !scopes.isEmpty, let held = scopes[phone.e164] else { return false }
+            return held.contains(channel.rawValue) || held.contains(Scope.all.rawValue)
+        }
+    }
+
     public func active() throws -> [Entry] {
         try database.statement("""
             SELECT phone, channel, keyword, source, created_at FROM opt_outs WHERE revoked_at IS NULL ORDER BY created_at, id

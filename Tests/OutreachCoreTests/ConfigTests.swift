@@ -68,6 +68,7 @@ struct ConfigTests {
         ("{ phoneRegion: 'XX' }", "Config/outreach.json5: phoneRegion: 'XX' is not a supported region"),
         ("{ provider: { kind: 'sinch' } }", "Config/outreach.json5: provider.kind: 'sinch' is not a provider (use simulator, twilio, 46elks, vonage)"),
         ("{ provider: { ratePerSecond: 0 } }", "Config/outreach.json5: provider.ratePerSecond: must be more than 0"),
+        ("{ provider: { reconcileAfterSeconds: 0.5 } }", "Config/outreach.json5: provider.reconcileAfterSeconds: must be at least 1 second"),
         ("{ reminders: [ { name: 'x', daysBefore: 1 } ] }", "Config/outreach.json5: reminders[0]: reminder 'x' needs either daysBefore with at, or hoursBefore, or minutesBefore"),
         ("{ reminders: [ { name: 'a b', hoursBefore: 1 } ] }", "Config/outreach.json5: reminders[0].name: 'a b' must be letters, digits, '-' or '_'"),
         ("{ reminders: [ { name: 'x', hoursBefore: 1 }, { name: 'x', hoursBefore: 2 } ] }", "Config/outreach.json5: reminders: two reminder rules have the same name"),

@@ -56,7 +56,8 @@ extension AppContext {
         let rate = config.provider.ratePerSecond ?? ProviderRegistry.defaultRate(for: config.provider.kind)
         let settings = DispatchSettings(ratePerSecond: rate, from: config.provider.from,
                                         callbackBaseURL: try webhookBaseURL(for: provider.name),
-                                        quietHours: QuietWindow(config.quietHours), timeZone: config.timeZone)
+                                        quietHours: QuietWindow(config.quietHours), timeZone: config.timeZone,
+                                        reconcileAfter: config.provider.reconcileAfterSeconds)
         return Gateway(database: try database(), config: config, library: try promptLibrary(), provider: provider,
                        dispatch: settings, now: { clock() }, log: log)
     }

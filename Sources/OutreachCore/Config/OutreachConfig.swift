@@ -59,8 +59,13 @@ public struct OutreachConfig: Sendable, Equatable {
         /// What one SMS segment costs on your contract, for previews ("0.35") and its currency ("SEK").
         public var pricePerSegment: Double?
         public var currency: String?
+        /// Messages a stop left `unknown` are looked up in the provider's records after this many seconds (a
+        /// request on the wire when the gateway stopped may still arrive; looking earlier risks sending twice).
+        public var reconcileAfterSeconds: Double = 600
         public init() {}
-        enum CodingKeys: String, CodingKey, CaseIterable { case kind, from, baseURL, secretsFile, ratePerSecond, pricePerSegment, currency }
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, from, baseURL, secretsFile, ratePerSecond, pricePerSegment, currency, reconcileAfterSeconds
+        }
         public init(from decoder: Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -76,6 +81,10 @@ public struct OutreachConfig: Sendable, Equatable {
             ratePerSecond = try container.decodeIfPresent(Double.self, forKey: .ratePerSecond)
             pricePerSegment = try container.decodeIfPresent(Double.self, forKey: .pricePerSegment)
             currency = try container.decodeIfPresent(String.self, forKey: .currency)
+            reconcileAfterSeconds = try container.decodeIfPresent(Double.self, forKey: .reconcileAfterSeconds) ?? reconcileAfterSeconds
+            if !(reconcileAfterSeconds >= 1) {
+                throw decoder.valueError(CodingKeys.reconcileAfterSeconds, "must be at least 1 second")
+            }
             if let price = pricePerSegment, price < 0 {
                 throw decoder.valueError(CodingKeys.pricePerSegment, "must not be negative")
             }

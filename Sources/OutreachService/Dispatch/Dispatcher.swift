@@ -53,10 +53,11 @@ public struct DispatchReport: Sendable, Equatable {
     }
 }
 
-/// Sends due messages as a pipeline: claims small batches (`queued → sending` in one transaction) while earlier
-/// sends are still in flight, checks opt-outs and expiry once more, keeps up to `concurrency` sends going under
-/// the rate limit, and records results in small transactions as they arrive. Few messages are ever `sending`
-/// at once (at most a claim, the sends in flight and a flush batch), so a crash leaves few `unknown`.
+/// Sends due messages as a pipeline: claims small batches (`queued → sending` in one transaction) ahead of need,
+/// checks opt-outs and expiry once more, keeps up to `concurrency` sends going under the rate limit, and writes
+/// results in small transactions as they arrive. Claims and writes run on a database lane (a serial queue on
+/// the same connection) so sending never waits for SQLite. Few messages are ever `sending` at once (a claim
+/// or two, the sends in flight and a write batch), so a crash leaves few `unknown`.
 /// Retry policy lives here, not in the adapters.
 public final class Dispatcher {
     let database: Database
@@ -69,7 +70,7 @@ public final class Dispatcher {
     let log: ServiceLog
     private var bucket: TokenBucket?
 
-    /// Results are written when this many wait, or when the oldest has waited `flushAge`.
+    /// Results are written when this many wait, when the oldest has waited `flushAge`, or when no send is in flight.
     static let flushBatch = 16
     static let flushAge: Duration = .milliseconds(50)
 
@@ -97,26 +98,51 @@ public final class Dispatcher {
         try await pump(maxClaims: 1, shouldStop: { false })
     }
 
-    typealias SendResult = (message: OutboxMessage, result: Result<ProviderAccepted, SendFailure>)
+    /// What finished in the pipeline: a send, or a job on the database lane.
+    private enum Finished: Sendable {
+        case sent(OutboxMessage, Result<ProviderAccepted, SendFailure>)
+        case claimed(Result<Claim, LaneFailure>)
+        case recorded(Result<[SendOutcome], LaneFailure>)
+        case released(Result<Int, LaneFailure>)
+    }
 
-    /// The pipeline's bookkeeping, owned by the one task that drives it (all database work happens there).
+    /// A claimed batch: what may be sent, and what was settled at once (expired, opted out meanwhile).
+    private struct Claim: Sendable {
+        var count = 0
+        var ready: [OutboxMessage] = []
+        var settled: [SendOutcome] = []
+    }
+
+    /// The pipeline's bookkeeping, owned by the dispatcher's task (the database is only touched on the lane).
     private struct Pump {
         var report = DispatchReport()
         /// Claimed and checked, not yet started.
         var ready: [OutboxMessage] = []
         var readyIndex = 0
         var claims = 0
+        var claiming = false
         var exhausted = false
-        /// Results not yet written, and when the oldest arrived.
+        var stopping = false
+        var sendsInFlight = 0
+        var laneJobs = 0
+        /// Results not yet handed to the lane, and when the oldest arrived.
         var pending: [SendOutcome] = []
         var pendingSince: ContinuousClock.Instant?
-        var failure: (any Error)?
+        var failure: LaneFailure?
 
-        var hasReady: Bool { readyIndex < ready.count }
+        var readyCount: Int { ready.count - readyIndex }
 
         mutating func nextReady() -> OutboxMessage {
             defer { readyIndex += 1 }
             return ready[readyIndex]
+        }
+
+        mutating func addReady(_ messages: [OutboxMessage]) {
+            if readyIndex > 0 {
+                ready.removeFirst(readyIndex)
+                readyIndex = 0
+            }
+            ready.append(contentsOf: messages)
         }
 
         mutating func takeUnstarted() -> [OutboxMessage] {
@@ -127,150 +153,190 @@ public final class Dispatcher {
             return Array(ready[readyIndex...])
         }
 
-        mutating func add(_ outcome: SendOutcome, at instant: ContinuousClock.Instant) {
-            if pending.isEmpty { pendingSince = instant }
-            pending.append(outcome)
+        mutating func add(_ outcomes: [SendOutcome]) {
+            guard !outcomes.isEmpty else { return }
+            if pending.isEmpty { pendingSince = .now }
+            pending.append(contentsOf: outcomes)
         }
     }
 
     private func pump(maxClaims: Int?, shouldStop: @Sendable () -> Bool) async throws -> DispatchReport {
         var state = Pump()
         let limit = max(1, settings.concurrency)
-        let clock = ContinuousClock()
+        // Claim the next batch while this many or fewer wait to start: sends never wait for a claim.
+        let lowWater = max(1, limit / 2)
+        let lane = DatabaseLane(database)
         let provider = self.provider
         let from = settings.from
         let callbackBase = settings.callbackBaseURL
-        await withTaskGroup(of: SendResult.self) { group in
-            var inFlight = 0
+        let claimSize = settings.claimSize
+        let instant = now
+        await withTaskGroup(of: Finished.self) { group in
             while true {
-                if state.failure == nil, !state.exhausted, shouldStop() {
+                if !state.stopping, state.failure != nil || shouldStop() {
+                    state.stopping = true
                     state.exhausted = true
-                    release(&state)
+                    release(state.takeUnstarted(), &state, group: &group, lane: lane)
                 }
-                if state.failure == nil, !state.hasReady, !state.exhausted {
+                if !state.exhausted, !state.claiming, state.readyCount <= lowWater {
                     if let maxClaims, state.claims >= maxClaims {
                         state.exhausted = true
                     } else {
-                        do { try claim(&state) } catch {
-                            state.failure = error
-                            state.exhausted = true
-                        }
+                        state.claiming = true
+                        state.claims += 1
+                        state.laneJobs += 1
+                        group.addTask { .claimed(await lane.run { try Self.claim(in: $0, limit: claimSize, now: instant()) }) }
                     }
                 }
-                if state.failure == nil, inFlight < limit, state.hasReady {
+                if !state.stopping, state.sendsInFlight < limit, state.readyCount > 0 {
                     let message = state.nextReady()
                     await waitForToken()
                     let script = message.channel == .voice ? voiceScript(message) : nil
                     group.addTask {
-                        await Self.send(message, provider: provider, from: from, callbackBase: callbackBase, script: script)
+                        let result = await Self.send(message, provider: provider, from: from, callbackBase: callbackBase, script: script)
+                        return .sent(message, result)
                     }
-                    inFlight += 1
+                    state.sendsInFlight += 1
                     continue
                 }
-                guard inFlight > 0, let finished = await group.next() else { break }
-                inFlight -= 1
-                let arrived = clock.now
-                state.add(outcome(for: finished.message, finished.result), at: arrived)
-                if state.failure == nil,
-                   state.pending.count >= Self.flushBatch || state.pendingSince.map({ arrived - $0 >= Self.flushAge }) == true {
-                    do { try flush(&state) } catch { state.failure = error }
+                if !state.pending.isEmpty, state.pending.count >= Self.flushBatch || state.sendsInFlight == 0
+                    || state.pendingSince.map({ .now - $0 >= Self.flushAge }) == true {
+                    record(&state, group: &group, lane: lane)
+                }
+                guard state.sendsInFlight > 0 || state.laneJobs > 0, let finished = await group.next() else { break }
+                switch finished {
+                case .sent(let message, let result):
+                    state.sendsInFlight -= 1
+                    state.add([outcome(for: message, result)])
+                case .claimed(let result):
+                    state.claiming = false
+                    state.laneJobs -= 1
+                    switch result {
+                    case .success(let claim):
+                        state.report.claimed += claim.count
+                        if claim.count == 0 { state.exhausted = true }
+                        state.add(claim.settled)
+                        if state.stopping {
+                            release(claim.ready, &state, group: &group, lane: lane)
+                        } else {
+                            state.addReady(claim.ready)
+                        }
+                    case .failure(let failure):
+                        state.failure = state.failure ?? failure
+                        state.exhausted = true
+                    }
+                case .recorded(let result):
+                    state.laneJobs -= 1
+                    switch result {
+                    case .success(let outcomes): tally(outcomes, into: &state.report)
+                    case .failure(let failure):
+                        // Those messages stay `sending` and become `unknown` at the next start: never sent twice.
+                        state.failure = state.failure ?? failure
+                    }
+                case .released(let result):
+                    state.laneJobs -= 1
+                    switch result {
+                    case .success(let count):
+                        state.report.claimed -= count
+                        if count > 0 { log.info("released", ["messages": String(count), "note": "claimed but not sent; queued again"]) }
+                    case .failure(let failure):
+                        log.error("release-failed", ["reason": failure.description])
+                        state.failure = state.failure ?? failure
+                    }
                 }
             }
         }
-        if let failure = state.failure {
-            // Claimed but never started: back to the queue. Results already in hand: written if the database lets us.
-            release(&state)
-            try? flush(&state)
-            throw failure
-        }
-        try flush(&state)
+        if let failure = state.failure { throw failure.underlying }
         return state.report
     }
 
-    /// Claims the next batch; messages past their expiry or whose person opted out meanwhile are settled at once.
-    private func claim(_ state: inout Pump) throws {
-        let claimed = try OutboxStore(database).claimDue(now: now(), limit: settings.claimSize)
-        state.claims += 1
-        state.report.claimed += claimed.count
-        guard !claimed.isEmpty else {
-            state.exhausted = true
-            return
-        }
+    /// Claims up to `limit` due messages and settles at once those past their expiry or whose person opted out
+    /// after they were enqueued (a STOP that arrived in between wins).
+    private static func claim(in database: Database, limit: Int, now: Date) throws -> Claim {
+        let claimed = try OutboxStore(database).claimDue(now: now, limit: limit)
+        var claim = Claim(count: claimed.count)
+        guard !claimed.isEmpty else { return claim }
         let optOuts = OptOutStore(database)
-        let checkTime = now()
-        var ready: [OutboxMessage] = []
-        ready.reserveCapacity(claimed.count)
+        claim.ready.reserveCapacity(claimed.count)
         for message in claimed {
-            if let expiry = message.expiresAt, expiry <= checkTime {
-                state.add(.suppressed(messageID: message.id, reason: "too late: the session had started"), at: ContinuousClock.now)
+            if let expiry = message.expiresAt, expiry <= now {
+                claim.settled.append(.suppressed(messageID: message.id, reason: "too late: the session had started"))
             } else if try optOuts.isOptedOut(phone: message.phone, channel: message.channel) {
-                // A STOP that arrived after enqueueing wins.
-                state.add(.suppressed(messageID: message.id, reason: "opted out"), at: ContinuousClock.now)
+                claim.settled.append(.suppressed(messageID: message.id, reason: "opted out"))
             } else {
-                ready.append(message)
+                claim.ready.append(message)
             }
         }
-        state.ready = ready
-        state.readyIndex = 0
+        return claim
+    }
+
+    /// Hands the results in hand to the lane, to be written in one transaction.
+    private func record(_ state: inout Pump, group: inout TaskGroup<Finished>, lane: DatabaseLane) {
+        let outcomes = state.pending
+        state.pending = []
+        state.pendingSince = nil
+        state.laneJobs += 1
+        let instant = now
+        group.addTask {
+            .recorded(await lane.run { database in
+                try OutboxStore(database).record(outcomes, now: instant())
+                return outcomes
+            })
+        }
     }
 
     /// Messages claimed but never handed to the provider go back to `queued`, as if never claimed.
-    private func release(_ state: inout Pump) {
-        let unstarted = state.takeUnstarted()
-        guard !unstarted.isEmpty else { return }
-        do {
-            try OutboxStore(database).release(unstarted.map(\.id), now: now())
-            state.report.claimed -= unstarted.count
-            log.info("released", ["messages": String(unstarted.count), "note": "claimed but not sent; queued again"])
-        } catch {
-            // They stay `sending` and become `unknown` at the next start: never sent twice.
-            log.error("release-failed", ["messages": String(unstarted.count), "reason": String(describing: error)])
-            if state.failure == nil { state.failure = error }
+    private func release(_ messages: [OutboxMessage], _ state: inout Pump, group: inout TaskGroup<Finished>, lane: DatabaseLane) {
+        guard !messages.isEmpty else { return }
+        let ids = messages.map(\.id)
+        state.laneJobs += 1
+        let instant = now
+        group.addTask {
+            .released(await lane.run { database in
+                try OutboxStore(database).release(ids, now: instant())
+                return ids.count
+            })
         }
     }
 
-    /// Writes the results in hand in one transaction, then counts and logs them.
-    private func flush(_ state: inout Pump) throws {
-        guard !state.pending.isEmpty else { return }
-        try OutboxStore(database).record(state.pending, now: now())
-        for outcome in state.pending {
+    /// Counts and logs written results.
+    private func tally(_ outcomes: [SendOutcome], into report: inout DispatchReport) {
+        for outcome in outcomes {
             switch outcome {
             case .sent(let id, _, let providerID):
-                state.report.sent += 1
+                report.sent += 1
                 log.info("sent", ["message": String(id), "provider_id": providerID])
             case .retry(let id, let notBefore, let error):
-                state.report.retried += 1
+                report.retried += 1
                 log.warning("retry", ["message": String(id), "at": Timestamp.format(notBefore), "reason": error])
             case .failed(let id, let error):
-                state.report.failed += 1
+                report.failed += 1
                 log.warning("failed", ["message": String(id), "reason": error])
             case .optedOut(let id, let phone, _, _):
-                state.report.failed += 1
+                report.failed += 1
                 log.info("opted-out-at-provider", ["message": String(id), "to": phone.masked])
             case .suppressed(let id, let reason):
-                state.report.suppressed += 1
+                report.suppressed += 1
                 log.info("suppressed", ["message": String(id), "reason": reason])
             }
         }
-        state.pending.removeAll(keepingCapacity: true)
-        state.pendingSince = nil
     }
 
     private static func send(_ message: OutboxMessage, provider: any Provider, from: String, callbackBase: String?,
-                             script: VoiceScript?) async -> SendResult {
+                             script: VoiceScript?) async -> Result<ProviderAccepted, SendFailure> {
         switch message.channel {
         case .sms:
             let sms = OutboundSMS(messageID: message.id, to: message.phone, from: from, body: message.body,
                                   statusCallbackURL: callbackBase.map { $0 + "/sms/status" })
-            return (message, await provider.sendSMS(sms))
+            return await provider.sendSMS(sms)
         case .voice:
             guard let script else {
-                return (message, .failure(.permanent(code: "no-voice",
-                    reason: "no voice for language '\(message.language)' with \(provider.name): a recording is needed")))
+                return .failure(.permanent(code: "no-voice",
+                    reason: "no voice for language '\(message.language)' with \(provider.name): a recording is needed"))
             }
             let call = OutboundCall(messageID: message.id, to: message.phone, from: from, script: script,
                                     callbackBaseURL: callbackBase ?? "")
-            return (message, await provider.placeCall(call))
+            return await provider.placeCall(call)
         }
     }
 

@@ -50,13 +50,7 @@ struct GracefulStopTests {
 
         // A later run sends the rest; every number exactly once.
         fake.setLatency(0)
-        let finish = Process()
-        finish.executableURL = binary
-        finish.arguments = common + ["run", "--once", "--quiet"]
-        finish.environment = environment
-        finish.standardOutput = FileHandle.nullDevice
-        finish.standardError = FileHandle.nullDevice
-        try finish.run()
+        let finish = try OutreachProcess.start(binary, common + ["run", "--once", "--quiet"], environment: environment, stderr: nil)
         finish.waitUntilExit()
         #expect(finish.terminationStatus == 0)
         let to = KillRecoveryTests.messagePosts(fake).compactMap { $0.formValue("To") }
@@ -93,14 +87,7 @@ struct GracefulRun: Sendable {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         defer { try? log.close() }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = log
-        try process.run()
+        let process = try OutreachProcess.start(binary, arguments, environment: environment, stderr: log)
         var outcome = Outcome()
         let started = Date()
         while process.isRunning, sends() < signalAfterSends, Date().timeIntervalSince(started) < 60 { usleep(5_000) }

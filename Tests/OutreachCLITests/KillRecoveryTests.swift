@@ -239,14 +239,7 @@ struct KillLoop: Sendable {
                     let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
                     defer { try? log.close() }
                     log.seekToEndOfFile()
-                    let process = Process()
-                    process.executableURL = binary
-                    process.arguments = arguments
-                    process.environment = environment
-                    process.standardInput = FileHandle.nullDevice
-                    process.standardOutput = FileHandle.nullDevice
-                    process.standardError = log
-                    try process.run()
+                    let process = try OutreachProcess.start(binary, arguments, environment: environment, stderr: log)
                     process.waitUntilExit()
                     return process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus
                 })
@@ -272,14 +265,7 @@ struct KillLoop: Sendable {
             outcome.runs += 1
             var stop = false
             let before = sentRequests()
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = arguments
-            process.environment = environment
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = log
-            try process.run()
+            let process = try OutreachProcess.start(binary, arguments, environment: environment, stderr: log)
             let delay = Int.random(in: 30...400, using: &random)
             if outcome.kills < killBudget {
                 usleep(useconds_t(delay * 1_000))
@@ -323,5 +309,20 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// Starting the real `outreach` binary from a test: no stdin, stdout discarded, stderr to the run log.
+enum OutreachProcess {
+    static func start(_ binary: URL, _ arguments: [String], environment: [String: String], stderr: FileHandle?) throws -> Process {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = stderr ?? FileHandle.nullDevice
+        try process.run()
+        return process
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import OutreachCore
 @testable import OutreachStore
 
 @Suite("Schema migrations")
@@ -43,7 +44,7 @@ struct MigrationTests {
                 """).run()
         }
         let database = try temporary.open()
-        #expect(try Migrator().migrate(database, now: now) == [2, 3])
+        #expect(try Migrator().migrate(database, now: now) == [2, 3, 4])
         #expect(try database.statement("SELECT name FROM people").rows { $0.string(0) } == ["Fatima Hassan"])
         // The new tables work and reference the old rows.
         try database.statement("""
@@ -51,6 +52,31 @@ struct MigrationTests {
             VALUES (1, '+46701740605', 'sms', 'ar', 'session-reminder', 'x', 'k1', 'x', 'x', 'x')
             """).run()
         #expect(try database.statement("SELECT count(*) FROM messages").firstRow { $0.int(0) } == 1)
+    }
+
+    @Test("version 4 swaps the outbox indexes under existing messages: the due queue and claims keep working")
+    func partialOutboxIndexes() throws {
+        let temporary = TemporaryDatabase()
+        do {
+            let old = try temporary.open()
+            try Migrator(migrations: Array(Schema.migrations.prefix(3))).migrate(old, now: now)
+            for (index, status) in ["queued", "sending", "sent", "queued"].enumerated() {
+                try old.statement("""
+                    INSERT INTO messages (phone, channel, language, template, body, dedupe_key, status, not_before, created_at, updated_at)
+                    VALUES ('+46701740605', 'sms', 'sv', 'help', 'x', ?, ?, '2026-11-23T09:00:00Z', 'x', 'x')
+                    """).bind("k\(index)", status).run()
+            }
+        }
+        let database = try temporary.open()
+        #expect(try Migrator().migrate(database, now: now) == [4])
+        let indexes = try database.statement("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL")
+            .rows { $0.string(0) }
+        #expect(Set(indexes) == ["messages_due", "messages_open", "messages_campaign", "messages_unknown", "messages_provider_id"])
+        let outbox = OutboxStore(database)
+        #expect(try outbox.nextDue() == Timestamp.parse("2026-11-23T09:00:00Z"))
+        let claimed = try outbox.claimDue(now: Timestamp.parse("2026-11-23T10:00:00Z")!, limit: 10)
+        #expect(claimed.map(\.dedupeKey) == ["k0", "k3"])
+        #expect(try outbox.nextDue() == nil)
     }
 
     @Test("a failing migration rolls back entirely and names itself")
@@ -67,8 +93,8 @@ struct MigrationTests {
             #expect(error.kind == .migration)
             #expect(error.message.contains("migration 99 (broken)"))
         }
-        // Versions 1 to 3 stay applied; nothing of 99 remains.
-        #expect(try Migrator().appliedVersions(in: database) == [1, 2, 3])
+        // Versions 1 to 4 stay applied; nothing of 99 remains.
+        #expect(try Migrator().appliedVersions(in: database) == [1, 2, 3, 4])
         let half = try database.statement("SELECT count(*) FROM sqlite_master WHERE name = 'half'").firstRow { $0.int(0) }
         #expect(half == 0)
     }

@@ -119,11 +119,12 @@ public struct OutboxStore {
         }
     }
 
-    /// Messages left `unknown` at or before `before`, oldest first: candidates for reconciliation.
+    /// Messages left `unknown` at or before `before`, oldest first: candidates for reconciliation. (Ordered as the
+    /// partial index `messages_unknown`, so a pass with nothing unknown reads nothing.)
     public func unknown(updatedBefore before: Date, limit: Int) throws -> [OutboxMessage] {
         try database.statement("""
             SELECT \(Self.columns) FROM messages WHERE status = 'unknown' AND updated_at <= ? AND provider_id IS NULL
-            ORDER BY id LIMIT ?
+            ORDER BY updated_at, id LIMIT ?
             """).bind(Timestamp.format(before), limit).rows(Self.message)
     }
 

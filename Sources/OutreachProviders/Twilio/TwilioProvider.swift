@@ -39,6 +39,8 @@ public struct TwilioProvider: Provider {
     let client: any HTTPClient
     private let now: @Sendable () -> Date
     private let webhooks: TwilioWebhooks
+    /// `Basic …` for the credentials, computed once (every send carries it).
+    private let authorization: String
 
     /// `scriptLookup` gives the script of a call by our message id, so key 9 can replay it
     /// (see `TwilioTwiML`); without it key 9 is reported like any other key and the call ends.
@@ -48,6 +50,7 @@ public struct TwilioProvider: Provider {
         self.client = client
         self.now = now
         self.webhooks = TwilioWebhooks(authToken: settings.authToken, scriptLookup: scriptLookup)
+        self.authorization = HTTPRequest.basicAuthorization(user: settings.credentials.user, password: settings.credentials.password)
     }
 
     public func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
@@ -139,7 +142,8 @@ public struct TwilioProvider: Provider {
     }
 
     private func authorized(_ request: HTTPRequest) -> HTTPRequest {
-        var request = request.basicAuth(user: settings.credentials.user, password: settings.credentials.password)
+        var request = request
+        request.headers.set("Authorization", authorization)
         request.headers.set("Accept", "application/json")
         return request
     }

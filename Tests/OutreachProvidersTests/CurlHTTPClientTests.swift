@@ -147,6 +147,23 @@ struct CurlHTTPClientTests {
         }
     }
 
+    @Test("a header with a line break or a bad name is refused before anything is sent (no header injection)")
+    func badHeadersAreRefused() async throws {
+        try await Self.withServer { server in
+            let client = CurlHTTPClient(maxConcurrent: 1)
+            defer { client.close() }
+            for (name, value) in [("X-Note", "a\r\nX-Injected: 1"), ("X-Note", "a\nb"), ("X Note", "a"), ("X:Note", "a"), ("", "a")] {
+                var request = HTTPRequest(url: server.baseURL + "/x")
+                request.headers.add(name, value)
+                await #expect(throws: HTTPClientError.self) { try await client.send(request) }
+            }
+            var fine = HTTPRequest(url: server.baseURL + "/x")
+            fine.headers.add("X-Note", "Råslätt träffpunkt")
+            let status = try await client.send(fine).status
+            #expect(status == 200)
+        }
+    }
+
     @Test func refusedConnectionIsClassified() async throws {
         let server = try HTTPServer { _ in .text("never") }
         let url = server.baseURL + "/"

@@ -36,6 +36,11 @@ struct HTTPMessageTests {
         headers.remove("content-type")
         #expect(headers["Content-Type"] == nil)
         #expect(headers.fields == [HTTPHeader(name: "SET-COOKIE", value: "c=3")])
+        // Only ASCII letters fold: same length is not enough, and non-letters must match exactly.
+        #expect(HTTPHeaders.sameName("X-Twilio-Signature", "x-twilio-signature"))
+        #expect(!HTTPHeaders.sameName("Content-Type", "Content_Type"))
+        #expect(!HTTPHeaders.sameName("Accept", "Accep"))
+        #expect(!HTTPHeaders.sameName("[", "{"))  // 0x5B and 0x7B differ by the case bit but are not letters
     }
 
     @Test func basicAuth() {

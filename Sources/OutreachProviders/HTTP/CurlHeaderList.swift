@@ -14,10 +14,11 @@ final class CurlHeaderList {
         let list = CurlHeaderList()
         var lines: [String] = []
         for field in request.headers {
-            if field.name.isEmpty || field.name.contains(where: { $0 == ":" || $0.isNewline || $0 == " " }) {
+            // Bytes, not Characters: CR and LF are what could split a header (injection); this runs per request.
+            if field.name.isEmpty || field.name.utf8.contains(where: { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: " ") || isLineBreak($0) }) {
                 return .failure(.other(code: -1, message: "header name '\(field.name)' is not valid"))
             }
-            if field.value.contains(where: \.isNewline) {
+            if field.value.utf8.contains(where: isLineBreak) {
                 return .failure(.other(code: -1, message: "header '\(field.name)' contains a line break"))
             }
             // "Name;" is curl's way to send a header with an empty value ("Name:" would remove it).
@@ -33,4 +34,6 @@ final class CurlHeaderList {
         }
         return .success(list)
     }
+
+    private static func isLineBreak(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") }
 }

@@ -32,14 +32,22 @@ public enum FormEncoding {
     }
 
     private static func append(_ text: String, to out: inout [UInt8]) {
-        for byte in text.utf8 {
-            if isUnreserved(byte) {
-                out.append(byte)
-            } else {
-                out.append(UInt8(ascii: "%"))
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0x0F)])
-            }
+        // Native strings are contiguous UTF-8: walk the buffer, not the view (this runs for every byte of every form).
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes { appendEncoded(byte, to: &out) }
+        }
+        if done != nil { return }
+        for byte in text.utf8 { appendEncoded(byte, to: &out) }
+    }
+
+    @inline(__always)
+    private static func appendEncoded(_ byte: UInt8, to out: inout [UInt8]) {
+        if isUnreserved(byte) {
+            out.append(byte)
+        } else {
+            out.append(UInt8(ascii: "%"))
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0F)])
         }
     }
 

@@ -12,4 +12,10 @@ static inline int outreach_sqlite3_bind_blob(sqlite3_stmt *stmt, int index, cons
     return sqlite3_bind_blob(stmt, index, bytes, length, SQLITE_TRANSIENT);
 }
 
+// sqlite3_config is variadic. Memory statistics make SQLite take a global mutex on every allocation; the gateway
+// never reads them, so they are switched off before the first connection opens.
+static inline int outreach_sqlite3_disable_memstatus(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 #endif

@@ -253,15 +253,14 @@ public final class Dispatcher {
     /// Claims up to `limit` due messages and settles at once those past their expiry or whose person opted out
     /// after they were enqueued (a STOP that arrived in between wins).
     private static func claim(in database: Database, limit: Int, now: Date) throws -> Claim {
-        let claimed = try OutboxStore(database).claimDue(now: now, limit: limit)
+        let claimed = try OutboxStore(database).claimDueCheckingOptOuts(now: now, limit: limit)
         var claim = Claim(count: claimed.count)
         guard !claimed.isEmpty else { return claim }
-        let optOuts = OptOutStore(database)
         claim.ready.reserveCapacity(claimed.count)
-        for message in claimed {
+        for (message, optedOut) in claimed {
             if let expiry = message.expiresAt, expiry <= now {
                 claim.settled.append(.suppressed(messageID: message.id, reason: "too late: the session had started"))
-            } else if try optOuts.isOptedOut(phone: message.phone, channel: message.channel) {
+            } else if optedOut {
                 claim.settled.append(.suppressed(messageID: message.id, reason: "opted out"))
             } else {
                 claim.ready.append(message)

@@ -42,6 +42,24 @@ public struct OptOutStore {
             """).bind(phone.e164, channel.rawValue).firstRow { _ in true } ?? false
     }
 
+    /// The active opt-out scopes ("sms", "voice", "all") of each of `phones` that has any, in one query.
+    public func activeScopes(of phones: [PhoneNumber]) throws -> [String: Set<String>] {
+        let distinct = Array(Set(phones.map(\.e164)))
+        guard !distinct.isEmpty else { return [:] }
+        var scopes: [String: Set<String>] = [:]
+        for start in stride(from: 0, to: distinct.count, by: 100) {
+            let chunk = Array(distinct[start..<min(start + 100, distinct.count)])
+            try database.statement("""
+                SELECT phone, channel FROM opt_outs WHERE revoked_at IS NULL
+                AND phone IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
+                """).bind(chunk).forEachRow { row in
+                    scopes[row.string(0), default: []].insert(row.string(1))
+                    return true
+                }
+        }
+        return scopes
+    }
+
     /// Every active opt-out at this moment, for checking many people at once (a campaign launch): one read
     /// instead of one query per person. The dispatcher checks each message again just before sending.
     public func snapshot() throws -> Snapshot {

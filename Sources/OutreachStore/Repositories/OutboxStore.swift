@@ -47,9 +47,15 @@ public struct OutboxStore {
     /// Moves up to `limit` due queued messages to `sending` in one transaction and returns them, oldest first.
     /// Messages of paused or cancelled campaigns wait.
     public func claimDue(now: Date, limit: Int) throws -> [OutboxMessage] {
+        try claimDueCheckingOptOuts(now: now, limit: limit).map(\.message)
+    }
+
+    /// `claimDue`, with each message's opt-out state: `optedOut` is true when the number has an active opt-out for
+    /// the message's channel or for all. One opt-out query for the whole batch, in the claim's transaction.
+    public func claimDueCheckingOptOuts(now: Date, limit: Int) throws -> [(message: OutboxMessage, optedOut: Bool)] {
         let stamp = Timestamp.format(now)
         return try database.transaction {
-            try database.statement("""
+            let claimed = try database.statement("""
                 UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?1
                 WHERE id IN (
                     SELECT m.id FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
@@ -58,6 +64,11 @@ public struct OutboxStore {
                     ORDER BY m.not_before, m.id LIMIT ?2)
                 RETURNING \(Self.columns)
                 """).bind(stamp, limit).rows(Self.message).sorted { ($0.notBefore, $0.id) < ($1.notBefore, $1.id) }
+            let optedOut = try OptOutStore(database).activeScopes(of: claimed.map(\.phone))
+            return claimed.map { message in
+                let scopes = optedOut[message.phone.e164] ?? []
+                return (message, scopes.contains(message.channel.rawValue) || scopes.contains(OptOutStore.Scope.all.rawValue))
+            }
         }
     }
 

@@ -12,7 +12,14 @@ public final class Database {
     private var transactionDepth = 0
 
     /// Opens (creating if needed) the database file at `path`. `":memory:"` gives a private in-memory database.
+    /// Process-wide SQLite settings, applied once before the first connection (later calls would be refused).
+    private static let configured: Bool = {
+        _ = outreach_sqlite3_disable_memstatus()
+        return true
+    }()
+
     public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
+        _ = Self.configured
         var connection: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let result = sqlite3_open_v2(path, &connection, flags, nil)

@@ -23,6 +23,8 @@ struct BenchTests {
                 #expect(figure.ratio > 0)
                 #expect(figure.cpuSeconds >= 0)
             }
+            let pipeline = try #require(run.pipeline)
+            #expect(pipeline.count == run.messages && pipeline.perSecond > 0)
             #expect(run.fanOut.aim == 0.5)
             #expect(run.dispatch.aim == 0.6)
             #if os(Linux)

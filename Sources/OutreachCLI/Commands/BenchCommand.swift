@@ -10,6 +10,7 @@ enum BenchCommand {
                     SQLite rate: N inserts of the same row shape in one transaction, one prepared statement
           dispatch  the Dispatcher sending those N messages through the Twilio adapter and libcurl
                     (16 at once) to a loopback fake, beside N bare POSTs to the same fake at the same concurrency
+          pipeline  the Dispatcher again with a provider that answers at once: its own cost without HTTP
           memory    peak resident memory (VmHWM) during fan-out + dispatch
           --messages N   campaign size (default 10000)
           --sizes LIST   several sizes, e.g. 10000,100000, to see whether memory stays flat
@@ -62,6 +63,10 @@ enum BenchCommand {
                          + "   " + share(run.fanOut) + cpu(run.fanOut))
             lines.append("  dispatch  " + rate(run.dispatch.perSecond, "messages/s") + "   raw libcurl POST  " + rate(run.dispatch.rawPerSecond, "requests/s")
                          + "   " + share(run.dispatch) + cpu(run.dispatch))
+            if let pipeline = run.pipeline {
+                lines.append("  pipeline  " + rate(pipeline.perSecond, "messages/s") + "   with a provider that answers at once (claim, checks, record)"
+                             + "; CPU \(String(format: "%.1f", pipeline.cpuMicrosEach)) µs each")
+            }
             let memory = run.memory
             let peak = memory.peakKB.map { megabytes($0) } ?? "unknown"
             let start = memory.startKB.map { megabytes($0) } ?? "unknown"

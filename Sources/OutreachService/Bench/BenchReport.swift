@@ -17,14 +17,34 @@ public struct BenchRun: Sendable, Codable, Equatable {
     public var messages: Int
     public var fanOut: BenchFigure
     public var dispatch: BenchFigure
+    /// The dispatcher with a provider that answers at once, without the network: what claiming, checking and
+    /// recording cost alone (beside `dispatch`, it shows how much of a send is ours and how much is HTTP).
+    public var pipeline: BenchRate?
     public var memory: BenchMemory
 
-    public init(messages: Int, fanOut: BenchFigure, dispatch: BenchFigure, memory: BenchMemory) {
+    public init(messages: Int, fanOut: BenchFigure, dispatch: BenchFigure, pipeline: BenchRate? = nil, memory: BenchMemory) {
         self.messages = messages
         self.fanOut = fanOut
         self.dispatch = dispatch
+        self.pipeline = pipeline
         self.memory = memory
     }
+}
+
+/// A rate on its own (no ceiling beside it).
+public struct BenchRate: Sendable, Codable, Equatable {
+    public var count: Int
+    public var seconds: Double
+    public var cpuSeconds: Double
+
+    public init(count: Int, seconds: Double, cpuSeconds: Double) {
+        self.count = count
+        self.seconds = seconds
+        self.cpuSeconds = cpuSeconds
+    }
+
+    public var perSecond: Double { seconds > 0 ? Double(count) / seconds : 0 }
+    public var cpuMicrosEach: Double { count > 0 ? cpuSeconds * 1e6 / Double(count) : 0 }
 }
 
 /// A rate of our code path beside the rate of the bare operation underneath it (the ceiling).

@@ -15,10 +15,13 @@ struct DispatchBench {
     let claimSize: Int
     let now: Date
 
-    /// Drains the outbox. Returns the messages sent and the seconds it took.
-    func dispatch(_ database: Database) async throws -> (report: DispatchReport, timing: Timing) {
+    /// Drains the outbox through the Twilio adapter and the loopback fake, or through `AnsweringProvider` when
+    /// `network` is false. Returns what was sent and how long it took.
+    func dispatch(_ database: Database, network: Bool = true) async throws -> (report: DispatchReport, timing: Timing) {
         let instant = now
-        let provider = TwilioProvider(settings: fake.settings(from: Self.from), client: client, now: { instant })
+        let provider: any Provider = network
+            ? TwilioProvider(settings: fake.settings(from: Self.from), client: client, now: { instant })
+            : AnsweringProvider()
         let settings = DispatchSettings(claimSize: claimSize, concurrency: concurrency, from: Self.from,
                                         callbackBaseURL: "http://127.0.0.1:8080/hooks/twilio")
         let dispatcher = Dispatcher(database: database, provider: provider, settings: settings, now: { instant },
@@ -58,4 +61,23 @@ struct DispatchBench {
             return accepted
         } }
     }
+}
+
+/// A provider that accepts every SMS at once, without the network: the dispatcher's own cost, measured alone.
+struct AnsweringProvider: Provider {
+    let name = "bench"
+
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
+        .success(ProviderAccepted(providerID: "bench-\(sms.messageID)"))
+    }
+
+    func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> {
+        .failure(.permanent(code: "bench", reason: "the benchmark sends SMS only"))
+    }
+
+    func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> {
+        .failure(.malformed("the benchmark provider takes no webhooks"))
+    }
+
+    func checkAccount() async -> Result<String, SendFailure> { .success("benchmark") }
 }

@@ -29,8 +29,8 @@ struct FanOutBench {
     }
 
     /// Creates the campaign and launches it. Returns the messages enqueued and how long `launch` took.
-    func launch(in database: Database) throws -> (enqueued: Int, timing: Timing) {
-        var campaign = Campaign(name: "bench", template: Self.template, audience: AudienceFilter(), channel: .sms, sendAt: nil)
+    func launch(in database: Database, name: String = "bench") throws -> (enqueued: Int, timing: Timing) {
+        var campaign = Campaign(name: name, template: Self.template, audience: AudienceFilter(), channel: .sms, sendAt: nil)
         campaign.id = try CampaignStore(database).create(campaign, now: now)
         let library = self.library
         let kind = config.provider.kind

@@ -42,10 +42,10 @@ public struct OptOutStore {
             """).bind(phone.e164, channel.rawValue).firstRow { _ in true } ?? false
     }
 
-    /// The active opt-out scopes ("sms", "voice", "all") of each of `phones` that has any, in one query.
-    public func activeScopes(of phones: [PhoneNumber]) throws -> [String: Set<String>] {
+    /// The active opt-outs of just these numbers, in one query per 100 numbers (a dispatcher's claimed batch).
+    public func snapshot(of phones: [PhoneNumber]) throws -> Snapshot {
         let distinct = Array(Set(phones.map(\.e164)))
-        guard !distinct.isEmpty else { return [:] }
+        guard !distinct.isEmpty else { return Snapshot(scopes: [:]) }
         var scopes: [String: Set<String>] = [:]
         for start in stride(from: 0, to: distinct.count, by: 100) {
             let chunk = Array(distinct[start..<min(start + 100, distinct.count)])
@@ -57,7 +57,7 @@ public struct OptOutStore {
                     return true
                 }
         }
-        return scopes
+        return Snapshot(scopes: scopes)
     }
 
     /// Every active opt-out at this moment, for checking many people at once (a campaign launch): one read
@@ -72,8 +72,9 @@ public struct OptOutStore {
     }
 
     /// Active opt-outs by phone (E.164) and scope.
-    public struct Snapshot: Sendable {
-        let scopes: [String: Set<String>]
+    public struct Snapshot: Sendable, Equatable {
+        /// Scopes ("sms", "voice", "all") by E.164 number, for numbers with any.
+        public let scopes: [String: Set<String>]
 
         /// As `isOptedOut(phone:channel:)`, from memory.
         public func contains(phone: PhoneNumber, channel: Channel) -> Bool {

@@ -64,11 +64,8 @@ public struct OutboxStore {
                     ORDER BY m.not_before, m.id LIMIT ?2)
                 RETURNING \(Self.columns)
                 """).bind(stamp, limit).rows(Self.message).sorted { ($0.notBefore, $0.id) < ($1.notBefore, $1.id) }
-            let optedOut = try OptOutStore(database).activeScopes(of: claimed.map(\.phone))
-            return claimed.map { message in
-                let scopes = optedOut[message.phone.e164] ?? []
-                return (message, scopes.contains(message.channel.rawValue) || scopes.contains(OptOutStore.Scope.all.rawValue))
-            }
+            let optOuts = try OptOutStore(database).snapshot(of: claimed.map(\.phone))
+            return claimed.map { ($0, optOuts.contains(phone: $0.phone, channel: $0.channel)) }
         }
     }
 

@@ -347,6 +347,29 @@ struct ElksProviderTests {
         #expect(fake.requests.last?.path == "/a1/sms/s" + String(repeating: "f", count: 32))
     }
 
+    @Test("after a stop, the SMS history tells whether an interrupted send reached 46elks")
+    func findSentSearchesTheHistory() async throws {
+        let fake = try ElksFake()
+        let client = Self.client()
+        defer { client.close(); fake.stop() }
+        let provider = ElksProvider(settings: fake.settings(), client: client, now: Self.clock.function)
+        let since = Timestamp.parse("2026-11-23T09:00:00Z")!
+        _ = try await provider.sendSMS(Self.sms("Påminnelse: kaffe i morgon")).get()
+        let id = try await provider.sendSMS(Self.sms("تذكير: قهوة اليوم ١٤:٠٠")).get().providerID
+        fake.setStatus("delivered", forSMS: id)
+
+        let found = await provider.findSent(SentLookup(messageID: 42, to: Self.to, body: "تذكير: قهوة اليوم ١٤:٠٠", since: since))
+        #expect(found == .success(.found(providerID: id, status: DeliveryStatus(state: .delivered, providerStatus: "delivered"))))
+        let request = try #require(fake.requests.last)
+        #expect(request.method == "GET" && request.path == "/a1/sms")
+        #expect(request.query == "to=%2B46701740605&end=2026-11-23T08%3A59%3A00.000000&limit=100")
+        #expect(await provider.findSent(SentLookup(messageID: 43, to: Self.to, body: "Påminnelse: fredag", since: since))
+            == .success(.notFound))
+        // Another number's history is not ours.
+        #expect(await provider.findSent(SentLookup(messageID: 44, to: PhoneNumber(e164: "+46701740613"),
+                                                   body: "Påminnelse: kaffe i morgon", since: since)) == .success(.notFound))
+    }
+
     // MARK: - Settings
 
     static let fullSecrets = ["ELKS_API_USERNAME": "u0a1b2c3d4e5f6", "ELKS_API_PASSWORD": "pw-0123456789",

@@ -95,6 +95,39 @@ public struct ElksProvider: Provider {
         }
     }
 
+    /// The SMS history (GET /a1/sms, newest first, 100 at most), filtered on the recipient and on messages created
+    /// after the interrupted send (less a minute of clock skew), searched for our text.
+    public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
+        let after = ElksProvider.historyTime(lookup.since.addingTimeInterval(-60))
+        let url = settings.baseURL + "/a1/sms?to=" + FormEncoding.percentEncode(lookup.to.e164)
+            + "&end=" + FormEncoding.percentEncode(after) + "&limit=100"
+        let request = HTTPRequest(method: .get, url: url, headers: ["Accept": "application/json"])
+            .basicAuth(user: settings.username, password: settings.password)
+        return await exchange(request).flatMap { object in
+            guard let data = object["data"] as? [[String: Any]] else {
+                return .failure(ElksErrors.malformed("the history has no data list"))
+            }
+            guard let match = data.first(where: { sms in
+                sms["to"] as? String == lookup.to.e164 && sms["message"] as? String == lookup.body
+                    && (sms["direction"] as? String ?? "outgoing").hasPrefix("outgoing")
+            }) else { return .success(.notFound) }
+            guard let id = match["id"] as? String, !id.isEmpty else {
+                return .failure(ElksErrors.malformed("an SMS in the history has no id"))
+            }
+            let status = match["status"] as? String ?? "created"
+            guard let state = ElksStatuses.lookupState(status) else {
+                return .failure(.permanent(code: "unknown-status", reason: "46elks reports the unknown status '\(ElksWebhooks.short(status))'"))
+            }
+            return .success(.found(providerID: id, status: DeliveryStatus(state: state, providerStatus: status)))
+        }
+    }
+
+    /// 46elks' history times: UTC, "2018-02-14T09:52:07.302000".
+    static func historyTime(_ date: Date) -> String {
+        let text = Timestamp.format(date)  // "2018-02-14T09:52:07Z"
+        return String(text.dropLast()) + ".000000"
+    }
+
     // MARK: - HTTP
 
     private func post(_ path: String, _ fields: [(String, String)]) async -> Result<[String: Any], SendFailure> {

@@ -3,7 +3,7 @@ import OutreachCore
 import OutreachProviders
 import OutreachServer
 
-/// A loopback 46elks: /a1/sms (any case, plus the `GET …/POST` alias), /a1/calls and GET /a1/sms/{id},
+/// A loopback 46elks: /a1/sms (any case, plus the `GET …/POST` alias), /a1/calls, GET /a1/sms (history) and GET /a1/sms/{id},
 /// Basic auth checked like 46elks (401 text/plain), parameter errors as text/plain 403, success bodies shaped
 /// like the reference's samples. Scripted steps (FIFO) answer before the default behaviour.
 /// Also builds the callbacks 46elks would POST to us, with the callback secret, without it, or with a wrong one.
@@ -143,6 +143,8 @@ extension ElksFake {
         private let authorization: String
         private var counter = 0
         private var messages: [String: [String: Any]] = [:]
+        /// Ids in the order the fake created them, for the history (newest first).
+        private var order: [String] = []
         static let created = "2024-05-04T13:37:42.314100"
 
         init(authorization: String) { self.authorization = authorization }
@@ -169,6 +171,7 @@ extension ElksFake {
             switch (method, path) {
             case ("POST", "/a1/sms"): return sendSMS(form)
             case ("POST", "/a1/calls"): return placeCall(form)
+            case ("GET", "/a1/sms"): return history(Form(fields: request.queryItems))
             case ("GET", _) where path.hasPrefix("/a1/sms/"): return lookup(String(path.dropFirst("/a1/sms/".count)))
             default: return .text("Not found.", status: 404)
             }
@@ -192,7 +195,23 @@ extension ElksFake {
             object["id"] = id
             object["created"] = Self.created
             object["cost"] = 5000 * parts
-            lock.withLock { messages[id] = object }
+            lock.withLock {
+                messages[id] = object
+                order.append(id)
+            }
+            return ElksFake.json(object)
+        }
+
+        /// GET /a1/sms: the history, newest first, optionally only to one number (`to`), at most `limit` (100).
+        /// (The fake's messages all carry one `created` time, so `start`/`end` are accepted and not applied.)
+        private func history(_ query: Form) -> ServerResponse {
+            let limit = min(100, query["limit"].flatMap(Int.init) ?? 100)
+            let to = query["to"]
+            let listed = lock.withLock { order.reversed().compactMap { messages[$0] } }
+                .filter { to == nil || $0["to"] as? String == to }
+            let data = Array(listed.prefix(limit))
+            var object: [String: Any] = ["data": data]
+            if listed.count > limit { object["next"] = Self.created }
             return ElksFake.json(object)
         }
 

@@ -62,6 +62,10 @@ final class CurlEasyHandle {
             { outreach_curl_setopt_long(self.handle, CURLOPT_SSL_VERIFYHOST, 2) },
             { outreach_curl_setopt_long(self.handle, CURLOPT_FOLLOWLOCATION, 0) },
             { outreach_curl_setopt_long(self.handle, CURLOPT_TCP_KEEPALIVE, 1) },
+            // Reuse a connection only if it has been idle under 20 s (libcurl's default is 118 s). A provider that
+            // closes idle connections at the same moment we send would make libcurl resend the POST on a fresh
+            // connection, and a resent SMS could reach a senior twice; fresh connections make that race rarer.
+            { outreach_curl_setopt_long(self.handle, CURLOPT_MAXAGE_CONN, 20) },
             { outreach_curl_setopt_slist(self.handle, CURLOPT_HTTPHEADER, headerList.pointer) },
             { outreach_curl_setopt_callback(self.handle, CURLOPT_WRITEFUNCTION, curlWriteBody) },
             { outreach_curl_setopt_pointer(self.handle, CURLOPT_WRITEDATA, sinkPointer) },

@@ -37,7 +37,7 @@ struct Reconciler {
                     try outbox.settleUnknown(id: message.id, provider: provider.name, providerID: providerID,
                                              status: MessageStatus(status.state), error: error, now: now())
                     if status.optedOut {
-                        try OptOutStore(database).add(phone: message.phone, channel: message.channel == .sms ? .sms : .voice,
+                        try OptOutStore(database).add(phone: message.phone, channel: OptOutStore.Scope(message.channel),
                                                       keyword: nil, source: provider.name, now: now())
                     }
                 }

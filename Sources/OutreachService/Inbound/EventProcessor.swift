@@ -33,7 +33,7 @@ public struct EventProcessor {
             let error = status.errorCode.map { "\(providerName) \(status.providerStatus) (\($0))" }
             let applied = try outbox.applyReceipt(provider: providerName, providerID: providerID, status: mapped, error: error, now: now)
             if status.optedOut, let message = try findSent(providerID: providerID) {
-                try OptOutStore(database).add(phone: message.phone, channel: message.channel == .sms ? .sms : .voice,
+                try OptOutStore(database).add(phone: message.phone, channel: OptOutStore.Scope(message.channel),
                                               keyword: nil, source: providerName, now: now)
             }
             if !applied { log.info("receipt-ignored", ["provider_id": providerID, "status": status.providerStatus]) }

@@ -3,7 +3,12 @@ import OutreachCore
 
 /// Opt-outs by phone number and channel. A STOP always holds: checked when enqueueing and again before sending.
 public struct OptOutStore {
-    public enum Scope: String, Sendable, CaseIterable { case sms, voice, all }
+    public enum Scope: String, Sendable, CaseIterable {
+        case sms, voice, all
+
+        /// The scope a message's channel opts out of.
+        public init(_ channel: Channel) { self = channel == .sms ? .sms : .voice }
+    }
 
     public struct Entry: Sendable, Equatable {
         public let phone: PhoneNumber
@@ -49,13 +54,10 @@ public struct OptOutStore {
         var scopes: [String: Set<String>] = [:]
         for start in stride(from: 0, to: distinct.count, by: 100) {
             let chunk = Array(distinct[start..<min(start + 100, distinct.count)])
-            try database.statement("""
+            try Self.collect(try database.statement("""
                 SELECT phone, channel FROM opt_outs WHERE revoked_at IS NULL
                 AND phone IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
-                """).bind(chunk).forEachRow { row in
-                    scopes[row.string(0), default: []].insert(row.string(1))
-                    return true
-                }
+                """).bind(chunk), into: &scopes)
         }
         return Snapshot(scopes: scopes)
     }
@@ -64,11 +66,16 @@ public struct OptOutStore {
     /// instead of one query per person. The dispatcher checks each message again just before sending.
     public func snapshot() throws -> Snapshot {
         var scopes: [String: Set<String>] = [:]
-        try database.statement("SELECT phone, channel FROM opt_outs WHERE revoked_at IS NULL").forEachRow { row in
+        try Self.collect(try database.statement("SELECT phone, channel FROM opt_outs WHERE revoked_at IS NULL"), into: &scopes)
+        return Snapshot(scopes: scopes)
+    }
+
+    /// Adds the (phone, channel) rows of `statement` to `scopes`.
+    private static func collect(_ statement: Statement, into scopes: inout [String: Set<String>]) throws {
+        try statement.forEachRow { row in
             scopes[row.string(0), default: []].insert(row.string(1))
             return true
         }
-        return Snapshot(scopes: scopes)
     }
 
     /// Active opt-outs by phone (E.164) and scope.

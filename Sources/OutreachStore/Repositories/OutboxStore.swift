@@ -101,7 +101,7 @@ public struct OutboxStore {
                     try setStatus(id, .suppressed, error: reason, stamp: stamp)
                 case .optedOut(let id, let phone, let channel, let reason):
                     try setStatus(id, .failed, error: "opted out: \(reason)", stamp: stamp)
-                    try OptOutStore(database).add(phone: phone, channel: channel == .sms ? .sms : .voice,
+                    try OptOutStore(database).add(phone: phone, channel: OptOutStore.Scope(channel),
                                                   keyword: nil, source: "provider", now: now)
                 }
             }

@@ -11,13 +11,13 @@ public final class Database {
     private var statementCache: [String: Statement] = [:]
     private var transactionDepth = 0
 
-    /// Opens (creating if needed) the database file at `path`. `":memory:"` gives a private in-memory database.
     /// Process-wide SQLite settings, applied once before the first connection (later calls would be refused).
     private static let configured: Bool = {
         _ = outreach_sqlite3_disable_memstatus()
         return true
     }()
 
+    /// Opens (creating if needed) the database file at `path`. `":memory:"` gives a private in-memory database.
     public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
         _ = Self.configured
         var connection: OpaquePointer?

@@ -32,7 +32,7 @@ struct Reconciler {
             guard let answer = await provider.findSent(lookup) else { return report }  // no search at this provider
             switch answer {
             case .success(.found(let providerID, let status)):
-                let error = status.errorCode.map { "\(provider.name) \(status.providerStatus) (\($0))" }
+                let error = status.errorText(provider: provider.name)
                 try database.transaction {
                     try outbox.settleUnknown(id: message.id, provider: provider.name, providerID: providerID,
                                              status: MessageStatus(status.state), error: error, now: now())
@@ -55,17 +55,5 @@ struct Reconciler {
             }
         }
         return report
-    }
-}
-
-extension MessageStatus {
-    /// Our status for what a receipt or a lookup says.
-    init(_ state: DeliveryState) {
-        switch state {
-        case .sent: self = .sent
-        case .delivered: self = .delivered
-        case .undelivered: self = .undelivered
-        case .failed: self = .failed
-        }
     }
 }

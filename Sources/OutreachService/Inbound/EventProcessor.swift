@@ -30,7 +30,7 @@ public struct EventProcessor {
         switch event {
         case .receipt(let providerID, let status):
             let mapped = MessageStatus(status.state)
-            let error = status.errorCode.map { "\(providerName) \(status.providerStatus) (\($0))" }
+            let error = status.errorText(provider: providerName)
             let applied = try outbox.applyReceipt(provider: providerName, providerID: providerID, status: mapped, error: error, now: now)
             if status.optedOut, let message = try findSent(providerID: providerID) {
                 try OptOutStore(database).add(phone: message.phone, channel: OptOutStore.Scope(message.channel),

@@ -88,10 +88,7 @@ public struct ElksProvider: Provider {
             guard let status = object["status"] as? String else {
                 return .failure(ElksErrors.malformed("without a status"))
             }
-            guard let state = ElksStatuses.lookupState(status) else {
-                return .failure(.permanent(code: "unknown-status", reason: "46elks reports the unknown status '\(ElksWebhooks.short(status))'"))
-            }
-            return .success(DeliveryStatus(state: state, providerStatus: status))
+            return Self.deliveryStatus(status)
         }
     }
 
@@ -114,12 +111,17 @@ public struct ElksProvider: Provider {
             guard let id = match["id"] as? String, !id.isEmpty else {
                 return .failure(ElksErrors.malformed("an SMS in the history has no id"))
             }
-            let status = match["status"] as? String ?? "created"
-            guard let state = ElksStatuses.lookupState(status) else {
-                return .failure(.permanent(code: "unknown-status", reason: "46elks reports the unknown status '\(ElksWebhooks.short(status))'"))
-            }
-            return .success(.found(providerID: id, status: DeliveryStatus(state: state, providerStatus: status)))
+            return Self.deliveryStatus(match["status"] as? String ?? "created").map { .found(providerID: id, status: $0) }
         }
+    }
+
+    /// A looked-up SMS's status word as a `DeliveryStatus` (`created` counts as sent); an unknown word is a
+    /// permanent failure.
+    private static func deliveryStatus(_ status: String) -> Result<DeliveryStatus, SendFailure> {
+        guard let state = ElksStatuses.lookupState(status) else {
+            return .failure(.permanent(code: "unknown-status", reason: "46elks reports the unknown status '\(ElksWebhooks.short(status))'"))
+        }
+        return .success(DeliveryStatus(state: state, providerStatus: status))
     }
 
     /// 46elks' history times: UTC, "2018-02-14T09:52:07.302000".

@@ -81,8 +81,8 @@ public final class SimulatorProvider: Provider, @unchecked Sendable {
             break
         }
         let id = ledger.recordSent(kind: "sms", to: sms.to, from: sms.from, body: sms.body)
-        let status = SimulatorStatuses.scriptedOutcome(for: sms.to) == .undelivered ? "undelivered" : "delivered"
-        queue(SimulatorWebhooks.request(path: "/sms/status", fields: [("id", id), ("status", status)], settings: settings))
+        queue(SimulatorWebhooks.request(path: "/sms/status", fields: [("id", id), ("status", Self.deliveryWord(for: sms.to))],
+                                        settings: settings))
         return .success(ProviderAccepted(providerID: id, segments: SMSEncoder.inspect(sms.body).segments))
     }
 
@@ -112,9 +112,17 @@ public final class SimulatorProvider: Provider, @unchecked Sendable {
 
     public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
         guard let id = ledger.findSent(to: lookup.to, body: lookup.body) else { return .success(.notFound) }
-        let status = SimulatorStatuses.scriptedOutcome(for: lookup.to) == .undelivered ? "undelivered" : "delivered"
-        return .success(.found(providerID: id, status: DeliveryStatus(state: status == "delivered" ? .delivered : .undelivered,
-                                                                     providerStatus: status)))
+        let word = Self.deliveryWord(for: lookup.to)
+        // The same table the Simulator's receipts are read with.
+        guard let state = SimulatorStatuses.delivery[word] else {
+            return .failure(.permanent(code: "unknown-status", reason: "the Simulator has no status '\(word)'"))
+        }
+        return .success(.found(providerID: id, status: DeliveryStatus(state: state, providerStatus: word)))
+    }
+
+    /// What the simulated network reports for an SMS to `phone`: "undelivered" for the scripted numbers, else "delivered".
+    private static func deliveryWord(for phone: PhoneNumber) -> String {
+        SimulatorStatuses.scriptedOutcome(for: phone) == .undelivered ? "undelivered" : "delivered"
     }
 
     /// A reply from a person, as the simulated provider would post it to our webhook. Each gets a fresh id

@@ -97,11 +97,7 @@ public struct TwilioProvider: Provider {
         let url = settings.accountURL + "/Messages/\(FormEncoding.percentEncode(providerID)).json"
         let request = authorized(HTTPRequest(method: .get, url: url))
         return await perform(request) { (resource: MessageResource) in
-            guard let state = TwilioStatuses.lookupState(resource.status) else {
-                return .failure(.permanent(code: "unknown-status", reason: "Twilio reports message status '\(resource.status)', which this gateway does not know"))
-            }
-            return .success(DeliveryStatus(state: state, providerStatus: resource.status, errorCode: resource.errorCode,
-                                           optedOut: resource.errorCode == TwilioStatuses.optedOutErrorCode))
+            Self.deliveryStatus(resource.status, errorCode: resource.errorCode)
         }
     }
 
@@ -112,25 +108,30 @@ public struct TwilioProvider: Provider {
         let request = authorized(HTTPRequest(method: .get, url: url))
         return await perform(request) { (page: MessagePage) in
             let earliest = lookup.since.addingTimeInterval(-60)
+            let dates = Self.dateFormatter()
             guard let match = page.messages.first(where: { message in
                 message.to == lookup.to.e164 && message.body == lookup.body && message.direction.hasPrefix("outbound")
-                    && (message.dateCreated.flatMap(Self.parseDate).map { $0 >= earliest } ?? true)
+                    && (message.dateCreated.flatMap(dates.date(from:)).map { $0 >= earliest } ?? true)
             }) else { return .success(.notFound) }
-            guard let state = TwilioStatuses.lookupState(match.status) else {
-                return .failure(.permanent(code: "unknown-status", reason: "Twilio reports message status '\(match.status)', which this gateway does not know"))
-            }
-            return .success(.found(providerID: match.sid, status: DeliveryStatus(
-                state: state, providerStatus: match.status, errorCode: match.errorCode,
-                optedOut: match.errorCode == TwilioStatuses.optedOutErrorCode)))
+            return Self.deliveryStatus(match.status, errorCode: match.errorCode).map { .found(providerID: match.sid, status: $0) }
         }
     }
 
-    /// Twilio's dates: RFC 2822 ("Sun, 29 Nov 2026 07:00:00 +0000").
-    static func parseDate(_ text: String) -> Date? {
+    /// A fetched or listed message's status as a `DeliveryStatus`; an unknown word is a permanent failure.
+    private static func deliveryStatus(_ status: String, errorCode: String?) -> Result<DeliveryStatus, SendFailure> {
+        guard let state = TwilioStatuses.lookupState(status) else {
+            return .failure(.permanent(code: "unknown-status", reason: "Twilio reports message status '\(status)', which this gateway does not know"))
+        }
+        return .success(DeliveryStatus(state: state, providerStatus: status, errorCode: errorCode,
+                                       optedOut: errorCode == TwilioStatuses.optedOutErrorCode))
+    }
+
+    /// Twilio's dates: RFC 2822 ("Sun, 29 Nov 2026 07:00:00 +0000"). One formatter per search, not per message.
+    static func dateFormatter() -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return formatter.date(from: text)
+        return formatter
     }
 
     /// Twilio's limit for the inline `Twiml` parameter.

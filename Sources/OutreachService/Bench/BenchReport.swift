@@ -72,14 +72,18 @@ public struct BenchFigure: Sendable, Codable, Equatable {
         self.aim = aim
     }
 
-    public var perSecond: Double { seconds > 0 ? Double(count) / seconds : 0 }
-    public var rawPerSecond: Double { rawSeconds > 0 ? Double(rawCount) / rawSeconds : 0 }
+    /// Our side and the ceiling, each as a rate on its own.
+    public var ours: BenchRate { BenchRate(count: count, seconds: seconds, cpuSeconds: cpuSeconds) }
+    public var raw: BenchRate { BenchRate(count: rawCount, seconds: rawSeconds, cpuSeconds: rawCPUSeconds) }
+
+    public var perSecond: Double { ours.perSecond }
+    public var rawPerSecond: Double { raw.perSecond }
     /// Our rate as a share of the raw one.
     public var ratio: Double { rawPerSecond > 0 ? perSecond / rawPerSecond : 0 }
     public var meetsAim: Bool { ratio >= aim }
     /// CPU microseconds per item: steadier than rates on a busy machine.
-    public var cpuMicrosEach: Double { count > 0 ? cpuSeconds * 1e6 / Double(count) : 0 }
-    public var rawCPUMicrosEach: Double { rawCount > 0 ? rawCPUSeconds * 1e6 / Double(rawCount) : 0 }
+    public var cpuMicrosEach: Double { ours.cpuMicrosEach }
+    public var rawCPUMicrosEach: Double { raw.cpuMicrosEach }
 
     private enum Keys: String, CodingKey {
         case count, seconds, cpuSeconds, rawCount, rawSeconds, rawCPUSeconds, aim, perSecond, rawPerSecond, ratio, meetsAim

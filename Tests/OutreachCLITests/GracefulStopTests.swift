@@ -78,9 +78,7 @@ struct GracefulRun: Sendable {
     }
 
     func runOnThread() async throws -> Outcome {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try self.run() }) }.start()
-        }
+        try await OutreachProcess.onOwnThread { try self.run() }
     }
 
     func run() throws -> Outcome {
@@ -101,7 +99,7 @@ struct GracefulRun: Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         outcome.secondsAfterSignal = Date().timeIntervalSince(signalled)
-        outcome.exitStatus = process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus
+        outcome.exitStatus = OutreachProcess.exitStatus(process)
         return outcome
     }
 }

@@ -233,24 +233,18 @@ struct KillLoop: Sendable {
 
     /// One more run, left to finish (after the kills): returns its exit status.
     func finalRun() async throws -> Int32 {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result {
-                    let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-                    defer { try? log.close() }
-                    log.seekToEndOfFile()
-                    let process = try OutreachProcess.start(binary, arguments, environment: environment, stderr: log)
-                    process.waitUntilExit()
-                    return process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus
-                })
-            }.start()
+        try await OutreachProcess.onOwnThread {
+            let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+            defer { try? log.close() }
+            log.seekToEndOfFile()
+            let process = try OutreachProcess.start(binary, arguments, environment: environment, stderr: log)
+            process.waitUntilExit()
+            return OutreachProcess.exitStatus(process)
         }
     }
 
     func runOnThread() async throws -> Outcome {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try self.run() }) }.start()
-        }
+        try await OutreachProcess.onOwnThread { try self.run() }
     }
 
     func run() throws -> Outcome {
@@ -324,5 +318,17 @@ enum OutreachProcess {
         process.standardError = stderr ?? FileHandle.nullDevice
         try process.run()
         return process
+    }
+
+    /// The exit code of a finished process, or minus the signal that ended it.
+    static func exitStatus(_ process: Process) -> Int32 {
+        process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus
+    }
+
+    /// Runs blocking work (Process, usleep) on a thread of its own, off the tests' cooperative pool.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
     }
 }

@@ -175,6 +175,23 @@ struct DispatcherTests {
         #expect(try world.count(.unknown) == 0)
     }
 
+    @Test("a provider with no search leaves unknown messages unknown after the grace period: reported, never re-sent")
+    func noSearchLeavesUnknown() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        let provider = NoSearchProvider(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger))
+        let gateway = world.gateway(provider: provider)
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
+        #expect(try gateway.recover() == 2)
+        for _ in 0..<2 {
+            world.clock.advance(by: 3600)
+            let report = try await gateway.pass()
+            #expect(report.reconciledFound == 0 && report.reconciledRequeued == 0)
+        }
+        #expect(try world.count(.unknown) == 2)
+        #expect(world.ledger.entries.isEmpty)
+    }
+
     @Test("a stop mid-drain starts no new send: claimed messages go back to the queue, nothing is left sending")
     func stopReleasesClaimedMessages() async throws {
         let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
@@ -218,6 +235,17 @@ struct DispatcherTests {
         let wait = bucket.take(now: Date(timeIntervalSince1970: 0))
         #expect(wait != nil && wait! > 0.02 && wait! < 0.05)
     }
+}
+
+/// A provider that sends like the Simulator but, like Vonage, cannot search what it sent.
+struct NoSearchProvider: Provider {
+    let base: SimulatorProvider
+    init(_ base: SimulatorProvider) { self.base = base }
+    var name: String { base.name }
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> { await base.sendSMS(sms) }
+    func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> { await base.placeCall(call) }
+    func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> { base.handleWebhook(request) }
+    func checkAccount() async -> Result<String, SendFailure> { await base.checkAccount() }
 }
 
 /// A stop request that comes once the provider has taken `sends` messages.

@@ -7,7 +7,8 @@ import OutreachStore
 /// provider's own records. Found: the message was sent, and gets the provider's id and status. Not found: the
 /// provider never got it, so it is queued again (the dispatcher still checks expiry and opt-outs). A provider
 /// without such a search leaves them `unknown` for the coordinator: never re-sent blindly.
-struct Reconciler {
+/// Owned by the `Gateway` and driven by one task at a time, like the rest of the service loop.
+final class Reconciler {
     let database: Database
     let provider: any Provider
     let now: @Sendable () -> Date
@@ -17,6 +18,18 @@ struct Reconciler {
     let grace: TimeInterval
     /// Lookups per pass, so a large backlog never holds up sending.
     let limit: Int
+    /// Set once the provider has answered that it offers no search: later passes read nothing.
+    private var providerHasNoSearch = false
+
+    init(database: Database, provider: any Provider, now: @escaping @Sendable () -> Date, log: ServiceLog,
+         grace: TimeInterval, limit: Int) {
+        self.database = database
+        self.provider = provider
+        self.now = now
+        self.log = log
+        self.grace = grace
+        self.limit = limit
+    }
 
     struct Report: Sendable, Equatable {
         var found = 0
@@ -25,11 +38,15 @@ struct Reconciler {
 
     func reconcile() async throws -> Report {
         var report = Report()
+        guard !providerHasNoSearch else { return report }
         let outbox = OutboxStore(database)
         let candidates = try outbox.unknown(updatedBefore: now().addingTimeInterval(-grace), limit: limit)
         for message in candidates {
             let lookup = SentLookup(messageID: message.id, to: message.phone, body: message.body, since: message.notBefore)
-            guard let answer = await provider.findSent(lookup) else { return report }  // no search at this provider
+            guard let answer = await provider.findSent(lookup) else {
+                providerHasNoSearch = true
+                return report
+            }
             switch answer {
             case .success(.found(let providerID, let status)):
                 let error = status.errorText(provider: provider.name)

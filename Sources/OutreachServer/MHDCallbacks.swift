@@ -44,7 +44,7 @@ func mhdAccessHandler(_ context: UnsafeMutableRawPointer?, _ connection: OpaqueP
     } else {
         let methodName = method.map { String(cString: $0) } ?? "GET"
         let serverRequest = ServerRequest(method: methodName, target: request.target,
-                                          headers: requestHeaders(connection), body: request.body)
+                                          lowerCasedHeaders: requestHeaders(connection), body: request.body)
         response = server.handler(serverRequest)
     }
     return queue(response, on: connection)
@@ -65,9 +65,9 @@ func mhdConnectionNotify(_ context: UnsafeMutableRawPointer?, _ connection: Opaq
     Unmanaged<HTTPServerCore>.fromOpaque(context).takeUnretainedValue().connectionOpened()
 }
 
-/// Request headers; a header repeated on the wire is joined by `ServerRequest`.
+/// Request headers, names lower-cased and repeats joined (see `ServerRequest.lowerCased`).
 private func requestHeaders(_ connection: OpaquePointer) -> [String: String] {
-    final class Collected { var pairs: [(String, String)] = [] }
+    final class Collected { var pairs: [(key: String, value: String)] = [] }
     let collected = Collected()
     withExtendedLifetime(collected) {
         _ = MHD_get_connection_values(connection, .HEADER_KIND, { context, _, key, value in
@@ -77,12 +77,7 @@ private func requestHeaders(_ connection: OpaquePointer) -> [String: String] {
             return .YES
         }, Unmanaged.passUnretained(collected).toOpaque())
     }
-    var headers: [String: String] = [:]
-    for (name, value) in collected.pairs {
-        let key = name.lowercased()
-        headers[key] = headers[key].map { $0 + ", " + value } ?? value
-    }
-    return headers
+    return ServerRequest.lowerCased(collected.pairs)
 }
 
 private func queue(_ response: ServerResponse, on connection: OpaquePointer) -> MHD_Result {

@@ -148,7 +148,9 @@ struct TwilioProviderTests {
         ResultCase(testDescription: "201 with malformed JSON", step: ServerResponse(status: 201, headers: json, body: Array(#"{"sid": "SM12"#.utf8)),
                    expected: TwilioErrors.malformed("HTTP 201, 13 bytes")),
         ResultCase(testDescription: "201 without a sid", step: ServerResponse(status: 201, headers: json, body: Array(#"{"status":"queued"}"#.utf8)),
-                   expected: TwilioErrors.malformed("HTTP 201, 19 bytes")),
+                   expected: TwilioErrors.malformed("the answer has no sid")),
+        ResultCase(testDescription: "201 with trailing text after the JSON", step: ServerResponse(status: 201, headers: json, body: Array(#"{"sid":"SM1"} x"#.utf8)),
+                   expected: TwilioErrors.malformed("HTTP 201, 15 bytes")),
         ResultCase(testDescription: "201 with a call SID for a message", step: ServerResponse(status: 201, headers: json, body: Array(#"{"sid":"CA1"}"#.utf8)),
                    expected: TwilioErrors.malformed("sid is not a message SID")),
     ])

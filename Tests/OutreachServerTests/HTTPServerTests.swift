@@ -44,6 +44,16 @@ struct HTTPServerTests {
         Array(head.replacingOccurrences(of: "\n", with: "\r\n").utf8) + body
     }
 
+    @Test func headerNamesAreLowerCasedAndCaseVariantsJoined() {
+        let request = ServerRequest(method: "POST", target: "/hooks?x=1", headers: ["X-Twilio-Signature": "abc", "content-type": "text/plain"],
+                                    body: [])
+        #expect(request.headers == ["x-twilio-signature": "abc", "content-type": "text/plain"])
+        #expect(request.header("x-TWILIO-signature") == "abc")
+        #expect(request.path == "/hooks" && request.query == "x=1")
+        let joined = ServerRequest.lowerCased([(key: "Via", value: "a"), (key: "VIA", value: "b"), (key: "Ä-Name", value: "c")])
+        #expect(joined == ["via": "a, b", "Ä-name": "c"], "ASCII letters only: header names are ASCII tokens")
+    }
+
     @Test func ephemeralPortAndRequestParts() throws {
         let seen = Box<ServerRequest?>(nil)
         let server = try HTTPServer { request in

@@ -5,10 +5,15 @@ import CCurl
 final class CurlEasyHandle {
     private let handle: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    private let options: CurlHTTPClient.Options
+    /// Reused by every transfer on this handle (its buffers keep their capacity).
+    private let sink: CurlTransferSink
 
-    init?() {
+    init?(options: CurlHTTPClient.Options) {
         guard CurlGlobal.initialized, let handle = curl_easy_init() else { return nil }
         self.handle = handle
+        self.options = options
+        sink = CurlTransferSink(maxBodyBytes: options.maxResponseBytes)
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
     }
@@ -19,7 +24,7 @@ final class CurlEasyHandle {
     }
 
     /// Runs one transfer to completion (blocking this thread).
-    func perform(_ request: HTTPRequest, options: CurlHTTPClient.Options) -> Result<HTTPResponse, HTTPClientError> {
+    func perform(_ request: HTTPRequest) -> Result<HTTPResponse, HTTPClientError> {
         // reset clears options but keeps live connections and the DNS and TLS session caches.
         curl_easy_reset(handle)
         errorBuffer[0] = 0
@@ -29,11 +34,11 @@ final class CurlEasyHandle {
         case .success(let list): headerList = list
         case .failure(let error): return .failure(error)
         }
-        let sink = CurlTransferSink(maxBodyBytes: options.maxResponseBytes)
+        sink.reset()
 
-        var code = configure(request, options: options, headerList: headerList, sink: sink)
+        var code = configure(request, headerList: headerList)
         if code == CURLE_OK {
-            code = withExtendedLifetime((sink, headerList)) { curl_easy_perform(handle) }
+            code = withExtendedLifetime(headerList) { curl_easy_perform(handle) }
         }
         if sink.bodyTooLarge {
             return .failure(.other(code: Int(CURLE_WRITE_ERROR.rawValue),
@@ -47,62 +52,55 @@ final class CurlEasyHandle {
         return .success(HTTPResponse(status: status, headers: HTTPHeaders(sink.headers), body: sink.body))
     }
 
-    private func configure(_ request: HTTPRequest, options: CurlHTTPClient.Options,
-                           headerList: CurlHeaderList, sink: CurlTransferSink) -> CURLcode {
+    /// Sets every option of one transfer, stopping at the first libcurl refuses.
+    /// Plain calls, not a list of closures: this runs for every request.
+    private func configure(_ request: HTTPRequest, headerList: CurlHeaderList) -> CURLcode {
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
-        var settings: [() -> CURLcode] = [
-            { outreach_curl_setopt_string(self.handle, CURLOPT_URL, request.url) },
-            { outreach_curl_setopt_long(self.handle, CURLOPT_NOSIGNAL, 1) },
-            { outreach_curl_setopt_pointer(self.handle, CURLOPT_ERRORBUFFER, self.errorBuffer) },
-            { outreach_curl_setopt_string(self.handle, CURLOPT_PROTOCOLS_STR, "http,https") },
-            { outreach_curl_setopt_long(self.handle, CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeoutMilliseconds) },
-            { outreach_curl_setopt_long(self.handle, CURLOPT_TIMEOUT_MS, options.totalTimeoutMilliseconds) },
-            { outreach_curl_setopt_string(self.handle, CURLOPT_USERAGENT, options.userAgent) },
-            { outreach_curl_setopt_long(self.handle, CURLOPT_SSL_VERIFYPEER, 1) },
-            { outreach_curl_setopt_long(self.handle, CURLOPT_SSL_VERIFYHOST, 2) },
-            { outreach_curl_setopt_long(self.handle, CURLOPT_FOLLOWLOCATION, 0) },
-            { outreach_curl_setopt_long(self.handle, CURLOPT_TCP_KEEPALIVE, 1) },
-            // Reuse a connection only if it has been idle under 20 s (libcurl's default is 118 s). A provider that
-            // closes idle connections at the same moment we send would make libcurl resend the POST on a fresh
-            // connection, and a resent SMS could reach a senior twice; fresh connections make that race rarer.
-            { outreach_curl_setopt_long(self.handle, CURLOPT_MAXAGE_CONN, 20) },
-            { outreach_curl_setopt_slist(self.handle, CURLOPT_HTTPHEADER, headerList.pointer) },
-            { outreach_curl_setopt_callback(self.handle, CURLOPT_WRITEFUNCTION, curlWriteBody) },
-            { outreach_curl_setopt_pointer(self.handle, CURLOPT_WRITEDATA, sinkPointer) },
-            { outreach_curl_setopt_callback(self.handle, CURLOPT_HEADERFUNCTION, curlWriteHeader) },
-            { outreach_curl_setopt_pointer(self.handle, CURLOPT_HEADERDATA, sinkPointer) },
-        ]
-        settings += methodSettings(request)
-        for setting in settings {
-            let code = setting()
-            if code != CURLE_OK { return code }
+        var code = outreach_curl_setopt_string(handle, CURLOPT_URL, request.url)
+        func then(_ next: @autoclosure () -> CURLcode) {
+            if code == CURLE_OK { code = next() }
         }
-        return CURLE_OK
+        then(outreach_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
+        then(outreach_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
+        then(outreach_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"))
+        then(outreach_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeoutMilliseconds))
+        then(outreach_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, options.totalTimeoutMilliseconds))
+        then(outreach_curl_setopt_string(handle, CURLOPT_USERAGENT, options.userAgent))
+        then(outreach_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
+        then(outreach_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
+        then(outreach_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
+        then(outreach_curl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1))
+        // Reuse a connection only if it has been idle under 20 s (libcurl's default is 118 s). A provider that
+        // closes idle connections at the same moment we send would make libcurl resend the POST on a fresh
+        // connection, and a resent SMS could reach a senior twice; fresh connections make that race rarer.
+        then(outreach_curl_setopt_long(handle, CURLOPT_MAXAGE_CONN, 20))
+        then(outreach_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList.pointer))
+        then(outreach_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteBody))
+        then(outreach_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer))
+        then(outreach_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader))
+        then(outreach_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer))
+        then(setMethod(request))
+        return code
     }
 
-    private func methodSettings(_ request: HTTPRequest) -> [() -> CURLcode] {
-        let sendsBody = !request.body.isEmpty || [.post, .put, .patch].contains(request.method)
+    private func setMethod(_ request: HTTPRequest) -> CURLcode {
+        let sendsBody = !request.body.isEmpty || request.method == .post || request.method == .put || request.method == .patch
         if sendsBody {
-            var settings: [() -> CURLcode] = [
-                // The size first, so COPYPOSTFIELDS copies exactly that many bytes (binary and empty bodies).
-                { outreach_curl_setopt_off(self.handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)) },
-                {
-                    let bytes = request.body.isEmpty ? [0] : request.body
-                    return bytes.withUnsafeBytes { buffer in
-                        outreach_curl_setopt_pointer(self.handle, CURLOPT_COPYPOSTFIELDS,
-                                                     UnsafeMutableRawPointer(mutating: buffer.baseAddress))
-                    }
-                },
-            ]
-            if request.method != .post {
-                settings.append { outreach_curl_setopt_string(self.handle, CURLOPT_CUSTOMREQUEST, request.method.rawValue) }
-            }
-            return settings
+            // The size first, so COPYPOSTFIELDS copies exactly that many bytes (binary and empty bodies).
+            var code = outreach_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+            guard code == CURLE_OK else { return code }
+            code = request.body.isEmpty
+                ? outreach_curl_setopt_string(handle, CURLOPT_COPYPOSTFIELDS, "")
+                : request.body.withUnsafeBytes { buffer in
+                    outreach_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress))
+                }
+            guard code == CURLE_OK, request.method != .post else { return code }
+            return outreach_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method.rawValue)
         }
         switch request.method {
-        case .head: return [{ outreach_curl_setopt_long(self.handle, CURLOPT_NOBODY, 1) }]
-        case .get: return [{ outreach_curl_setopt_long(self.handle, CURLOPT_HTTPGET, 1) }]
-        default: return [{ outreach_curl_setopt_string(self.handle, CURLOPT_CUSTOMREQUEST, request.method.rawValue) }]
+        case .head: return outreach_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
+        case .get: return outreach_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        default: return outreach_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method.rawValue)
         }
     }
 }

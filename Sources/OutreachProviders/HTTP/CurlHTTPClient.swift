@@ -83,13 +83,13 @@ public final class CurlHTTPClient: HTTPClient {
         group.enter()
         let thread = Thread {
             defer { group.leave() }
-            let handle = CurlEasyHandle()
+            let handle = CurlEasyHandle(options: options)
             while let job = queue.next() {
                 guard let handle else {
                     job.complete(.failure(.other(code: -1, message: "libcurl could not be initialised")))
                     continue
                 }
-                job.complete(handle.perform(job.request, options: options))
+                job.complete(handle.perform(job.request))
             }
         }
         thread.name = "outreach-http-\(index)"

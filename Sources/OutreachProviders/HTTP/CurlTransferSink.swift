@@ -1,7 +1,7 @@
 import Foundation
 
 /// Collects one transfer's response headers and body from libcurl's callbacks.
-/// Lives only for the duration of one `curl_easy_perform` on one thread.
+/// Owned by one easy handle on one thread, and reset before each transfer.
 final class CurlTransferSink {
     private(set) var headers: [HTTPHeader] = []
     private(set) var body: [UInt8] = []
@@ -10,6 +10,13 @@ final class CurlTransferSink {
 
     init(maxBodyBytes: Int) {
         self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// Forgets the previous transfer. Fresh arrays: the previous response still shares the old ones.
+    func reset() {
+        headers = []
+        body = []
+        bodyTooLarge = false
     }
 
     /// Returns false to make libcurl abort the transfer.

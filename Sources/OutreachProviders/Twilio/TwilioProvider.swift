@@ -60,11 +60,12 @@ public struct TwilioProvider: Provider {
         fields.append(("Body", sms.body))
         if let callback = sms.statusCallbackURL { fields.append(("StatusCallback", callback)) }
         let request = authorized(.form(url: settings.accountURL + "/Messages.json", fields: fields))
-        return await perform(request) { (resource: CreatedResource) in
-            guard resource.sid.hasPrefix("SM") || resource.sid.hasPrefix("MM") else { return .failure(TwilioErrors.malformed("sid is not a message SID")) }
+        return await performCreate(request) { resource in
+            guard let sid = resource.string("sid") else { return .failure(TwilioErrors.malformed("the answer has no sid")) }
+            guard sid.hasPrefix("SM") || sid.hasPrefix("MM") else { return .failure(TwilioErrors.malformed("sid is not a message SID")) }
             // "0" until a Messaging Service has picked a sender: unknown yet.
-            let segments = resource.numSegments.flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
-            return .success(ProviderAccepted(providerID: resource.sid, segments: segments))
+            let segments = resource.stringOrInteger("num_segments").flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
+            return .success(ProviderAccepted(providerID: sid, segments: segments))
         }
     }
 
@@ -83,9 +84,10 @@ public struct TwilioProvider: Provider {
             ("StatusCallbackEvent", "completed"), ("MachineDetection", "Enable"), ("Timeout", "30"),
         ]
         let request = authorized(.form(url: settings.accountURL + "/Calls.json", fields: fields))
-        return await perform(request) { (resource: CreatedResource) in
-            guard resource.sid.hasPrefix("CA") else { return .failure(TwilioErrors.malformed("sid is not a call SID")) }
-            return .success(ProviderAccepted(providerID: resource.sid))
+        return await performCreate(request) { resource in
+            guard let sid = resource.string("sid") else { return .failure(TwilioErrors.malformed("the answer has no sid")) }
+            guard sid.hasPrefix("CA") else { return .failure(TwilioErrors.malformed("sid is not a call SID")) }
+            return .success(ProviderAccepted(providerID: sid))
         }
     }
 
@@ -152,30 +154,29 @@ public struct TwilioProvider: Provider {
     /// Sends, lets `SendClassification` and `TwilioErrors` classify failures, and decodes a 2xx body as `T`.
     private func perform<T: Decodable, Value>(_ request: HTTPRequest,
                                               _ accept: (T) -> Result<Value, SendFailure>) async -> Result<Value, SendFailure> {
+        await performSuccess(request) { body in try? JSONDecoder().decode(T.self, from: Data(body)) }
+            .flatMap(accept)
+    }
+
+    /// `perform` for a created Message or Call, read with `JSONMembers`: this runs for every message sent,
+    /// and only the top-level `sid` and `num_segments` of Twilio's kilobyte answer are needed.
+    private func performCreate<Value>(_ request: HTTPRequest,
+                                      _ accept: (JSONMembers) -> Result<Value, SendFailure>) async -> Result<Value, SendFailure> {
+        await performSuccess(request, read: JSONMembers.init).flatMap(accept)
+    }
+
+    /// Sends, classifies failures, and reads a 2xx body with `read` (nil: a malformed answer).
+    private func performSuccess<Body>(_ request: HTTPRequest, read: ([UInt8]) -> Body?) async -> Result<Body, SendFailure> {
         let response: HTTPResponse
         switch await SendClassification.send(request, with: client, now: now) {
         case .failure(let failure): return .failure(failure)
         case .success(let received): response = received
         }
         guard response.isSuccess else { return .failure(TwilioErrors.failure(for: response, now: now())) }
-        guard let resource = try? JSONDecoder().decode(T.self, from: Data(response.body)) else {
+        guard let body = read(response.body) else {
             return .failure(TwilioErrors.malformed("HTTP \(response.status), \(response.body.count) bytes"))
         }
-        return accept(resource)
-    }
-}
-
-/// The parts of a created Message or Call we use.
-private struct CreatedResource: Decodable {
-    let sid: String
-    let numSegments: String?
-
-    private enum Keys: String, CodingKey { case sid, numSegments = "num_segments" }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: Keys.self)
-        sid = try container.decode(String.self, forKey: .sid)
-        numSegments = container.decodeTwilioStringIfPresent(.numSegments)
+        return .success(body)
     }
 }
 

@@ -1,0 +1,251 @@
+/// The top-level members of one JSON object, read in a single pass without building the whole document:
+/// a provider's "message accepted" answer (about a kilobyte from Twilio) is read for every message sent, and
+/// only two or three of its fields matter. Nested objects and arrays are checked and skipped.
+///
+/// Strict JSON (RFC 8259): anything else (trailing text, a bare value, a bad escape, nesting deeper than
+/// `maxDepth` levels, the object itself being the first) gives nil, as `JSONDecoder` would. Invalid UTF-8
+/// inside strings is replaced, not refused.
+public struct JSONMembers: Sendable {
+    /// A member's value: scalars as read, nested values only marked.
+    public enum Value: Sendable, Equatable {
+        case string(String)
+        /// The number exactly as written ("1", "-2.5e3").
+        case number(String)
+        case bool(Bool)
+        case null
+        case nested
+    }
+
+    /// Members by name; a repeated name keeps its last value.
+    public private(set) var values: [String: Value] = [:]
+
+    public static let maxDepth = 64
+
+    /// Reads `bytes` as one JSON object; nil when they are not one.
+    public init?(_ bytes: [UInt8]) {
+        guard let members = bytes.withUnsafeBufferPointer({ buffer -> [String: Value]? in
+            var parser = Parser(buffer: buffer)
+            return parser.document()
+        }) else { return nil }
+        values = members
+    }
+
+    public subscript(name: String) -> Value? { values[name] }
+
+    /// A non-empty string, or an integer written as a number: the way Twilio sends counts and codes
+    /// ("num_segments": "1", "code": 21211).
+    public func stringOrInteger(_ name: String) -> String? {
+        switch values[name] {
+        case .string(let text) where !text.isEmpty: return text
+        case .number(let text) where Int(text) != nil: return text
+        default: return nil
+        }
+    }
+
+    /// A string member's text.
+    public func string(_ name: String) -> String? {
+        if case .string(let text) = values[name] { return text }
+        return nil
+    }
+
+    private struct Parser {
+        let buffer: UnsafeBufferPointer<UInt8>
+        var index = 0
+
+        init(buffer: UnsafeBufferPointer<UInt8>) { self.buffer = buffer }
+
+        mutating func document() -> [String: Value]? {
+            skipSpace()
+            guard peek == UInt8(ascii: "{") else { return nil }
+            index += 1
+            var members: [String: Value] = [:]
+            skipSpace()
+            if peek == UInt8(ascii: "}") {
+                index += 1
+            } else {
+                while true {
+                    skipSpace()
+                    guard peek == UInt8(ascii: "\""), let name = string() else { return nil }
+                    skipSpace()
+                    guard peek == UInt8(ascii: ":") else { return nil }
+                    index += 1
+                    skipSpace()
+                    guard let value = value(depth: 1) else { return nil }
+                    members[name] = value
+                    skipSpace()
+                    if peek == UInt8(ascii: ",") { index += 1; continue }
+                    guard peek == UInt8(ascii: "}") else { return nil }
+                    index += 1
+                    break
+                }
+            }
+            skipSpace()
+            return index == buffer.count ? members : nil
+        }
+
+        var peek: UInt8? { index < buffer.count ? buffer[index] : nil }
+
+        mutating func skipSpace() {
+            while let byte = peek, byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { index += 1 }
+        }
+
+        mutating func value(depth: Int) -> Value? {
+            guard let byte = peek else { return nil }
+            switch byte {
+            case UInt8(ascii: "\""): return string().map(Value.string)
+            case UInt8(ascii: "{"), UInt8(ascii: "["): return skipNested(depth: depth + 1) ? .nested : nil
+            case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
+            case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
+            case UInt8(ascii: "n"): return literal("null") ? .null : nil
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return number().map(Value.number)
+            default: return nil
+            }
+        }
+
+        /// An object or array, checked and skipped.
+        mutating func skipNested(depth: Int) -> Bool {
+            guard depth <= JSONMembers.maxDepth, let open = peek else { return false }
+            let isObject = open == UInt8(ascii: "{")
+            let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            index += 1
+            skipSpace()
+            if peek == close { index += 1; return true }
+            while true {
+                skipSpace()
+                if isObject {
+                    guard peek == UInt8(ascii: "\""), string() != nil else { return false }
+                    skipSpace()
+                    guard peek == UInt8(ascii: ":") else { return false }
+                    index += 1
+                    skipSpace()
+                }
+                guard value(depth: depth) != nil else { return false }
+                skipSpace()
+                if peek == UInt8(ascii: ",") { index += 1; continue }
+                guard peek == close else { return false }
+                index += 1
+                return true
+            }
+        }
+
+        mutating func literal(_ word: StaticString) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard index + count <= buffer.count else { return false }
+            for offset in 0..<count where buffer[index + offset] != word.utf8Start[offset] { return false }
+            index += count
+            return true
+        }
+
+        mutating func number() -> String? {
+            let start = index
+            if peek == UInt8(ascii: "-") { index += 1 }
+            guard let first = peek, isDigit(first) else { return nil }
+            index += 1
+            if first != UInt8(ascii: "0") { skipDigits() }
+            if peek == UInt8(ascii: ".") {
+                index += 1
+                guard let byte = peek, isDigit(byte) else { return nil }
+                skipDigits()
+            }
+            if peek == UInt8(ascii: "e") || peek == UInt8(ascii: "E") {
+                index += 1
+                if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") { index += 1 }
+                guard let byte = peek, isDigit(byte) else { return nil }
+                skipDigits()
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
+        }
+
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+        mutating func skipDigits() {
+            while let byte = peek, isDigit(byte) { index += 1 }
+        }
+
+        /// A string at `index` (which is the opening quote), unescaped.
+        mutating func string() -> String? {
+            index += 1
+            let start = index
+            // The common case: no escapes, so the text is the bytes between the quotes.
+            while let byte = peek, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
+                guard byte >= 0x20 else { return nil }
+                index += 1
+            }
+            guard let stop = peek else { return nil }
+            if stop == UInt8(ascii: "\"") {
+                index += 1
+                return String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<(index - 1)]), as: UTF8.self)
+            }
+            var text = Array(buffer[start..<index])
+            while let byte = peek {
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""):
+                    return String(decoding: text, as: UTF8.self)
+                case UInt8(ascii: "\\"):
+                    guard unescape(into: &text) else { return nil }
+                case 0..<0x20:
+                    return nil
+                default:
+                    text.append(byte)
+                }
+            }
+            return nil
+        }
+
+        /// One escape after its backslash, appended as UTF-8.
+        mutating func unescape(into text: inout [UInt8]) -> Bool {
+            guard let byte = peek else { return false }
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(byte)
+            case UInt8(ascii: "b"): text.append(0x08)
+            case UInt8(ascii: "f"): text.append(0x0C)
+            case UInt8(ascii: "n"): text.append(0x0A)
+            case UInt8(ascii: "r"): text.append(0x0D)
+            case UInt8(ascii: "t"): text.append(0x09)
+            case UInt8(ascii: "u"):
+                guard let unit = hex4() else { return false }
+                if (0xD800..<0xDC00).contains(unit), literal("\\u") {
+                    // A high surrogate and another escape: one character when that is a low surrogate.
+                    guard let low = hex4() else { return false }
+                    if (0xDC00..<0xE000).contains(low) {
+                        Self.append(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00), to: &text)
+                    } else {
+                        Self.append(unit, to: &text)  // a lone surrogate: U+FFFD
+                        Self.append(low, to: &text)
+                    }
+                } else {
+                    Self.append(unit, to: &text)
+                }
+            default:
+                return false
+            }
+            return true
+        }
+
+        /// A code point as UTF-8; a lone surrogate becomes U+FFFD.
+        static func append(_ codePoint: UInt32, to text: inout [UInt8]) {
+            let scalar = Unicode.Scalar(codePoint) ?? "\u{FFFD}"
+            text.append(contentsOf: String(Character(scalar)).utf8)
+        }
+
+        mutating func hex4() -> UInt32? {
+            guard index + 4 <= buffer.count else { return nil }
+            var value: UInt32 = 0
+            for _ in 0..<4 {
+                let byte = buffer[index]
+                let digit: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+                default: return nil
+                }
+                value = value << 4 | UInt32(digit)
+                index += 1
+            }
+            return value
+        }
+    }
+}

@@ -34,6 +34,15 @@ struct JSONMembersTests {
         #expect(members["media"] == nil, "members of nested objects are not top-level members")
     }
 
+    @Test func keepsOnlyTheNamedMembersButChecksThemAll() throws {
+        let members = try #require(JSONMembers(Array(Self.twilioCreated.utf8), keeping: ["sid", "num_segments"]))
+        #expect(members.values == ["sid": .string("SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "num_segments": .string("1")])
+        #expect(JSONMembers(Array(#"{"sid": "SM1", "body": "bad \x escape"}"#.utf8), keeping: ["sid"]) == nil)
+        #expect(JSONMembers(Array(#"{"sid": "SM1", "n": 01}"#.utf8), keeping: ["sid"]) == nil)
+        #expect(JSONMembers(Array(#"{"sid": "SM1", "uris": {"media": [1, }}"#.utf8), keeping: ["sid"]) == nil)
+        #expect(JSONMembers(Array(#"{"sid": "SM1", "to": "+46\u0037"}"#.utf8), keeping: ["sid"])?.string("sid") == "SM1")
+    }
+
     @Test func agreesWithJSONDecoderOnEveryTopLevelString() throws {
         let bytes = Array(Self.twilioCreated.utf8)
         let decoded = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])

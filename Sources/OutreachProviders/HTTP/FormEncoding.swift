@@ -10,45 +10,53 @@ public enum FormEncoding {
         String(decoding: encodedBytes(fields), as: UTF8.self)
     }
 
-    /// `encode(fields)` as UTF-8 bytes, written in one buffer (every send builds a form: no temporary strings).
+    /// `encode(fields)` as UTF-8 bytes, sized exactly first and written in one buffer (every send builds a form).
     public static func encodedBytes(_ fields: [(String, String)]) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(fields.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 2 } * 2)
-        for (index, field) in fields.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: "&")) }
-            append(field.0, to: &out)
-            out.append(UInt8(ascii: "="))
-            append(field.1, to: &out)
+        var count = max(0, fields.count - 1)  // the "&"s
+        for field in fields { count += encodedCount(field.0) + 1 + encodedCount(field.1) }
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var position = 0
+            for (index, field) in fields.enumerated() {
+                if index > 0 { write(UInt8(ascii: "&"), to: buffer, at: &position) }
+                write(field.0, to: buffer, at: &position)
+                write(UInt8(ascii: "="), to: buffer, at: &position)
+                write(field.1, to: buffer, at: &position)
+            }
+            initialized = position
         }
-        return out
+    }
+
+    /// Bytes `text` takes once encoded.
+    private static func encodedCount(_ text: String) -> Int {
+        var count = 0
+        for byte in text.utf8 { count += isUnreserved(byte) ? 1 : 3 }
+        return count
+    }
+
+    private static func write(_ byte: UInt8, to buffer: UnsafeMutableBufferPointer<UInt8>, at position: inout Int) {
+        buffer[position] = byte
+        position += 1
+    }
+
+    private static func write(_ text: String, to buffer: UnsafeMutableBufferPointer<UInt8>, at position: inout Int) {
+        for byte in text.utf8 {
+            if isUnreserved(byte) {
+                write(byte, to: buffer, at: &position)
+            } else {
+                write(UInt8(ascii: "%"), to: buffer, at: &position)
+                write(hexDigits[Int(byte >> 4)], to: buffer, at: &position)
+                write(hexDigits[Int(byte & 0x0F)], to: buffer, at: &position)
+            }
+        }
     }
 
     /// Percent-encodes every byte outside the unreserved set.
     public static func percentEncode(_ text: String) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(text.utf8.count)
-        append(text, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func append(_ text: String, to out: inout [UInt8]) {
-        // Native strings are contiguous UTF-8: walk the buffer, not the view (this runs for every byte of every form).
-        let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
-            for byte in bytes { appendEncoded(byte, to: &out) }
+        let bytes = [UInt8](unsafeUninitializedCapacity: encodedCount(text)) { buffer, initialized in
+            initialized = 0
+            write(text, to: buffer, at: &initialized)
         }
-        if done != nil { return }
-        for byte in text.utf8 { appendEncoded(byte, to: &out) }
-    }
-
-    @inline(__always)
-    private static func appendEncoded(_ byte: UInt8, to out: inout [UInt8]) {
-        if isUnreserved(byte) {
-            out.append(byte)
-        } else {
-            out.append(UInt8(ascii: "%"))
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0F)])
-        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Splits on `&`, then on the first `=`; `+` means space; malformed `%` sequences are kept literally.

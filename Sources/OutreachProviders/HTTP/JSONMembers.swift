@@ -21,10 +21,11 @@ public struct JSONMembers: Sendable {
 
     public static let maxDepth = 64
 
-    /// Reads `bytes` as one JSON object; nil when they are not one.
-    public init?(_ bytes: [UInt8]) {
+    /// Reads `bytes` as one JSON object; nil when they are not one. With `names`, only those members are kept:
+    /// the others are checked and skipped without building their text.
+    public init?(_ bytes: [UInt8], keeping names: Set<String>? = nil) {
         guard let members = bytes.withUnsafeBufferPointer({ buffer -> [String: Value]? in
-            var parser = Parser(buffer: buffer)
+            var parser = Parser(buffer: buffer, names: names)
             return parser.document()
         }) else { return nil }
         values = members
@@ -50,9 +51,13 @@ public struct JSONMembers: Sendable {
 
     private struct Parser {
         let buffer: UnsafeBufferPointer<UInt8>
+        let names: Set<String>?
         var index = 0
 
-        init(buffer: UnsafeBufferPointer<UInt8>) { self.buffer = buffer }
+        init(buffer: UnsafeBufferPointer<UInt8>, names: Set<String>?) {
+            self.buffer = buffer
+            self.names = names
+        }
 
         mutating func document() -> [String: Value]? {
             skipSpace()
@@ -70,8 +75,9 @@ public struct JSONMembers: Sendable {
                     guard peek == UInt8(ascii: ":") else { return nil }
                     index += 1
                     skipSpace()
-                    guard let value = value(depth: 1) else { return nil }
-                    members[name] = value
+                    let keep = names?.contains(name) ?? true
+                    guard let value = value(depth: 1, keep: keep) else { return nil }
+                    if keep { members[name] = value }
                     skipSpace()
                     if peek == UInt8(ascii: ",") { index += 1; continue }
                     guard peek == UInt8(ascii: "}") else { return nil }
@@ -89,15 +95,18 @@ public struct JSONMembers: Sendable {
             while let byte = peek, byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { index += 1 }
         }
 
-        mutating func value(depth: Int) -> Value? {
+        /// The value at `index`; a value not kept is checked and skipped, and comes back as `.null`.
+        mutating func value(depth: Int, keep: Bool = true) -> Value? {
             guard let byte = peek else { return nil }
             switch byte {
-            case UInt8(ascii: "\""): return string().map(Value.string)
+            case UInt8(ascii: "\""): return keep ? string().map(Value.string) : (skipString() ? .null : nil)
             case UInt8(ascii: "{"), UInt8(ascii: "["): return skipNested(depth: depth + 1) ? .nested : nil
             case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
             case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
             case UInt8(ascii: "n"): return literal("null") ? .null : nil
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return number().map(Value.number)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard let range = number() else { return nil }
+                return keep ? .number(String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)) : .null
             default: return nil
             }
         }
@@ -113,13 +122,13 @@ public struct JSONMembers: Sendable {
             while true {
                 skipSpace()
                 if isObject {
-                    guard peek == UInt8(ascii: "\""), string() != nil else { return false }
+                    guard peek == UInt8(ascii: "\""), skipString() else { return false }
                     skipSpace()
                     guard peek == UInt8(ascii: ":") else { return false }
                     index += 1
                     skipSpace()
                 }
-                guard value(depth: depth) != nil else { return false }
+                guard value(depth: depth, keep: false) != nil else { return false }
                 skipSpace()
                 if peek == UInt8(ascii: ",") { index += 1; continue }
                 guard peek == close else { return false }
@@ -136,7 +145,8 @@ public struct JSONMembers: Sendable {
             return true
         }
 
-        mutating func number() -> String? {
+        /// The bytes of a number at `index`.
+        mutating func number() -> Range<Int>? {
             let start = index
             if peek == UInt8(ascii: "-") { index += 1 }
             guard let first = peek, isDigit(first) else { return nil }
@@ -153,7 +163,7 @@ public struct JSONMembers: Sendable {
                 guard let byte = peek, isDigit(byte) else { return nil }
                 skipDigits()
             }
-            return String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
+            return start..<index
         }
 
         func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
@@ -191,6 +201,24 @@ public struct JSONMembers: Sendable {
                 }
             }
             return nil
+        }
+
+        /// A string at `index` checked and skipped, without building its text.
+        mutating func skipString() -> Bool {
+            index += 1
+            var scratch: [UInt8] = []
+            while let byte = peek {
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""): return true
+                case UInt8(ascii: "\\"):
+                    scratch.removeAll(keepingCapacity: true)
+                    guard unescape(into: &scratch) else { return false }
+                case 0..<0x20: return false
+                default: break
+                }
+            }
+            return false
         }
 
         /// One escape after its backslash, appended as UTF-8.

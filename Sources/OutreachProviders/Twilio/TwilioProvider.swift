@@ -41,6 +41,8 @@ public struct TwilioProvider: Provider {
     private let webhooks: TwilioWebhooks
     /// `Basic …` for the credentials, computed once (every send carries it).
     private let authorization: String
+    /// Where messages are created, computed once.
+    private let messagesURL: String
 
     /// `scriptLookup` gives the script of a call by our message id, so key 9 can replay it
     /// (see `TwilioTwiML`); without it key 9 is reported like any other key and the call ends.
@@ -51,6 +53,7 @@ public struct TwilioProvider: Provider {
         self.now = now
         self.webhooks = TwilioWebhooks(authToken: settings.authToken, scriptLookup: scriptLookup)
         self.authorization = HTTPRequest.basicAuthorization(user: settings.credentials.user, password: settings.credentials.password)
+        self.messagesURL = settings.accountURL + "/Messages.json"
     }
 
     public func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
@@ -59,7 +62,7 @@ public struct TwilioProvider: Provider {
         fields.append(Self.isMessagingServiceSID(sender) ? ("MessagingServiceSid", sender) : ("From", sender))
         fields.append(("Body", sms.body))
         if let callback = sms.statusCallbackURL { fields.append(("StatusCallback", callback)) }
-        let request = authorized(.form(url: settings.accountURL + "/Messages.json", fields: fields))
+        let request = authorized(.form(url: messagesURL, fields: fields))
         return await performCreate(request) { resource in
             guard let sid = resource.string("sid") else { return .failure(TwilioErrors.malformed("the answer has no sid")) }
             guard sid.hasPrefix("SM") || sid.hasPrefix("MM") else { return .failure(TwilioErrors.malformed("sid is not a message SID")) }
@@ -136,6 +139,9 @@ public struct TwilioProvider: Provider {
         return formatter
     }
 
+    /// The members of a created Message or Call the gateway reads.
+    private static let createdMembers: Set<String> = ["sid", "num_segments"]
+
     /// Twilio's limit for the inline `Twiml` parameter.
     static let maxInlineTwiML = 4000
 
@@ -162,7 +168,7 @@ public struct TwilioProvider: Provider {
     /// and only the top-level `sid` and `num_segments` of Twilio's kilobyte answer are needed.
     private func performCreate<Value>(_ request: HTTPRequest,
                                       _ accept: (JSONMembers) -> Result<Value, SendFailure>) async -> Result<Value, SendFailure> {
-        await performSuccess(request, read: JSONMembers.init).flatMap(accept)
+        await performSuccess(request) { JSONMembers($0, keeping: Self.createdMembers) }.flatMap(accept)
     }
 
     /// Sends, classifies failures, and reads a 2xx body with `read` (nil: a malformed answer).

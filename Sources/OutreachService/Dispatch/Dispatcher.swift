@@ -184,6 +184,7 @@ public final class Dispatcher {
         let provider = self.provider
         let from = settings.from
         let callbackBase = settings.callbackBaseURL
+        let smsCallback = callbackBase.map { $0 + "/sms/status" }
         let claimSize = settings.claimSize
         let instant = now
         await withTaskGroup(of: Finished.self) { group in
@@ -212,7 +213,8 @@ public final class Dispatcher {
                     await waitForToken()
                     let script = message.channel == .voice ? voiceScript(message) : nil
                     group.addTask {
-                        let result = await Self.send(message, provider: provider, from: from, callbackBase: callbackBase, script: script)
+                        let result = await Self.send(message, provider: provider, from: from, callbackBase: callbackBase,
+                                                     smsCallback: smsCallback, script: script)
                         return .sent(message, result)
                     }
                     state.sendsInFlight += 1
@@ -351,11 +353,11 @@ public final class Dispatcher {
     }
 
     private static func send(_ message: OutboxMessage, provider: any Provider, from: String, callbackBase: String?,
-                             script: VoiceScript?) async -> Result<ProviderAccepted, SendFailure> {
+                             smsCallback: String?, script: VoiceScript?) async -> Result<ProviderAccepted, SendFailure> {
         switch message.channel {
         case .sms:
             let sms = OutboundSMS(messageID: message.id, to: message.phone, from: from, body: message.body,
-                                  statusCallbackURL: callbackBase.map { $0 + "/sms/status" })
+                                  statusCallbackURL: smsCallback)
             return await provider.sendSMS(sms)
         case .voice:
             guard let script else {

@@ -235,6 +235,16 @@ struct DispatcherTests {
         let wait = bucket.take(now: Date(timeIntervalSince1970: 0))
         #expect(wait != nil && wait! > 0.02 && wait! < 0.05)
     }
+
+    @Test("under a rate limit a claim holds about a second's worth, so few messages wait `sending` for their turn")
+    func claimSizeFollowsTheRateLimit() {
+        #expect(Dispatcher.claimSize(DispatchSettings(from: "x")) == 64)
+        #expect(Dispatcher.claimSize(DispatchSettings(ratePerSecond: 30, from: "x")) == 30, "Vonage")
+        #expect(Dispatcher.claimSize(DispatchSettings(ratePerSecond: 100.0 / 60, from: "x")) == 2, "46elks")
+        #expect(Dispatcher.claimSize(DispatchSettings(ratePerSecond: 0.01, from: "x")) == 1)
+        #expect(Dispatcher.claimSize(DispatchSettings(claimSize: 8, ratePerSecond: 1000, from: "x")) == 8)
+        #expect(Dispatcher.claimSize(DispatchSettings(claimSize: 0, from: "x")) == 1)
+    }
 }
 
 /// A provider that sends like the Simulator but, like Vonage, cannot search what it sent.

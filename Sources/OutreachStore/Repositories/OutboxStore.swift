@@ -85,12 +85,17 @@ public struct OutboxStore {
     public func record(_ outcomes: [SendOutcome], now: Date) throws {
         let stamp = Timestamp.format(now)
         try database.transaction {
+            // Looked up once per batch: almost every outcome of a batch is `sent`.
+            var markSent: Statement?
             for outcome in outcomes {
                 switch outcome {
                 case .sent(let id, let provider, let providerID):
-                    try database.statement("""
-                        UPDATE messages SET status = 'sent', provider = ?, provider_id = ?, error = NULL, updated_at = ? WHERE id = ?
-                        """).bind(provider, providerID, stamp, id).run()
+                    if markSent == nil {
+                        markSent = try database.statement("""
+                            UPDATE messages SET status = 'sent', provider = ?, provider_id = ?, error = NULL, updated_at = ? WHERE id = ?
+                            """)
+                    }
+                    try markSent?.bind(provider, providerID, stamp, id).run()
                 case .retry(let id, let notBefore, let error):
                     try database.statement("""
                         UPDATE messages SET status = 'queued', not_before = ?, error = ?, updated_at = ? WHERE id = ?

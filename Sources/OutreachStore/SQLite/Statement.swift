@@ -143,8 +143,9 @@ public struct Row {
     public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
     public func bool(_ column: Int32) -> Bool { sqlite3_column_int64(handle, column) != 0 }
     public func string(_ column: Int32) -> String {
+        // The text first, then its length in bytes (SQLite's documented order); no scan for the terminator.
         guard let text = sqlite3_column_text(handle, column) else { return "" }
-        return String(cString: text)
+        return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
     }
     public func optionalString(_ column: Int32) -> String? { isNull(column) ? nil : string(column) }
     public func optionalInt(_ column: Int32) -> Int? { isNull(column) ? nil : int(column) }

@@ -34,7 +34,8 @@ struct DispatchBench {
     func rawPosts(_ count: Int, body: String) async -> (accepted: Int, timing: Timing) {
         let settings = fake.settings(from: Self.from)
         let url = settings.baseURL + "/2010-04-01/Accounts/\(LoopbackTwilio.accountSID)/Messages.json"
-        let credentials = settings.credentials
+        // Built once, as any client would: the ceiling should not pay for work a sender need not repeat.
+        let authorization = HTTPRequest.basicAuthorization(user: settings.credentials.user, password: settings.credentials.password)
         let client = self.client
         let limit = max(1, concurrency)
         return await Timing.measure { await withTaskGroup(of: Bool.self) { group in
@@ -50,7 +51,8 @@ struct DispatchBench {
                     var request = HTTPRequest.form(url: url, fields: [
                         ("To", to), ("From", Self.from), ("Body", body),
                         ("StatusCallback", "http://127.0.0.1:8080/hooks/twilio/sms/status"),
-                    ]).basicAuth(user: credentials.user, password: credentials.password)
+                    ])
+                    request.headers.set("Authorization", authorization)
                     request.headers.set("Accept", "application/json")
                     guard let response = try? await client.send(request) else { return false }
                     return response.status == 201

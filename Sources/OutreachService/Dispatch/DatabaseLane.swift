@@ -8,7 +8,9 @@ import OutreachStore
 /// must not use it elsewhere until every submitted job has finished.
 final class DatabaseLane: @unchecked Sendable {
     private let database: Database
-    private let queue = DispatchQueue(label: "outreach.dispatcher.database")
+    /// Sends depend on this lane's claims, so it asks for the highest QoS: in the benchmark, sends waited for a
+    /// claim about half as long as with the default (0.10–0.13 s instead of 0.16–0.24 s per 20,000 messages).
+    private let queue = DispatchQueue(label: "outreach.dispatcher.database", qos: .userInteractive)
 
     init(_ database: Database) { self.database = database }
 

@@ -31,8 +31,8 @@ public struct SMSInspection: Equatable, Sendable {
 /// Chooses the encoding of an SMS and splits it into segments as 3GPP TS 23.038 / 23.040 do.
 public enum SMSEncoder {
     public static func inspect(_ text: String, smartEncoding: Bool = false) -> SMSInspection {
-        let text = smartEncoding ? SmartEncoding.apply(text) : text
-        let encoding = encoding(of: text)
+        // Smart encoding already knows the encoding: the text is not walked a second time for it.
+        let (text, encoding) = smartEncoding ? SmartEncoding.applied(text) : (text, encoding(of: text))
         // The same greedy split as `boundaries`, counted in one pass without building the widths (every message
         // of a campaign is inspected).
         var total = 0
@@ -117,8 +117,13 @@ public enum SmartEncoding {
 
     /// The GSM-7 version of `text`, or `text` itself when no replacement makes it GSM-7.
     public static func apply(_ text: String) -> String {
-        if GSM7Alphabet.canEncode(text) { return text }
-        if !GSM7Alphabet.allScalarValues(text, { !staysOutsideGSM7($0) }) { return text }
+        applied(text).text
+    }
+
+    /// `apply(text)` and the encoding that text needs.
+    static func applied(_ text: String) -> (text: String, encoding: SMSEncoding) {
+        if GSM7Alphabet.canEncode(text) { return (text, .gsm7) }
+        if !GSM7Alphabet.allScalarValues(text, { !staysOutsideGSM7($0) }) { return (text, .ucs2) }
         // Decomposed letters ("a" + combining ring) become the precomposed GSM-7 letter ("å").
         let composed = text.precomposedStringWithCanonicalMapping
         var result = ""
@@ -130,7 +135,7 @@ public enum SmartEncoding {
                 result.unicodeScalars.append(scalar)
             }
         }
-        return GSM7Alphabet.canEncode(result) ? result : text
+        return GSM7Alphabet.canEncode(result) ? (result, .gsm7) : (text, .ucs2)
     }
 
     /// Arabic-script (Arabic, Persian, Sorani Kurdish) and Ethiopic (Tigrinya) letters stay in

@@ -48,10 +48,16 @@ public final class Statement {
         sqlite3_clear_bindings(handle)
     }
 
-    /// Binds values to parameters 1...n in order.
+    /// Binds values to parameters 1...n in order. A parameter pack, not an array of existentials: statements
+    /// run per message (enqueue, results), and this builds no array and boxes no value.
     @discardableResult
-    public func bind(_ values: any SQLBindable...) throws(StoreError) -> Statement {
-        try bind(values)
+    public func bind<each Value: SQLBindable>(_ values: repeat each Value) throws(StoreError) -> Statement {
+        var index: Int32 = 0
+        for value in repeat each values {
+            index += 1
+            try bind(value.sqlValue, at: index)
+        }
+        return self
     }
 
     @discardableResult

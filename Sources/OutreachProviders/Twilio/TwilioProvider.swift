@@ -43,6 +43,9 @@ public struct TwilioProvider: Provider {
     private let authorization: String
     /// Where messages are created, computed once.
     private let messagesURL: String
+    /// The headers of every form POST (the form's type, then what `authorized` adds), built once: a message is sent
+    /// with each.
+    private let formHeaders: HTTPHeaders
 
     /// `scriptLookup` gives the script of a call by our message id, so key 9 can replay it
     /// (see `TwilioTwiML`); without it key 9 is reported like any other key and the call ends.
@@ -54,6 +57,9 @@ public struct TwilioProvider: Provider {
         self.webhooks = TwilioWebhooks(authToken: settings.authToken, scriptLookup: scriptLookup)
         self.authorization = HTTPRequest.basicAuthorization(user: settings.credentials.user, password: settings.credentials.password)
         self.messagesURL = settings.accountURL + "/Messages.json"
+        self.formHeaders = HTTPHeaders([HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded"),
+                                        HTTPHeader(name: "Authorization", value: authorization),
+                                        HTTPHeader(name: "Accept", value: "application/json")])
     }
 
     public func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
@@ -62,7 +68,7 @@ public struct TwilioProvider: Provider {
         fields.append(Self.isMessagingServiceSID(sender) ? ("MessagingServiceSid", sender) : ("From", sender))
         fields.append(("Body", sms.body))
         if let callback = sms.statusCallbackURL { fields.append(("StatusCallback", callback)) }
-        let request = authorized(.form(url: messagesURL, fields: fields))
+        let request = formPost(messagesURL, fields)
         return await performCreate(request) { resource in
             guard let sid = resource.string("sid") else { return .failure(TwilioErrors.malformed("the answer has no sid")) }
             guard sid.hasPrefix("SM") || sid.hasPrefix("MM") else { return .failure(TwilioErrors.malformed("sid is not a message SID")) }
@@ -86,7 +92,7 @@ public struct TwilioProvider: Provider {
             ("StatusCallback", TwilioTwiML.statusURL(callbackBaseURL: call.callbackBaseURL, messageID: call.messageID)),
             ("StatusCallbackEvent", "completed"), ("MachineDetection", "Enable"), ("Timeout", "30"),
         ]
-        let request = authorized(.form(url: settings.accountURL + "/Calls.json", fields: fields))
+        let request = formPost(settings.accountURL + "/Calls.json", fields)
         return await performCreate(request) { resource in
             guard let sid = resource.string("sid") else { return .failure(TwilioErrors.malformed("the answer has no sid")) }
             guard sid.hasPrefix("CA") else { return .failure(TwilioErrors.malformed("sid is not a call SID")) }
@@ -148,6 +154,11 @@ public struct TwilioProvider: Provider {
     /// `MG` + 32 hex digits: a Messaging Service, sent as `MessagingServiceSid` instead of `From`.
     static func isMessagingServiceSID(_ sender: String) -> Bool {
         sender.utf8.count == 34 && sender.hasPrefix("MG") && sender.dropFirst(2).allSatisfy(\.isHexDigit)
+    }
+
+    /// An authorized form POST, as `authorized(.form(url:fields:))` builds it, with the headers made once.
+    private func formPost(_ url: String, _ fields: [(String, String)]) -> HTTPRequest {
+        HTTPRequest(method: .post, url: url, headers: formHeaders, body: FormEncoding.encodedBytes(fields))
     }
 
     private func authorized(_ request: HTTPRequest) -> HTTPRequest {

@@ -217,6 +217,45 @@ struct DispatcherTests {
         #expect(Set(world.ledger.entries.map(\.to)).count == 40 && world.ledger.entries.count == 40)
     }
 
+    @Test("a failed write of results stops the pass: those messages stay in doubt, the claim in the same transaction is undone, nothing is sent twice")
+    func failedResultWrite() async throws {
+        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
+        var people: [(String, String, String, ContactChannel)] = []
+        for index in 0..<40 { people.append(("Senior \(index)", "+467017406\(String(format: "%02d", index + 10))", "sv", .sms)) }
+        let ids = try world.addPeople(people)
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let due = try OutboxStore(world.database).queued(dueBy: world.clock.now).map(\.id).sorted()
+        #expect(due.count == 40)
+        // The disk fails as the 12th message's result is written (results ride in the next claim's transaction).
+        let failing = due[11]
+        try world.database.execute("""
+            CREATE TRIGGER fail_one BEFORE UPDATE OF status ON messages WHEN NEW.status = 'sent' AND NEW.id = \(failing)
+            BEGIN SELECT RAISE(ABORT, 'disk I/O error (test)'); END;
+            """)
+        await #expect(throws: StoreError.self) { try await world.gateway(claimSize: 8).pass() }
+
+        // Every send reached the provider once and is either written as sent or still in doubt; none is lost.
+        let sentToProvider = world.ledger.entries.count
+        let inDoubt = try world.count(.sending)
+        #expect(inDoubt >= 1)
+        #expect(try world.count(.sent) + world.count(.delivered) + inDoubt == sentToProvider)
+        #expect(try OutboxStore(world.database).find(id: failing)?.status == .sending)
+        // The claim that shared the failed transaction was undone: those messages wait in the queue, unclaimed.
+        #expect(try world.count(.queued) == 80 - sentToProvider)
+        #expect(try world.messages().filter { $0.status == .queued }.allSatisfy { $0.attempts == 0 })
+
+        // Next start: the doubtful ones become unknown and are settled from the provider's records, the rest go out.
+        try world.database.execute("DROP TRIGGER fail_one")
+        #expect(try world.gateway().recover() == inDoubt)
+        world.clock.advance(by: 601)
+        let report = try await world.gateway().pass()
+        #expect(report.reconciledFound == inDoubt && report.reconciledRequeued == 0)
+        #expect(try world.count(.unknown) == 0 && world.count(.sending) == 0)
+        // Each of the 40 got the day-before reminder exactly once (the two-hours-before ones are not due yet).
+        #expect(world.ledger.entries.count == 40 && Set(world.ledger.entries.map(\.to)).count == 40)
+    }
+
     @Test("an expired message is suppressed, not sent late")
     func expiry() async throws {
         let world = try reminderWorld(now: "2026-11-23T09:00:00Z")

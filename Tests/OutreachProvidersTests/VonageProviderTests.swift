@@ -205,6 +205,110 @@ struct VonageProviderTests {
         #expect(fake.unusedSteps == 0)
     }
 
+    // MARK: - Search of sent messages (Reports API)
+
+    static func searches(_ fake: VonageFake) -> [[String: String]] {
+        fake.requests.filter { $0.method == "GET" && $0.path == "/v2/reports/records" }.map { request in
+            var query: [String: String] = [:]
+            for item in ServerRequest(method: "GET", target: "/?" + request.query, headers: [:], body: []).queryItems {
+                query[item.name] = item.value
+            }
+            return query
+        }
+    }
+
+    @Test("after a stop, the message Vonage accepted is found by its client-ref: sent, with Vonage's id; another is not")
+    func findSentByClientRef() async throws {
+        let fake = try VonageFake(clock: { Self.now })
+        let client = Self.client()
+        defer { client.close(); fake.stop() }
+        let accepted = try await Self.provider(baseURL: fake.baseURL, client: client).sendSMS(Self.sms("Hej")).get()
+        // Someone else's message to the same number, the same minute, is not ours.
+        fake.reports.add(messageID: "0B00000000000099", to: "46701740605", clientRef: "7", receivedAt: Self.now)
+        let later = Self.provider(baseURL: fake.baseURL, client: client, now: Self.now.addingTimeInterval(600))
+
+        let found = await later.findSent(SentLookup(messageID: 42, to: Self.recipient, body: "Hej", since: Self.now))
+        #expect(found == .success(.found(providerID: accepted.providerID, status: DeliveryStatus(state: .sent, providerStatus: "accepted"))))
+        let missing = await later.findSent(SentLookup(messageID: 43, to: Self.recipient, body: "Hej", since: Self.now))
+        #expect(missing == .success(.notFound))
+
+        let query = try #require(Self.searches(fake).first)
+        #expect(query["account_id"] == "abcd1234" && query["product"] == "SMS" && query["direction"] == "outbound")
+        #expect(query["to"] == "46701740605")
+        #expect(query["date_start"] == Timestamp.format(Self.now.addingTimeInterval(-60)))
+        #expect(query["date_end"] == Timestamp.format(Self.now.addingTimeInterval(600)))
+        let search = try #require(fake.requests.last)
+        #expect(search.header("Authorization") == "Basic " + Data("abcd1234:abcdef0123456789".utf8).base64EncodedString())
+        #expect(!search.query.contains("abcdef0123456789"), "the secret goes in the Authorization header, not the URL")
+    }
+
+    @Test("truncated pages are followed to the end; a long span is searched in windows of at most 24 hours")
+    func findSentPagesAndWindows() async throws {
+        let fake = try VonageFake(clock: { Self.now })
+        let client = Self.client()
+        defer { client.close(); fake.stop() }
+        fake.reports.setPageSize(2)
+        for index in 0..<5 {
+            fake.reports.add(messageID: "0B0000000000000\(index)", to: "46701740605", clientRef: "\(100 + index)",
+                             receivedAt: Self.now.addingTimeInterval(Double(index)))
+        }
+        let provider = Self.provider(baseURL: fake.baseURL, client: client, now: Self.now.addingTimeInterval(60))
+        let found = await provider.findSent(SentLookup(messageID: 104, to: Self.recipient, body: "Hej", since: Self.now))
+        #expect(found == .success(.found(providerID: "0B00000000000004", status: DeliveryStatus(state: .sent, providerStatus: "accepted"))))
+        #expect(Self.searches(fake).count == 3, "pages of 2, 2 and 1")
+
+        // Sent (if at all) 30 hours ago: two windows, contiguous, none longer than a day; nothing there.
+        let since = Self.now.addingTimeInterval(-30 * 3600)
+        let before = Self.searches(fake).count
+        let old = await provider.findSent(SentLookup(messageID: 1, to: PhoneNumber(e164: "+46701740613"), body: "Hej", since: since))
+        #expect(old == .success(.notFound))
+        let windows = Self.searches(fake).dropFirst(before).map { ($0["date_start"] ?? "", $0["date_end"] ?? "") }
+        #expect(windows.count == 2)
+        #expect(windows.first?.0 == Timestamp.format(since.addingTimeInterval(-60)))
+        #expect(windows.first?.1 == windows.last?.0)
+        #expect(windows.last?.1 == Timestamp.format(Self.now.addingTimeInterval(60)))
+
+        // Beyond a week nothing is claimed either way: the message stays unknown for the coordinator.
+        let tooOld = await provider.findSent(SentLookup(messageID: 1, to: Self.recipient, body: "Hej", since: Self.now.addingTimeInterval(-8 * 86_400)))
+        guard case .failure(.permanent(let code, _))? = tooOld else { Issue.record("expected a permanent failure, got \(String(describing: tooOld))"); return }
+        #expect(code == "search-span")
+    }
+
+    @Test("an account without the Reports API cannot search (nil: the message stays unknown); throttling and bad pages are failures, never 'not found'")
+    func findSentRefusals() async throws {
+        let fake = try VonageFake(clock: { Self.now })
+        let client = Self.client()
+        defer { client.close(); fake.stop() }
+        let provider = Self.provider(baseURL: fake.baseURL, client: client, now: Self.now.addingTimeInterval(60))
+        let lookup = SentLookup(messageID: 42, to: Self.recipient, body: "Hej", since: Self.now)
+
+        fake.reports.setAccess(false)
+        #expect(await provider.findSent(lookup) == nil)
+        fake.reports.setAccess(true)
+        #expect(await Self.provider(baseURL: fake.baseURL, apiSecret: "wrong", client: client, now: Self.now.addingTimeInterval(60))
+            .findSent(lookup) == nil)
+
+        fake.enqueue(.respond(ServerResponse(status: 429, headers: [.init("Retry-After", "2")], body: [])))
+        #expect(await provider.findSent(lookup) == .failure(.transient(reason: "throttled by the provider (HTTP 429)", retryAfter: 2)))
+
+        let truncatedWithoutLink = Array(#"{"request_status":"TRUNCATED","records":[]}"#.utf8)
+        fake.enqueue(.respond(ServerResponse(status: 200, headers: [.init("Content-Type", "application/json")], body: truncatedWithoutLink)))
+        guard case .failure(.permanent(let code, _))? = await provider.findSent(lookup) else { Issue.record("expected a failure"); return }
+        #expect(code == "malformed-response")
+
+        fake.enqueue(.respond(ServerResponse(status: 200, headers: [.init("Content-Type", "application/json")], body: Array("[]".utf8))))
+        guard case .failure(.permanent(let listCode, _))? = await provider.findSent(lookup) else { Issue.record("expected a failure"); return }
+        #expect(listCode == "malformed-response")
+    }
+
+    @Test("the Reports API follows a fake's base URL, and is Vonage's own otherwise")
+    func reportsBaseURL() {
+        #expect(VonageSettings(apiKey: "k", apiSecret: "s", from: "x").reportsBaseURL == "https://api.nexmo.com")
+        #expect(VonageSettings(baseURL: "http://127.0.0.1:9/", apiKey: "k", apiSecret: "s", from: "x").reportsBaseURL == "http://127.0.0.1:9")
+        #expect(VonageSettings(reportsBaseURL: "https://reports.example/", apiKey: "k", apiSecret: "s", from: "x").reportsBaseURL
+            == "https://reports.example")
+    }
+
     // MARK: - Transport failures
 
     @Test func timeoutIsTransient() async throws {

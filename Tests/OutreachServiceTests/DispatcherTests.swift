@@ -286,7 +286,7 @@ struct DispatcherTests {
     }
 }
 
-/// A provider that sends like the Simulator but, like Vonage, cannot search what it sent.
+/// A provider that sends like the Simulator but cannot search what it sent (like Vonage without its Reports API).
 struct NoSearchProvider: Provider {
     let base: SimulatorProvider
     init(_ base: SimulatorProvider) { self.base = base }

@@ -44,6 +44,11 @@ public enum VonageErrors {
         "33": ("number de-activated", .permanent),
     ]
 
+    /// A Reports API page we cannot read: the search fails, and the message stays `unknown` (never re-sent on it).
+    static func malformed(_ problem: String) -> SendFailure {
+        .permanent(code: "malformed-response", reason: "Vonage's Reports API answered, but \(problem)")
+    }
+
     /// Classifies a response `SendClassification.send` let through (2xx, or non-2xx other than 429/5xx).
     public static func classify(_ response: HTTPResponse) -> Result<ProviderAccepted, SendFailure> {
         guard response.isSuccess else { return .failure(httpFailure(response)) }

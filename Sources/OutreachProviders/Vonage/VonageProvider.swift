@@ -31,6 +31,22 @@ import OutreachCore
 //         &type=text&keyword=JA&message-timestamp=2020-01-01+12%3A00%3A00&timestamp=1577880000&nonce=…&sig=…
 //
 //     Multipart: `concat=true`, `concat-ref`, `concat-total`, `concat-part`, one request per part.
+//
+// Search of sent messages (Reports API, synchronous records; Nexmo/api-specification reports.yml, Vonage docs
+// "Get records by dates" and "How to handle pagination"). Basic auth api_key:api_secret; windows of at most
+// 24 hours (start inclusive, end exclusive, on date_received); at most 1000 records a page, more behind
+// request_status "TRUNCATED" and _links.next.href:
+//
+//     GET /v2/reports/records?account_id=abcd1234&product=SMS&direction=outbound
+//         &date_start=2026-11-29T09:00:00Z&date_end=2026-11-29T10:00:00Z&to=46701740605   Host: api.nexmo.com
+//
+//     {"request_id":"0ec00351-…","request_status":"SUCCESS","received_at":"2020-06-04T11:55:42+0000",
+//      "items_count":1,"records":[{"message_id":"15000000E1F8B123","client_ref":"42","direction":"outbound",
+//      "from":"Kaffestugan","to":"46701740605","date_received":"2020-06-01T15:08:10+0000","status":"delivered",
+//      "error_code":"0","error_code_description":"Delivered","total_price":"0.03330000"}],
+//      "_links":{"self":{"href":"…"}}}
+//
+//     401/403 (problem+json): the account has no access to the Reports API, a paid product.
 
 /// Vonage's SMS API. Voice is a different Vonage API and not supported here (`placeCall` refuses).
 ///
@@ -86,5 +102,93 @@ public struct VonageProvider: Provider {
 
     public func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> {
         VonageWebhooks(settings: settings, now: now).handle(request)
+    }
+
+    /// Searches the Reports API for the SMS we sent with `client-ref` = our message id, to that number, from a
+    /// minute before `since` until now, in windows of at most 24 hours (the API's limit). Found: Vonage has it,
+    /// with its id and status. Not found in the whole span: Vonage never got it.
+    ///
+    /// nil when the account cannot search (HTTP 401 or 403: Reports is a paid product that may not be enabled):
+    /// the message stays `unknown` for the coordinator, as before. A span longer than `maxSearchDays` or more than
+    /// `maxSearchPages` pages is a failure, not "not found": a message is never re-sent on a partial search.
+    public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
+        let end = now()
+        var windowStart = lookup.since.addingTimeInterval(-60)
+        guard end.timeIntervalSince(windowStart) <= Self.maxSearchDays * 86_400 else {
+            return .failure(.permanent(code: "search-span", reason: "Vonage's records are searched at most \(Int(Self.maxSearchDays)) days back"))
+        }
+        let to = String(lookup.to.e164.drop { $0 == "+" })
+        let clientRef = String(lookup.messageID)
+        var pages = 0
+        while windowStart < end {
+            let windowEnd = min(end, windowStart.addingTimeInterval(86_400))
+            var next: String? = settings.reportsBaseURL + "/v2/reports/records?" + FormEncoding.encode([
+                ("account_id", settings.apiKey), ("product", "SMS"), ("direction", "outbound"),
+                ("date_start", Timestamp.format(windowStart)), ("date_end", Timestamp.format(windowEnd)), ("to", to),
+            ])
+            while let url = next {
+                pages += 1
+                guard pages <= Self.maxSearchPages else {
+                    return .failure(.permanent(code: "search-pages", reason: "Vonage's records for \(lookup.to.masked) fill more than \(Self.maxSearchPages) pages"))
+                }
+                let page: RecordsPage
+                switch await records(url) {
+                case nil: return nil
+                case .failure(let failure)?: return .failure(failure)
+                case .success(let read)?: page = read
+                }
+                if let match = page.records.first(where: { $0["client_ref"] as? String == clientRef }) {
+                    guard let id = match["message_id"] as? String, !id.isEmpty else {
+                        return .failure(VonageErrors.malformed("a record has no message_id"))
+                    }
+                    let word = match["status"] as? String ?? "unknown"
+                    // A record Vonage has not finalized yet ("submitted") was still accepted: sent.
+                    let state = VonageStatuses.deliveryState(for: word) ?? .sent
+                    let errorCode = (match["error_code"] as? String).flatMap { $0 == "0" ? nil : $0 }
+                    return .success(.found(providerID: id, status: DeliveryStatus(
+                        state: state, providerStatus: word, errorCode: errorCode,
+                        optedOut: errorCode == VonageStatuses.optedOutErrorCode && (state == .failed || state == .undelivered))))
+                }
+                next = page.next
+            }
+            windowStart = windowEnd
+        }
+        return .success(.notFound)
+    }
+
+    static let maxSearchDays: TimeInterval = 7
+    static let maxSearchPages = 20
+
+    private struct RecordsPage {
+        var records: [[String: Any]]
+        /// The next page, when Vonage truncated this one.
+        var next: String?
+    }
+
+    /// One page of records; nil when the account has no access to the Reports API.
+    private func records(_ url: String) async -> Result<RecordsPage, SendFailure>? {
+        let request = HTTPRequest(method: .get, url: url, headers: ["Accept": "application/json"])
+            .basicAuth(user: settings.apiKey, password: settings.apiSecret)
+        let response: HTTPResponse
+        switch await SendClassification.send(request, with: client, now: now) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let received): response = received
+        }
+        if response.status == 401 || response.status == 403 { return nil }
+        guard response.isSuccess else {
+            return .failure(.permanent(code: "http-\(response.status)", reason: "Vonage's Reports API answered HTTP \(response.status)"))
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any],
+              let records = object["records"] as? [[String: Any]] ?? (object["records"] == nil ? [] : nil) else {
+            return .failure(VonageErrors.malformed("the records page is not a JSON object with a records list"))
+        }
+        var next: String?
+        if object["request_status"] as? String == "TRUNCATED" {
+            guard let href = ((object["_links"] as? [String: Any])?["next"] as? [String: Any])?["href"] as? String else {
+                return .failure(VonageErrors.malformed("a truncated records page has no next link"))
+            }
+            next = href
+        }
+        return .success(RecordsPage(records: records, next: next))
     }
 }

@@ -14,11 +14,15 @@ public enum VonageSignatureMethod: String, Sendable, Equatable, CaseIterable {
 /// Where and as whom to call Vonage's SMS API, and how to check its webhooks.
 public struct VonageSettings: Sendable, Equatable, CustomStringConvertible {
     public static let defaultBaseURL = "https://rest.nexmo.com"
+    /// The Reports API, searched for messages a stop left in doubt (see `VonageProvider.findSent`).
+    public static let defaultReportsBaseURL = "https://api.nexmo.com"
     /// Signed webhooks older or newer than this (seconds, against our clock) are replays or forgeries.
     public static let defaultMaximumClockSkew: TimeInterval = 300
 
     /// "https://rest.nexmo.com", or a loopback fake in tests. No trailing slash.
     public let baseURL: String
+    /// "https://api.nexmo.com", or the same loopback fake. No trailing slash.
+    public let reportsBaseURL: String
     public let apiKey: String
     public let apiSecret: String
     /// When set, every webhook must carry a valid `sig` and a fresh `timestamp`. When nil, webhooks are
@@ -29,12 +33,19 @@ public struct VonageSettings: Sendable, Equatable, CustomStringConvertible {
     /// Default sender: an E.164 number (sent without "+") or an alphanumeric sender id (≤ 11 characters).
     public let from: String
 
-    public init(baseURL: String = VonageSettings.defaultBaseURL, apiKey: String, apiSecret: String,
+    /// `reportsBaseURL` defaults to `baseURL` when that is not Vonage's own (a fake serves both), else to
+    /// `defaultReportsBaseURL`.
+    public init(baseURL: String = VonageSettings.defaultBaseURL, reportsBaseURL: String? = nil, apiKey: String, apiSecret: String,
                 signatureSecret: String? = nil, signatureMethod: VonageSignatureMethod = .hmacSHA256,
                 maximumClockSkew: TimeInterval = VonageSettings.defaultMaximumClockSkew, from: String) {
-        var base = baseURL
-        while base.hasSuffix("/") { base.removeLast() }
+        func trimmed(_ url: String) -> String {
+            var url = url
+            while url.hasSuffix("/") { url.removeLast() }
+            return url
+        }
+        let base = trimmed(baseURL)
         self.baseURL = base
+        self.reportsBaseURL = trimmed(reportsBaseURL ?? (base == Self.defaultBaseURL ? Self.defaultReportsBaseURL : base))
         self.apiKey = apiKey
         self.apiSecret = apiSecret
         self.signatureSecret = signatureSecret.flatMap { $0.isEmpty ? nil : $0 }
@@ -64,6 +75,6 @@ public struct VonageSettings: Sendable, Equatable, CustomStringConvertible {
     /// Never prints the key, the secret or the signature secret.
     public var description: String {
         let signing = signatureSecret == nil ? "unsigned webhooks accepted" : "signed webhooks (\(signatureMethod.rawValue))"
-        return "VonageSettings(baseURL: \(baseURL), from: \(from), \(signing))"
+        return "VonageSettings(baseURL: \(baseURL), reportsBaseURL: \(reportsBaseURL), from: \(from), \(signing))"
     }
 }

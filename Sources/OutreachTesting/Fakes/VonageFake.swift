@@ -6,21 +6,30 @@ import OutreachServer
 /// A loopback fake of Vonage's SMS API (`POST /sms/json`) speaking its wire format: always HTTP 200, the
 /// outcome per part in `messages[]` with string values (reference 3.1, section 7 "Vonage fake").
 /// Checks `api_key`/`api_secret` (status "4" on mismatch), `to` as 7–15 digits without "+" (status "3"),
-/// and answers one `messages[]` entry per SMS part. Also builds signed webhook requests for tests.
+/// and answers one `messages[]` entry per SMS part. Also serves the Reports API's synchronous records
+/// (`GET /v2/reports/records`) of what it accepted, and builds signed webhook requests for tests.
 public final class VonageFake: @unchecked Sendable {
     public let apiKey: String
     public let apiSecret: String
     public let signatureSecret: String
     public let server: FakeProviderServer
+    /// What the fake accepted, as the Reports API lists it.
+    public let reports: Reports
 
+    /// `clock` stamps each accepted SMS's `date_received`.
     public init(apiKey: String = "abcd1234", apiSecret: String = "abcdef0123456789",
-                signatureSecret: String = "signature_secret") throws {
+                signatureSecret: String = "signature_secret", clock: @escaping @Sendable () -> Date = { Date() }) throws {
         self.apiKey = apiKey
         self.apiSecret = apiSecret
         self.signatureSecret = signatureSecret
         let counter = Counter()
+        let reports = Reports(apiKey: apiKey, apiSecret: apiSecret, clock: clock)
+        self.reports = reports
         server = try FakeProviderServer { request in
-            Self.answer(request, apiKey: apiKey, apiSecret: apiSecret, nextID: counter.next)
+            if request.method == "GET", request.path == "/v2/reports/records" { return reports.answer(request) }
+            let response = Self.answer(request, apiKey: apiKey, apiSecret: apiSecret, nextID: counter.next)
+            reports.recordAccepted(request, response)
+            return response
         }
     }
 
@@ -146,6 +155,120 @@ public final class VonageFake: @unchecked Sendable {
             let data = (try? JSONSerialization.data(withJSONObject: parameters, options: [.sortedKeys])) ?? Data()
             return WebhookRequest(method: "POST", publicURL: publicURL,
                                   headers: ["content-type": "application/json"], body: Array(data))
+        }
+    }
+}
+
+extension VonageFake {
+    /// The Reports API side of the fake: every accepted part becomes a record (status `accepted`), listed by
+    /// `GET /v2/reports/records` with Vonage's checks (Basic auth, account, product, direction, a window of at most
+    /// 24 hours, start inclusive and end exclusive) and paging (`TRUNCATED` with `_links.next.href`).
+    public final class Reports: @unchecked Sendable {
+        public struct Record: Sendable {
+            public let messageID: String
+            public let to: String
+            public let clientRef: String?
+            public let receivedAt: Date
+        }
+
+        private let apiKey: String
+        private let apiSecret: String
+        private let clock: @Sendable () -> Date
+        private let lock = NSLock()
+        private var stored: [Record] = []
+        private var access = true
+        private var pageSize = 1000
+
+        init(apiKey: String, apiSecret: String, clock: @escaping @Sendable () -> Date) {
+            self.apiKey = apiKey
+            self.apiSecret = apiSecret
+            self.clock = clock
+        }
+
+        public var records: [Record] { lock.withLock { stored } }
+
+        /// False: the account has no access to the Reports API (HTTP 403), as when the paid product is not enabled.
+        public func setAccess(_ allowed: Bool) { lock.withLock { access = allowed } }
+
+        /// Records per page (Vonage: 1000), small to test paging.
+        public func setPageSize(_ size: Int) { lock.withLock { pageSize = max(1, size) } }
+
+        /// Adds a record as if Vonage had accepted an SMS at `receivedAt` (another sender, an earlier day...).
+        public func add(messageID: String, to: String, clientRef: String?, receivedAt: Date) {
+            lock.withLock { stored.append(Record(messageID: messageID, to: to, clientRef: clientRef, receivedAt: receivedAt)) }
+        }
+
+        func recordAccepted(_ request: ServerRequest, _ response: ServerResponse) {
+            guard request.method == "POST", request.path == "/sms/json",
+                  let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any],
+                  let parts = object["messages"] as? [[String: String]] else { return }
+            let clientRef = request.formFields.first { $0.name == "client-ref" }?.value
+            let now = clock()
+            for part in parts where part["status"] == "0" {
+                if let id = part["message-id"], let to = part["to"] { add(messageID: id, to: to, clientRef: clientRef, receivedAt: now) }
+            }
+        }
+
+        func answer(_ request: ServerRequest) -> ServerResponse {
+            let credentials = Data("\(apiKey):\(apiSecret)".utf8).base64EncodedString()
+            guard request.header("authorization") == "Basic " + credentials else {
+                return problem(401, "Unauthorized", "You did not provide correct credentials.")
+            }
+            guard lock.withLock({ access }) else {
+                return problem(403, "Forbidden", "User not authorized to query the requested data")
+            }
+            var query: [String: String] = [:]
+            for item in request.queryItems where query[item.name] == nil { query[item.name] = item.value }
+            guard query["account_id"] == apiKey else { return problem(403, "Forbidden", "User not authorized to query the requested data") }
+            for (name, expected) in [("product", "SMS"), ("direction", "outbound")] where query[name] != expected {
+                return invalid(name, "Missing or unsupported value")
+            }
+            guard let start = query["date_start"].flatMap(Timestamp.parse) else { return invalid("date_start", "Missing required parameter") }
+            guard let end = query["date_end"].flatMap(Timestamp.parse) else { return invalid("date_end", "Missing required parameter") }
+            guard start < end, end.timeIntervalSince(start) <= 86_400 else {
+                return invalid("date_end", "The date range must be positive and at most 24 hours")
+            }
+            let offset = query["cursor"].flatMap(Int.init) ?? 0
+            let (matching, size) = lock.withLock {
+                (stored.filter { $0.receivedAt >= start && $0.receivedAt < end && (query["to"] == nil || $0.to == query["to"]) }, pageSize)
+            }
+            let page = Array(matching.dropFirst(offset).prefix(size))
+            let truncated = offset + page.count < matching.count
+            let dates = DateFormatter()
+            dates.locale = Locale(identifier: "en_US_POSIX")
+            dates.timeZone = TimeZone(identifier: "UTC")
+            dates.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
+            var object: [String: Any] = [
+                "request_id": UUID().uuidString.lowercased(), "request_status": truncated ? "TRUNCATED" : "SUCCESS",
+                "received_at": dates.string(from: clock()), "items_count": page.count, "price": 0.0, "currency": "EUR",
+                "records": page.map { record -> [String: Any] in
+                    ["message_id": record.messageID, "client_ref": record.clientRef ?? NSNull(), "direction": "outbound",
+                     "from": "Kaffestugan", "to": record.to, "date_received": dates.string(from: record.receivedAt),
+                     "status": "accepted", "error_code": "0", "error_code_description": "Accepted", "total_price": "0.03330000"]
+                },
+            ]
+            let selfURL = "http://" + (request.header("host") ?? "127.0.0.1") + request.target
+            var links: [String: Any] = ["self": ["href": selfURL]]
+            if truncated {
+                let base = request.target.replacingOccurrences(of: "&cursor=\(offset)", with: "")
+                links["next"] = ["href": "http://" + (request.header("host") ?? "127.0.0.1") + base + "&cursor=\(offset + page.count)"]
+            }
+            object["_links"] = links
+            return VonageFake.json(object)
+        }
+
+        private func problem(_ status: Int, _ title: String, _ detail: String) -> ServerResponse {
+            let data = (try? JSONSerialization.data(withJSONObject: ["type": "https://developer.nexmo.com/api-errors#\(status)",
+                                                                      "title": title, "detail": detail], options: [.sortedKeys])) ?? Data()
+            return ServerResponse(status: status, headers: [.init("Content-Type", "application/problem+json")], body: Array(data))
+        }
+
+        private func invalid(_ name: String, _ reason: String) -> ServerResponse {
+            let body: [String: Any] = ["type": "https://developer.nexmo.com/api-errors#invalid-params", "title": "Invalid parameters",
+                                       "detail": "The request failed due to validation errors",
+                                       "invalid_parameters": [["name": name, "reason": reason]]]
+            let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+            return ServerResponse(status: 422, headers: [.init("Content-Type", "application/problem+json")], body: Array(data))
         }
     }
 }

@@ -370,6 +370,26 @@ struct ElksProviderTests {
                                                    body: "Påminnelse: kaffe i morgon", since: since)) == .success(.notFound))
     }
 
+    @Test("more than one page of history since the send is a failure, never 'not found' (a partial search re-sends nothing)")
+    func findSentNeverGuessesFromAPartialHistory() async throws {
+        let fake = try ElksFake()
+        let client = Self.client()
+        defer { client.close(); fake.stop() }
+        let provider = ElksProvider(settings: fake.settings(), client: client, now: Self.clock.function)
+        let since = Timestamp.parse("2026-11-23T09:00:00Z")!
+        _ = try await provider.sendSMS(Self.sms("Påminnelse: kaffe i dag 14:00")).get()
+        for index in 0..<100 { _ = try await provider.sendSMS(Self.sms("Meddelande \(index)")).get() }
+        // Ours is the 101st newest: not on the first page.
+        guard case .failure(.permanent(let code, _))? = await provider.findSent(
+            SentLookup(messageID: 42, to: Self.to, body: "Påminnelse: kaffe i dag 14:00", since: since)) else {
+            Issue.record("expected a failure"); return
+        }
+        #expect(code == "search-pages")
+        // On the first page it is found as before.
+        let onFirstPage = await provider.findSent(SentLookup(messageID: 43, to: Self.to, body: "Meddelande 99", since: since))
+        guard case .success(.found)? = onFirstPage else { Issue.record("expected found, got \(String(describing: onFirstPage))"); return }
+    }
+
     // MARK: - Settings
 
     static let fullSecrets = ["ELKS_API_USERNAME": "u0a1b2c3d4e5f6", "ELKS_API_PASSWORD": "pw-0123456789",

@@ -354,6 +354,31 @@ struct TwilioProviderTests {
         }
     }
 
+    @Test("the search follows next_page_uri back to the interrupted send, and stops at a page created wholly before it")
+    func findSentFollowsPages() async throws {
+        let fake = try Self.makeFake()
+        let client = Self.makeClient()
+        defer { client.close(); fake.stop() }
+        let provider = Self.provider(fake.settings(), client)
+        let since = Date().addingTimeInterval(-5)
+        let ours = try await provider.sendSMS(Self.sms("Påminnelse: kaffe i dag 14:00")).get().providerID
+        for index in 0..<110 { _ = try await provider.sendSMS(Self.sms("Meddelande \(index)")).get() }
+        let before = fake.requests.count
+
+        let found = await provider.findSent(SentLookup(messageID: 42, to: Self.to, body: "Påminnelse: kaffe i dag 14:00", since: since))
+        #expect(found == .success(.found(providerID: ours, status: DeliveryStatus(state: .sent, providerStatus: "queued"))))
+        let pages = fake.requests.dropFirst(before)
+        #expect(pages.count == 3, "50 + 50 + 11 messages, ours the oldest")
+        #expect(pages.last?.query.contains("Page=2") == true)
+
+        // Everything listed was created long before this send: the first page ends the search.
+        let afterAll = fake.requests.count
+        let none = await provider.findSent(SentLookup(messageID: 43, to: Self.to, body: "Påminnelse: kaffe i dag 14:00",
+                                                      since: Date().addingTimeInterval(3600)))
+        #expect(none == .success(.notFound))
+        #expect(fake.requests.count == afterAll + 1)
+    }
+
     // MARK: Settings
 
     @Test func settingsFromSecrets() throws {

@@ -107,7 +107,14 @@ public struct ElksProvider: Provider {
             guard let match = data.first(where: { sms in
                 sms["to"] as? String == lookup.to.e164 && sms["message"] as? String == lookup.body
                     && (sms["direction"] as? String ?? "outgoing").hasPrefix("outgoing")
-            }) else { return .success(.notFound) }
+            }) else {
+                // More than one page since the send: a partial search never counts as "not found".
+                guard object["next"] == nil || object["next"] is NSNull else {
+                    return .failure(.permanent(code: "search-pages",
+                                               reason: "46elks lists more than 100 SMS to \(lookup.to.masked) since the send"))
+                }
+                return .success(.notFound)
+            }
             guard let id = match["id"] as? String, !id.isEmpty else {
                 return .failure(ElksErrors.malformed("an SMS in the history has no id"))
             }

@@ -112,21 +112,37 @@ public struct TwilioProvider: Provider {
         }
     }
 
-    /// Twilio keeps every message: the newest 50 to the number are searched for our text, created since the
-    /// interrupted send (less a minute of clock skew).
+    /// Twilio keeps every message: those to the number are read newest first, 50 a page, back to the interrupted
+    /// send (less a minute of clock skew), looking for our text. A search that cannot reach that far (more than
+    /// `maxSearchPages` pages) is a failure, never "not found": a message is not re-sent on a partial search.
     public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
-        let url = settings.accountURL + "/Messages.json?To=\(FormEncoding.percentEncode(lookup.to.e164))&PageSize=50"
-        let request = authorized(HTTPRequest(method: .get, url: url))
-        return await perform(request) { (page: MessagePage) in
-            let earliest = lookup.since.addingTimeInterval(-60)
-            let dates = Self.dateFormatter()
-            guard let match = page.messages.first(where: { message in
-                message.to == lookup.to.e164 && message.body == lookup.body && message.direction.hasPrefix("outbound")
-                    && (message.dateCreated.flatMap(dates.date(from:)).map { $0 >= earliest } ?? true)
-            }) else { return .success(.notFound) }
-            return Self.deliveryStatus(match.status, errorCode: match.errorCode).map { .found(providerID: match.sid, status: $0) }
+        let earliest = lookup.since.addingTimeInterval(-60)
+        let dates = Self.dateFormatter()
+        var url = settings.accountURL + "/Messages.json?To=\(FormEncoding.percentEncode(lookup.to.e164))&PageSize=50"
+        for _ in 0..<Self.maxSearchPages {
+            let page: MessagePage
+            switch await perform(authorized(HTTPRequest(method: .get, url: url)), { (read: MessagePage) in .success(read) }) {
+            case .failure(let failure): return .failure(failure)
+            case .success(let read): page = read
+            }
+            var allEarlier = !page.messages.isEmpty
+            for message in page.messages {
+                let created = message.dateCreated.flatMap(dates.date(from:))
+                if let created, created < earliest { continue }
+                allEarlier = false
+                if message.to == lookup.to.e164 && message.body == lookup.body && message.direction.hasPrefix("outbound") {
+                    return Self.deliveryStatus(message.status, errorCode: message.errorCode).map { .found(providerID: message.sid, status: $0) }
+                }
+            }
+            // Twilio lists by date sent, newest first: a page created wholly before the send ends the search.
+            guard !allEarlier, let next = page.nextPageURI, !next.isEmpty else { return .success(.notFound) }
+            url = settings.baseURL + next
         }
+        return .failure(.permanent(code: "search-pages",
+                                   reason: "Twilio lists more than \(Self.maxSearchPages) pages of messages to \(lookup.to.masked) since the send"))
     }
+
+    static let maxSearchPages = 10
 
     /// A fetched or listed message's status as a `DeliveryStatus`; an unknown word is a permanent failure.
     private static func deliveryStatus(_ status: String, errorCode: String?) -> Result<DeliveryStatus, SendFailure> {
@@ -200,6 +216,16 @@ public struct TwilioProvider: Provider {
 /// A page of the Messages list.
 private struct MessagePage: Decodable {
     let messages: [ListedMessage]
+    /// The next page, relative to the API's host; nil on the last page.
+    let nextPageURI: String?
+
+    private enum Keys: String, CodingKey { case messages, nextPageURI = "next_page_uri" }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        messages = try container.decode([ListedMessage].self, forKey: .messages)
+        nextPageURI = try container.decodeIfPresent(String.self, forKey: .nextPageURI)
+    }
 
     struct ListedMessage: Decodable {
         let sid: String

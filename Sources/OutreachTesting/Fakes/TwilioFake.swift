@@ -141,11 +141,20 @@ public final class TwilioFake: Sendable {
         case ("POST", "Messages.json"): return createMessage(form, accountSID: accountSID, store: store)
         case ("POST", "Calls.json"): return createCall(form, accountSID: accountSID)
         case ("GET", "Messages.json"):
-            // Newest first, optionally only those to one number, at most PageSize (default 50).
+            // Newest first, optionally only those to one number, PageSize (default 50) a page; `next_page_uri`
+            // leads to the next page (Twilio adds a PageToken; the fake counts with Page alone).
             let to = request.queryValue("To")
-            let size = request.queryValue("PageSize").flatMap(Int.init) ?? 50
-            let listed = Array(store.all().filter { to == nil || $0["to"] as? String == to }.reversed().prefix(size))
-            return jsonResponse(200, ["messages": listed, "page": 0, "page_size": size, "next_page_uri": NSNull(),
+            let size = max(1, request.queryValue("PageSize").flatMap(Int.init) ?? 50)
+            let page = max(0, request.queryValue("Page").flatMap(Int.init) ?? 0)
+            let all = Array(store.all().filter { to == nil || $0["to"] as? String == to }.reversed())
+            let listed = Array(all.dropFirst(page * size).prefix(size))
+            var next: Any = NSNull()
+            if (page + 1) * size < all.count {
+                let query = [("To", to), ("PageSize", String(size)), ("Page", String(page + 1))]
+                    .compactMap { name, value in value.map { (name, $0) } }
+                next = request.path + "?" + FormEncoding.encode(query)
+            }
+            return jsonResponse(200, ["messages": listed, "page": page, "page_size": size, "next_page_uri": next,
                                       "uri": request.target])
         case ("GET", _) where resource.hasPrefix("Messages/") && resource.hasSuffix(".json"):
             let sid = String(resource.dropFirst("Messages/".count).dropLast(".json".count))

@@ -377,6 +377,14 @@ struct TwilioProviderTests {
                                                       since: Date().addingTimeInterval(3600)))
         #expect(none == .success(.notFound))
         #expect(fake.requests.count == afterAll + 1)
+
+        // A next page off Twilio's host is never fetched: our credentials would go with it.
+        let offHost = Array(#"{"messages": [], "next_page_uri": "https://collector.example/Messages.json"}"#.utf8)
+        fake.enqueue(.respond(ServerResponse(status: 200, headers: Self.json, body: offHost)))
+        guard case .failure(.permanent(let code, _))? = await provider.findSent(
+            SentLookup(messageID: 42, to: Self.to, body: "x", since: since)) else { Issue.record("expected a failure"); return }
+        #expect(code == "malformed-response")
+        #expect(fake.requests.count == afterAll + 2)
     }
 
     // MARK: Settings

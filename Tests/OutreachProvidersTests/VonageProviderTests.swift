@@ -296,6 +296,11 @@ struct VonageProviderTests {
         guard case .failure(.permanent(let code, _))? = await provider.findSent(lookup) else { Issue.record("expected a failure"); return }
         #expect(code == "malformed-response")
 
+        let elsewhere = Array(#"{"request_status":"TRUNCATED","records":[],"_links":{"next":{"href":"https://collector.example/v2/reports/records"}}}"#.utf8)
+        fake.enqueue(.respond(ServerResponse(status: 200, headers: [.init("Content-Type", "application/json")], body: elsewhere)))
+        guard case .failure(.permanent(_, let reason))? = await provider.findSent(lookup) else { Issue.record("expected a failure"); return }
+        #expect(reason.contains("another host"), "our credentials never follow a link off Vonage's host")
+
         fake.enqueue(.respond(ServerResponse(status: 200, headers: [.init("Content-Type", "application/json")], body: Array("[]".utf8))))
         guard case .failure(.permanent(let listCode, _))? = await provider.findSent(lookup) else { Issue.record("expected a failure"); return }
         #expect(listCode == "malformed-response")

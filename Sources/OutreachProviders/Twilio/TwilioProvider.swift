@@ -136,6 +136,8 @@ public struct TwilioProvider: Provider {
             }
             // Twilio lists by date sent, newest first: a page created wholly before the send ends the search.
             guard !allEarlier, let next = page.nextPageURI, !next.isEmpty else { return .success(.notFound) }
+            // A path on Twilio's own host: our credentials go with it.
+            guard next.hasPrefix("/") else { return .failure(TwilioErrors.malformed("next_page_uri is not a path")) }
             url = settings.baseURL + next
         }
         return .failure(.permanent(code: "search-pages",

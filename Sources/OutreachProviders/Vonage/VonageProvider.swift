@@ -187,6 +187,10 @@ public struct VonageProvider: Provider {
             guard let href = ((object["_links"] as? [String: Any])?["next"] as? [String: Any])?["href"] as? String else {
                 return .failure(VonageErrors.malformed("a truncated records page has no next link"))
             }
+            // The link is fetched with our credentials: only ever on the Reports API's own host.
+            guard href.hasPrefix(settings.reportsBaseURL + "/") else {
+                return .failure(VonageErrors.malformed("the next page is on another host"))
+            }
             next = href
         }
         return .success(RecordsPage(records: records, next: next))

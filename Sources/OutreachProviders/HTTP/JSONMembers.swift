@@ -62,29 +62,8 @@ public struct JSONMembers: Sendable {
         mutating func document() -> [String: Value]? {
             skipSpace()
             guard peek == UInt8(ascii: "{") else { return nil }
-            index += 1
-            var members: [String: Value] = [:]
-            skipSpace()
-            if peek == UInt8(ascii: "}") {
-                index += 1
-            } else {
-                while true {
-                    skipSpace()
-                    guard peek == UInt8(ascii: "\""), let name = string() else { return nil }
-                    skipSpace()
-                    guard peek == UInt8(ascii: ":") else { return nil }
-                    index += 1
-                    skipSpace()
-                    let keep = names?.contains(name) ?? true
-                    guard let value = value(depth: 1, keep: keep) else { return nil }
-                    if keep { members[name] = value }
-                    skipSpace()
-                    if peek == UInt8(ascii: ",") { index += 1; continue }
-                    guard peek == UInt8(ascii: "}") else { return nil }
-                    index += 1
-                    break
-                }
-            }
+            var members: [String: Value]? = [:]
+            guard container(depth: 1, into: &members) else { return nil }
             skipSpace()
             return index == buffer.count ? members : nil
         }
@@ -99,8 +78,10 @@ public struct JSONMembers: Sendable {
         mutating func value(depth: Int, keep: Bool = true) -> Value? {
             guard let byte = peek else { return nil }
             switch byte {
-            case UInt8(ascii: "\""): return keep ? string().map(Value.string) : (skipString() ? .null : nil)
-            case UInt8(ascii: "{"), UInt8(ascii: "["): return skipNested(depth: depth + 1) ? .nested : nil
+            case UInt8(ascii: "\""): return string(keep: keep).map { keep ? .string($0) : .null }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                var skipped: [String: Value]?
+                return container(depth: depth + 1, into: &skipped) ? .nested : nil
             case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
             case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
             case UInt8(ascii: "n"): return literal("null") ? .null : nil
@@ -111,8 +92,9 @@ public struct JSONMembers: Sendable {
             }
         }
 
-        /// An object or array, checked and skipped.
-        mutating func skipNested(depth: Int) -> Bool {
+        /// The object or array at `index`, checked to its end. With `members`, an object's members are kept there
+        /// (those in `names`, or all); without, everything inside is skipped without building text.
+        mutating func container(depth: Int, into members: inout [String: Value]?) -> Bool {
             guard depth <= JSONMembers.maxDepth, let open = peek else { return false }
             let isObject = open == UInt8(ascii: "{")
             let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
@@ -121,14 +103,17 @@ public struct JSONMembers: Sendable {
             if peek == close { index += 1; return true }
             while true {
                 skipSpace()
+                var name: String?
                 if isObject {
-                    guard peek == UInt8(ascii: "\""), skipString() else { return false }
+                    guard peek == UInt8(ascii: "\""), let read = string(keep: members != nil) else { return false }
+                    if members != nil, names?.contains(read) ?? true { name = read }
                     skipSpace()
                     guard peek == UInt8(ascii: ":") else { return false }
                     index += 1
                     skipSpace()
                 }
-                guard value(depth: depth, keep: false) != nil else { return false }
+                guard let value = value(depth: depth, keep: name != nil) else { return false }
+                if let name { members?[name] = value }
                 skipSpace()
                 if peek == UInt8(ascii: ",") { index += 1; continue }
                 guard peek == close else { return false }
@@ -172,8 +157,8 @@ public struct JSONMembers: Sendable {
             while let byte = peek, isDigit(byte) { index += 1 }
         }
 
-        /// A string at `index` (which is the opening quote), unescaped.
-        mutating func string() -> String? {
+        /// A string at `index` (which is the opening quote), unescaped; "" when not kept (checked, text not built).
+        mutating func string(keep: Bool = true) -> String? {
             index += 1
             let start = index
             // The common case: no escapes, so the text is the bytes between the quotes.
@@ -184,41 +169,24 @@ public struct JSONMembers: Sendable {
             guard let stop = peek else { return nil }
             if stop == UInt8(ascii: "\"") {
                 index += 1
-                return String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<(index - 1)]), as: UTF8.self)
+                return keep ? String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<(index - 1)]), as: UTF8.self) : ""
             }
-            var text = Array(buffer[start..<index])
+            var text = keep ? Array(buffer[start..<index]) : []
             while let byte = peek {
                 index += 1
                 switch byte {
                 case UInt8(ascii: "\""):
-                    return String(decoding: text, as: UTF8.self)
+                    return keep ? String(decoding: text, as: UTF8.self) : ""
                 case UInt8(ascii: "\\"):
+                    if !keep { text.removeAll(keepingCapacity: true) }
                     guard unescape(into: &text) else { return nil }
                 case 0..<0x20:
                     return nil
                 default:
-                    text.append(byte)
+                    if keep { text.append(byte) }
                 }
             }
             return nil
-        }
-
-        /// A string at `index` checked and skipped, without building its text.
-        mutating func skipString() -> Bool {
-            index += 1
-            var scratch: [UInt8] = []
-            while let byte = peek {
-                index += 1
-                switch byte {
-                case UInt8(ascii: "\""): return true
-                case UInt8(ascii: "\\"):
-                    scratch.removeAll(keepingCapacity: true)
-                    guard unescape(into: &scratch) else { return false }
-                case 0..<0x20: return false
-                default: break
-                }
-            }
-            return false
         }
 
         /// One escape after its backslash, appended as UTF-8.

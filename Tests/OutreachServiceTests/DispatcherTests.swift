@@ -15,6 +15,18 @@ struct DispatcherTests {
         return world
     }
 
+    /// 40 seniors enrolled in Tuesday's session, scheduled at 10:00 the day before: their 40 day-before reminders
+    /// are due now, the 40 two-hours-before ones later.
+    func fortySeniorsDue() throws -> ServiceWorld {
+        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
+        var people: [(String, String, String, ContactChannel)] = []
+        for index in 0..<40 { people.append(("Senior \(index)", "+467017406\(String(format: "%02d", index + 10))", "sv", .sms)) }
+        let ids = try world.addPeople(people)
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        return world
+    }
+
     @Test("nothing goes before its time; at 10:00 local the day-before reminders go, once")
     func onTime() async throws {
         let world = try reminderWorld()
@@ -194,12 +206,7 @@ struct DispatcherTests {
 
     @Test("a stop mid-drain starts no new send: claimed messages go back to the queue, nothing is left sending")
     func stopReleasesClaimedMessages() async throws {
-        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
-        var people: [(String, String, String, ContactChannel)] = []
-        for index in 0..<40 { people.append(("Senior \(index)", "+467017406\(String(format: "%02d", index + 10))", "sv", .sms)) }
-        let ids = try world.addPeople(people)
-        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
-        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let world = try fortySeniorsDue()
         let due = try OutboxStore(world.database).queued(dueBy: world.clock.now).count
         #expect(due == 40)
         let stopAfter = StopAfter(sends: 5, ledger: world.ledger)
@@ -219,12 +226,7 @@ struct DispatcherTests {
 
     @Test("a failed write of results stops the pass: those messages stay in doubt, the claim in the same transaction is undone, nothing is sent twice")
     func failedResultWrite() async throws {
-        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
-        var people: [(String, String, String, ContactChannel)] = []
-        for index in 0..<40 { people.append(("Senior \(index)", "+467017406\(String(format: "%02d", index + 10))", "sv", .sms)) }
-        let ids = try world.addPeople(people)
-        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
-        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let world = try fortySeniorsDue()
         let due = try OutboxStore(world.database).queued(dueBy: world.clock.now).map(\.id).sorted()
         #expect(due.count == 40)
         // The disk fails as the 12th message's result is written (results ride in the next claim's transaction).

@@ -43,7 +43,7 @@ public struct TwilioProvider: Provider {
     private let authorization: String
     /// Where messages are created, computed once.
     private let messagesURL: String
-    /// The headers of every form POST (the form's type, then what `authorized` adds), built once: a message is sent
+    /// The headers of every form POST (a form's, then what `authorized` adds), built once: a message is sent
     /// with each.
     private let formHeaders: HTTPHeaders
 
@@ -57,9 +57,7 @@ public struct TwilioProvider: Provider {
         self.webhooks = TwilioWebhooks(authToken: settings.authToken, scriptLookup: scriptLookup)
         self.authorization = HTTPRequest.basicAuthorization(user: settings.credentials.user, password: settings.credentials.password)
         self.messagesURL = settings.accountURL + "/Messages.json"
-        self.formHeaders = HTTPHeaders([HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded"),
-                                        HTTPHeader(name: "Authorization", value: authorization),
-                                        HTTPHeader(name: "Accept", value: "application/json")])
+        self.formHeaders = Self.authorized(HTTPRequest.form(url: "", fields: []).headers, authorization)
     }
 
     public func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
@@ -181,9 +179,16 @@ public struct TwilioProvider: Provider {
 
     private func authorized(_ request: HTTPRequest) -> HTTPRequest {
         var request = request
-        request.headers.set("Authorization", authorization)
-        request.headers.set("Accept", "application/json")
+        request.headers = Self.authorized(request.headers, authorization)
         return request
+    }
+
+    /// `headers` with our credentials and a request for JSON answers.
+    private static func authorized(_ headers: HTTPHeaders, _ authorization: String) -> HTTPHeaders {
+        var headers = headers
+        headers.set("Authorization", authorization)
+        headers.set("Accept", "application/json")
+        return headers
     }
 
     /// Sends, lets `SendClassification` and `TwilioErrors` classify failures, and decodes a 2xx body as `T`.

@@ -76,7 +76,7 @@ public struct VonageProvider: Provider {
             ("api_key", settings.apiKey),
             ("api_secret", settings.apiSecret),
             ("from", Self.sender(sms.from.isEmpty ? settings.from : sms.from)),
-            ("to", String(sms.to.e164.drop { $0 == "+" })),
+            ("to", Self.msisdn(sms.to)),
             ("text", sms.body),
         ]
         // Without type=unicode Vonage sends GSM-7 and characters outside it arrive as "?".
@@ -84,6 +84,11 @@ public struct VonageProvider: Provider {
         if let callback = sms.statusCallbackURL { fields.append(("callback", callback)) }
         fields.append(("client-ref", String(sms.messageID)))
         return fields
+    }
+
+    /// A number as Vonage writes it (`to`, `msisdn`): E.164 without the "+".
+    static func msisdn(_ phone: PhoneNumber) -> String {
+        String(phone.e164.drop { $0 == "+" })
     }
 
     /// Vonage wants numeric senders without "+"; alphanumeric sender ids pass unchanged.
@@ -117,7 +122,7 @@ public struct VonageProvider: Provider {
         guard end.timeIntervalSince(windowStart) <= Self.maxSearchDays * 86_400 else {
             return .failure(.permanent(code: "search-span", reason: "Vonage's records are searched at most \(Int(Self.maxSearchDays)) days back"))
         }
-        let to = String(lookup.to.e164.drop { $0 == "+" })
+        let to = Self.msisdn(lookup.to)
         let clientRef = String(lookup.messageID)
         var pages = 0
         while windowStart < end {

@@ -258,17 +258,19 @@ extension VonageFake {
         }
 
         private func problem(_ status: Int, _ title: String, _ detail: String) -> ServerResponse {
-            let data = (try? JSONSerialization.data(withJSONObject: ["type": "https://developer.nexmo.com/api-errors#\(status)",
-                                                                      "title": title, "detail": detail], options: [.sortedKeys])) ?? Data()
-            return ServerResponse(status: status, headers: [.init("Content-Type", "application/problem+json")], body: Array(data))
+            problem(status, ["type": "https://developer.nexmo.com/api-errors#\(status)", "title": title, "detail": detail])
         }
 
         private func invalid(_ name: String, _ reason: String) -> ServerResponse {
-            let body: [String: Any] = ["type": "https://developer.nexmo.com/api-errors#invalid-params", "title": "Invalid parameters",
-                                       "detail": "The request failed due to validation errors",
-                                       "invalid_parameters": [["name": name, "reason": reason]]]
+            problem(422, ["type": "https://developer.nexmo.com/api-errors#invalid-params", "title": "Invalid parameters",
+                          "detail": "The request failed due to validation errors",
+                          "invalid_parameters": [["name": name, "reason": reason]]])
+        }
+
+        /// An RFC 7807 problem, as the Reports API answers errors.
+        private func problem(_ status: Int, _ body: [String: Any]) -> ServerResponse {
             let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
-            return ServerResponse(status: 422, headers: [.init("Content-Type", "application/problem+json")], body: Array(data))
+            return ServerResponse(status: status, headers: [.init("Content-Type", "application/problem+json")], body: Array(data))
         }
     }
 }

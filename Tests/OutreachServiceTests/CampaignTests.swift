@@ -60,6 +60,60 @@ struct CampaignTests {
         #expect(try OutboxStore(world.database).counts(campaignID: second)[.cancelled] == 4)
     }
 
+    @Test("each text is rendered once per language and name, yet everyone gets their own name and language")
+    func personalTexts() throws {
+        let (world, service) = try world()
+        try world.addPeople([("Fatima Ali", "+46701740620", "ar", .sms), ("Fatima Nilsson", "+46701740621", "sv", .sms),
+                             ("Kerstin Nilsson", "+46701740622", "sv", .sms), ("Amina Warsame", "+46701740623", "xx", .sms)])
+        let store = CampaignStore(world.database)
+        let id = try store.create(Campaign(name: "Tack", template: "attendance-declined", audience: AudienceFilter(),
+                                           channel: .sms, sendAt: nil), now: world.clock.now)
+        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == 8)
+        let sent = Dictionary(uniqueKeysWithValues: try world.messages().map { ($0.phone.e164, $0) })
+        let organization = world.config.organization.name
+        func expect(_ phone: String, _ language: String, _ text: String) {
+            #expect(sent[phone]?.language == language, "\(phone)")
+            #expect(sent[phone]?.body == text, "\(phone)")
+        }
+        expect("+46701740605", "ar", "شكراً على ردك يا Fatima. نأمل أن نراك في مرة قادمة! مع التحية، \(organization)")
+        expect("+46701740620", "ar", "شكراً على ردك يا Fatima. نأمل أن نراك في مرة قادمة! مع التحية، \(organization)")
+        expect("+46701740621", "sv", "Tack för att du svarade, Fatima. Vi hoppas att vi ses en annan gång! Hälsningar, \(organization)")
+        expect("+46701740622", "sv", "Tack för att du svarade, Kerstin. Vi hoppas att vi ses en annan gång! Hälsningar, \(organization)")
+        expect("+46701740613", "sv", "Tack för att du svarade, Birgitta. Vi hoppas att vi ses en annan gång! Hälsningar, \(organization)")
+        // No text in 'xx': the catalog's fallback language, still with her own name.
+        #expect(sent["+46701740623"]?.language != "xx")
+        #expect(sent["+46701740623"]?.body.contains("Amina") == true)
+        let encodings = try world.database.statement("SELECT phone, encoding, segments FROM messages ORDER BY id")
+            .rows { "\($0.string(0)) \($0.string(1)) \($0.int64(2))" }
+        #expect(encodings.contains("+46701740605 UCS-2 2"))
+        #expect(encodings.contains("+46701740620 UCS-2 2"))
+        #expect(encodings.contains("+46701740622 GSM-7 1"))
+    }
+
+    @Test("no text outranks an opt-out, and an opt-out outranks a missing voice")
+    func reasons() throws {
+        let (world, service) = try world()
+        let optOuts = OptOutStore(world.database)
+        try optOuts.add(phone: PhoneNumber(e164: "+46701740606"), channel: .all, keyword: "STOPP", source: "reply", now: world.clock.now)
+        try optOuts.add(phone: PhoneNumber(e164: "+46701740605"), channel: .all, keyword: "STOPP", source: "reply", now: world.clock.now)
+        let store = CampaignStore(world.database)
+        let voice = try store.create(Campaign(name: "Röst", template: "session-reminder", audience: AudienceFilter(sessionID: try world.weeklySession(
+            start: "2026-11-24 14:00", enroll: [1, 2, 3])), channel: .voice, sendAt: nil), now: world.clock.now)
+        try service.launch(try #require(try store.find(id: voice)), now: world.clock.now)
+        let help = try store.create(Campaign(name: "Hjälp", template: "help", audience: AudienceFilter(personIDs: [1]), channel: .voice,
+                                             sendAt: nil), now: world.clock.now)
+        try service.launch(try #require(try store.find(id: help)), now: world.clock.now)
+        let messages = try world.messages()
+        func reason(_ campaign: Int64, _ phone: String) -> String? {
+            messages.first { $0.campaignID == campaign && $0.phone.e164 == phone }?.error
+        }
+        #expect(reason(voice, "+46701740606") == "opted out")  // Somali: no Twilio voice, but she said STOPP
+        #expect(reason(voice, "+46701740607")?.contains("recording") == true)  // Persian: no Twilio voice
+        #expect(reason(voice, "+46701740605") == "opted out")
+        #expect(reason(help, "+46701740605") == "template 'help' has no voice version")
+        #expect(messages.filter { $0.campaignID == voice || $0.campaignID == help }.allSatisfy { $0.status == .suppressed })
+    }
+
     @Test("audience filters parse and print back", arguments: [
         ("role=senior;language=ar,so", "role=senior;language=ar,so"), ("all", "all"), ("people=4,7", "people=4,7"),
         ("session=3;role=guide", "role=guide;session=3"),

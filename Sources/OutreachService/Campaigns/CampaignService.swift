@@ -98,18 +98,30 @@ public struct CampaignService {
         if let problem = Self.sessionProblem(template: campaign.template, placeholders: entry.placeholders, audience: campaign.audience) {
             throw CampaignError(message: problem)
         }
-        let renderer = TemplateRenderer(library: library)
         let optOuts = try OptOutStore(database).snapshot()
         let quiet = QuietWindow(start: config.quietHours.start, end: config.quietHours.end)
-        let zone = config.timeZone
         var session: Session?
         var sessionStart: Date?
         if let sessionID = campaign.sessionID {
             session = try SessionStore(database).find(id: sessionID)
             sessionStart = session?.schedule.occurrences(after: now, limit: 1).first?.start
         }
-        let sendAt = quiet.release(campaign.sendAt ?? now, in: zone)
-        let offered = library.catalog.templates[campaign.template]?.channels ?? [.sms]
+        let sendAt = quiet.release(campaign.sendAt ?? now, in: config.timeZone)
+        let offered = entry.channels
+        var shared = ["org.name": config.organization.name, "org.phone": config.organization.phone]
+        var dates: [String: Date] = [:]
+        if let session {
+            shared["session.title"] = session.title
+            shared["session.place"] = session.place
+            if let sessionStart { dates["session.start"] = sessionStart }
+        }
+        let kind = config.provider.kind
+        let voiceLanguages = self.voiceLanguages
+        var texts = CampaignTexts(template: campaign.template, placeholders: entry.placeholders, offered: offered, shared: shared,
+                                  dates: dates, timeZone: session?.schedule.timeZone ?? config.timeZone,
+                                  renderer: TemplateRenderer(library: library)) { language in
+            voiceLanguages(language) == nil ? "no voice for '\(language)' with \(kind.rawValue): a recording is needed" : nil
+        }
         try PeopleStore(database).forEach(in: campaign.audience) { person in
             var channels: [Channel]
             if let channel = campaign.channel {
@@ -122,56 +134,19 @@ public struct CampaignService {
             // A voice-only person with no voice version of this template gets an SMS rather than nothing.
             if !channels.contains(where: offered.contains), campaign.channel == nil, offered.contains(.sms) { channels = [.sms] }
             for channel in channels {
-                try visit(person, message(campaign, person: person, channel: channel, offered: offered, renderer: renderer,
-                                          optOuts: optOuts, session: session, sessionStart: sessionStart, sendAt: sendAt))
+                let text = texts.outcome(for: person, channel: channel)
+                // No text at all outranks an opt-out; an opt-out outranks a missing voice.
+                let optedOut = optOuts.contains(phone: person.phone, channel: channel)
+                let reason = text.missing ?? (optedOut ? "opted out" : text.unvoiced)
+                try visit(person, NewMessage(personID: person.id, campaignID: campaign.id, phone: person.phone, channel: channel,
+                                             language: text.language, template: campaign.template, body: text.body,
+                                             encoding: text.inspection?.encoding, segments: text.inspection?.segments,
+                                             dedupeKey: Campaign.dedupeKey(campaignID: campaign.id ?? 0, personID: person.id ?? 0,
+                                                                           channel: channel),
+                                             notBefore: sendAt, expiresAt: sessionStart, status: reason == nil ? .queued : .suppressed,
+                                             error: reason))
             }
         }
-    }
-
-    private func message(_ campaign: Campaign, person: Person, channel: Channel, offered: [Channel], renderer: TemplateRenderer,
-                         optOuts: OptOutStore.Snapshot, session: Session?, sessionStart: Date?, sendAt: Date) throws -> NewMessage {
-        let firstName = person.firstName
-        var values = ["first_name": firstName, "org.name": config.organization.name, "org.phone": config.organization.phone,
-                      "senior.first_name": firstName, "senior.name": person.name, "senior.pickup": person.pickup]
-        var dates: [String: Date] = [:]
-        if let session {
-            values["session.title"] = session.title
-            values["session.place"] = session.place
-            if let sessionStart { dates["session.start"] = sessionStart }
-        }
-        var status = MessageStatus.queued
-        var reason: String?
-        var body = ""
-        var language = person.language
-        if optOuts.contains(phone: person.phone, channel: channel) {
-            status = .suppressed
-            reason = "opted out"
-        }
-        if !offered.contains(channel) {
-            status = .suppressed
-            reason = "template '\(campaign.template)' has no \(channel.rawValue) version"
-        } else {
-            do {
-                let rendered = try renderer.render(template: campaign.template, channel: channel, language: person.language,
-                                                   context: RenderContext(values: values, dates: dates,
-                                                                          timeZone: session?.schedule.timeZone ?? config.timeZone))
-                body = rendered.text
-                language = rendered.language
-                if channel == .voice, voiceLanguages(language) == nil, status == .queued {
-                    status = .suppressed
-                    reason = "no voice for '\(language)' with \(config.provider.kind.rawValue): a recording is needed"
-                }
-            } catch {
-                status = .suppressed
-                reason = error.description
-            }
-        }
-        let inspection = channel == .sms ? SMSEncoder.inspect(body, smartEncoding: true) : nil
-        return NewMessage(personID: person.id, campaignID: campaign.id, phone: person.phone, channel: channel, language: language,
-                          template: campaign.template, body: inspection?.text ?? body, encoding: inspection?.encoding,
-                          segments: inspection?.segments,
-                          dedupeKey: Campaign.dedupeKey(campaignID: campaign.id ?? 0, personID: person.id ?? 0, channel: channel),
-                          notBefore: sendAt, expiresAt: sessionStart, status: status, error: reason)
     }
 }
 

@@ -44,7 +44,7 @@ struct MigrationTests {
                 """).run()
         }
         let database = try temporary.open()
-        #expect(try Migrator().migrate(database, now: now) == [2, 3, 4])
+        #expect(try Migrator().migrate(database, now: now) == [2, 3, 4, 5])
         #expect(try database.statement("SELECT name FROM people").rows { $0.string(0) } == ["Fatima Hassan"])
         // The new tables work and reference the old rows.
         try database.statement("""
@@ -68,7 +68,7 @@ struct MigrationTests {
             }
         }
         let database = try temporary.open()
-        #expect(try Migrator().migrate(database, now: now) == [4])
+        #expect(try Migrator().migrate(database, now: now) == [4, 5])
         let indexes = try database.statement("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL")
             .rows { $0.string(0) }
         #expect(Set(indexes) == ["messages_due", "messages_open", "messages_campaign", "messages_unknown", "messages_provider_id"])
@@ -77,6 +77,57 @@ struct MigrationTests {
         let claimed = try outbox.claimDue(now: Timestamp.parse("2026-11-23T10:00:00Z")!, limit: 10)
         #expect(claimed.map(\.dedupeKey) == ["k0", "k3"])
         #expect(try outbox.nextDue() == nil)
+    }
+
+    @Test("version 5 rebuilds people and messages under existing rows: ids, references and checks hold, foreign keys stay on")
+    func plainChecks() throws {
+        let temporary = TemporaryDatabase()
+        do {
+            let old = try temporary.open()
+            try Migrator(migrations: Array(Schema.migrations.prefix(4))).migrate(old, now: now)
+            try old.execute("""
+                INSERT INTO people (id, role, name, phone, language, channel, pickup, created_at, updated_at)
+                    VALUES (7, 'senior', 'Fatima Hassan', '+46701740605', 'ar', 'both', 'Rosengård C', 'x', 'x');
+                INSERT INTO sessions (id, title, place, start_local, duration_minutes, time_zone, created_at)
+                    VALUES (3, 'Kaffe och samtal', 'Råslätt', '2026-11-24T14:00', 120, 'Europe/Stockholm', 'x');
+                INSERT INTO enrollments (person_id, session_id, created_at) VALUES (7, 3, 'x');
+                INSERT INTO campaigns (id, name, template, audience, status, created_at, updated_at)
+                    VALUES (2, 'Eid', 'help', 'all', 'running', 'x', 'x');
+                INSERT INTO messages (id, person_id, campaign_id, phone, channel, language, template, body, encoding, segments,
+                                      dedupe_key, status, attempts, not_before, provider, provider_id, created_at, updated_at)
+                    VALUES (41, 7, 2, '+46701740605', 'sms', 'ar', 'help', 'مرحبا', 'UCS-2', 1, 'k41', 'sent', 1, 'x', 'twilio', 'SM1', 'x', 'y'),
+                           (42, 7, 2, '+46701740605', 'sms', 'ar', 'help', 'مرحبا', 'UCS-2', 1, 'k42', 'queued', 0,
+                            '2026-11-23T09:00:00Z', NULL, NULL, 'x', 'x');
+                INSERT INTO inbound (provider, provider_id, from_phone, to_phone, body, received_at, message_id)
+                    VALUES ('twilio', 'SM9', '+46701740605', '+46766861004', '1', 'x', 41);
+                """)
+        }
+        let database = try temporary.open()
+        #expect(try Migrator().migrate(database, now: now) == [5])
+        let message = try database.statement("SELECT id, person_id, campaign_id, body, status, provider_id, updated_at FROM messages ORDER BY id")
+            .rows { "\($0.int64(0)) \($0.int64(1)) \($0.int64(2)) \($0.string(3)) \($0.string(4)) \($0.optionalString(5) ?? "-") \($0.string(6))" }
+        #expect(message == ["41 7 2 مرحبا sent SM1 y", "42 7 2 مرحبا queued - x"])
+        #expect(try database.statement("SELECT name, pickup FROM people WHERE id = 7").firstRow { "\($0.string(0)), \($0.string(1))" }
+                == "Fatima Hassan, Rosengård C")
+        #expect(try database.statement("SELECT count(*) FROM enrollments WHERE person_id = 7").firstRow { $0.int(0) } == 1)
+        #expect(try database.statement("SELECT message_id FROM inbound").firstRow { $0.int64(0) } == 41)
+        #expect(try database.statement("PRAGMA foreign_keys").firstRow { $0.int(0) } == 1)
+        #expect(try database.statement("PRAGMA foreign_key_check").rows { $0.string(0) }.isEmpty)
+        let indexes = try database.statement("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('messages', 'people') AND sql IS NOT NULL")
+            .rows { $0.string(0) }
+        #expect(Set(indexes) == ["messages_due", "messages_open", "messages_campaign", "messages_unknown", "messages_provider_id",
+                                 "people_role_language"])
+        // The outbox still works on the rebuilt table, and references are still enforced.
+        let claimed = try OutboxStore(database).claimDue(now: Timestamp.parse("2026-11-23T10:00:00Z")!, limit: 10)
+        #expect(claimed.map(\.id) == [42])
+        #expect(throws: StoreError.self) {
+            try database.execute("UPDATE messages SET person_id = 999 WHERE id = 42")
+        }
+        // Writing a person or a message no longer builds a temporary table for its checks.
+        for sql in ["UPDATE messages SET status = 'sent' WHERE id = ?", "UPDATE people SET role = 'guide', channel = 'sms' WHERE id = ?"] {
+            let program = try database.statement("EXPLAIN " + sql).bind(1).rows { $0.string(1) }
+            #expect(!program.contains("OpenEphemeral"), "\(sql)")
+        }
     }
 
     @Test("a failing migration rolls back entirely and names itself")
@@ -93,8 +144,8 @@ struct MigrationTests {
             #expect(error.kind == .migration)
             #expect(error.message.contains("migration 99 (broken)"))
         }
-        // Versions 1 to 4 stay applied; nothing of 99 remains.
-        #expect(try Migrator().appliedVersions(in: database) == [1, 2, 3, 4])
+        // Versions 1 to 5 stay applied; nothing of 99 remains.
+        #expect(try Migrator().appliedVersions(in: database) == [1, 2, 3, 4, 5])
         let half = try database.statement("SELECT count(*) FROM sqlite_master WHERE name = 'half'").firstRow { $0.int(0) }
         #expect(half == 0)
     }

@@ -29,8 +29,17 @@ public struct Migrator: Sendable {
         var appliedNow: [Int] = []
         for migration in migrations where !applied.contains(migration.version) {
             do {
+                // Only outside a transaction does SQLite let foreign keys be switched.
+                if migration.rebuildsTables { try database.execute("PRAGMA foreign_keys = OFF") }
+                defer { if migration.rebuildsTables { try? database.execute("PRAGMA foreign_keys = ON") } }
                 try database.transaction {
                     try database.execute(migration.sql)
+                    if migration.rebuildsTables {
+                        let broken = try database.statement("PRAGMA foreign_key_check").rows { "\($0.string(0)) row \($0.int64(1))" }
+                        guard broken.isEmpty else {
+                            throw StoreError(.constraint, "rows refer to rows that do not exist: \(broken.prefix(5).joined(separator: ", "))")
+                        }
+                    }
                     try database.statement(
                         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
                     ).bind(migration.version, migration.name, Timestamp.format(now)).run()

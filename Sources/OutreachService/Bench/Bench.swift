@@ -61,7 +61,7 @@ public enum Bench {
         let sender = DispatchBench(fake: fake, client: client, concurrency: options.concurrency, claimSize: options.claimSize,
                                    now: options.now)
         // Warm up: libcurl's connections and threads, the server's connection threads.
-        _ = await sender.rawPosts(4 * options.concurrency, body: try fanOut.sampleBody())
+        _ = await sender.rawPosts(4 * options.concurrency, bodies: try fanOut.sampleTexts().map(\.text))
         var runs: [BenchRun] = []
         for size in options.sizes {
             runs.append(try await measure(size, options: options, fanOut: fanOut, sender: sender, folder: folder, progress: progress))
@@ -71,7 +71,7 @@ public enum Bench {
 
     private static func measure(_ size: Int, options: BenchOptions, fanOut: FanOutBench, sender: DispatchBench, folder: String,
                                 progress: @Sendable (String) -> Void) async throws -> BenchRun {
-        let body = try fanOut.sampleBody()
+        let bodies = try fanOut.sampleTexts().map(\.text)
         var rawInsert: Timing?
         var rawPosts: Timing?
         var launch: Timing?
@@ -88,7 +88,7 @@ public enum Bench {
             rawInsert = Timing.best(rawInsert, try fanOut.rawInsert(size, path: (roundFolder as NSString).appendingPathComponent("raw.sqlite")))
 
             progress("\(step): raw libcurl POSTs to the loopback fake")
-            let raw = await sender.rawPosts(size, body: body)
+            let raw = await sender.rawPosts(size, bodies: bodies)
             guard raw.accepted == size else {
                 throw BenchError(message: "the loopback fake accepted \(raw.accepted) of \(size) raw requests")
             }

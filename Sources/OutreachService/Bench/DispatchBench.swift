@@ -29,9 +29,10 @@ struct DispatchBench {
         return try await Timing.measure { try await dispatcher.drain() }
     }
 
-    /// The ceiling: `count` POSTs of a Twilio-shaped request, at most `concurrency` in flight.
-    /// Returns how many were answered 201 and how long it took.
-    func rawPosts(_ count: Int, body: String) async -> (accepted: Int, timing: Timing) {
+    /// The ceiling: `count` POSTs of a Twilio-shaped request, at most `concurrency` in flight. Request `i` carries
+    /// `bodies[i % bodies.count]`, as the campaign's message to senior `i` does. Returns how many were answered 201
+    /// and how long it took.
+    func rawPosts(_ count: Int, bodies: [String]) async -> (accepted: Int, timing: Timing) {
         let settings = fake.settings(from: Self.from)
         let url = settings.baseURL + "/2010-04-01/Accounts/\(LoopbackTwilio.accountSID)/Messages.json"
         // Built once, as any client would: the ceiling should not pay for work a sender need not repeat.
@@ -47,6 +48,7 @@ struct DispatchBench {
                     inFlight -= 1
                 }
                 let to = FanOutBench.phone(index).e164
+                let body = bodies[index % bodies.count]
                 group.addTask {
                     var request = HTTPRequest.form(url: url, fields: [
                         ("To", to), ("From", Self.from), ("Body", body),

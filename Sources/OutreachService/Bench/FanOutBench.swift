@@ -5,7 +5,8 @@ import OutreachStore
 /// Fan-out: `CampaignService.launch` (stream the audience, render, inspect, enqueue in batches) over N seniors,
 /// and its ceiling: N plain inserts of rows of the same shape in one transaction with one prepared statement.
 struct FanOutBench {
-    /// Languages with a shipped "help" text, so rendering works in several scripts (Latin, Arabic).
+    /// Languages with a shipped "help" text, so rendering works in several scripts (Latin, Arabic). Senior `i` (and
+    /// row or request `i` of the ceilings) has the language at `i % languages.count`.
     static let languages = ["sv", "fi", "nb", "en", "ar", "so"]
     static let template = "help"
 
@@ -40,12 +41,14 @@ struct FanOutBench {
         return (enqueued, timing)
     }
 
-    /// The ceiling: `count` inserts into a table shaped like `messages` (same columns, constraints and indexes)
-    /// in a fresh database, one transaction, one reused prepared statement. Returns how long the inserts took.
+    /// The ceiling: `count` inserts into a table shaped like `messages` (same columns, CHECKs and indexes; no foreign
+    /// keys, as the raw database has no people or campaigns to refer to) in a fresh database, one transaction, one reused prepared statement. Row `i` carries the text the campaign
+    /// gives senior `i` (the languages take turns alike), so raw rows are as long as real ones. Returns how long the
+    /// inserts took.
     func rawInsert(_ count: Int, path: String) throws -> Timing {
         let database = try Database(path: path)
         try database.execute(Self.rawTable)
-        let body = try sampleBody()
+        let samples = try sampleTexts()
         let stamp = Timestamp.format(now)
         let ((), timing) = try Timing.measure {
             try database.transaction {
@@ -55,19 +58,26 @@ struct FanOutBench {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for index in 0..<count {
-                    try insert.bind(index + 1, 1, Self.phone(index).e164, "sms", "sv", Self.template, body, "gsm7", 2,
-                                    "raw:\(index + 1)", "queued", stamp, String?.none, String?.none, stamp, stamp).run()
+                    let sample = samples[index % samples.count]
+                    try insert.bind(index + 1, 1, Self.phone(index).e164, "sms", sample.language, Self.template, sample.text,
+                                    sample.encoding.rawValue, sample.segments, "raw:\(index + 1)", "queued", stamp,
+                                    String?.none, String?.none, stamp, stamp).run()
                 }
             }
         }
         return timing
     }
 
-    /// The Swedish "help" text as a campaign renders it, so raw rows are as long as real ones.
-    func sampleBody() throws -> String {
+    /// The "help" text in each of `languages`, as a campaign renders and stores it (after smart encoding).
+    func sampleTexts() throws -> [(language: String, text: String, encoding: SMSEncoding, segments: Int)] {
         let values = ["org.name": config.organization.name, "org.phone": config.organization.phone]
-        return try TemplateRenderer(library: library).render(template: Self.template, channel: .sms, language: "sv",
-                                                              context: RenderContext(values: values, timeZone: config.timeZone)).text
+        let renderer = TemplateRenderer(library: library)
+        return try Self.languages.map { language in
+            let rendered = try renderer.render(template: Self.template, channel: .sms, language: language,
+                                               context: RenderContext(values: values, timeZone: config.timeZone))
+            let inspection = SMSEncoder.inspect(rendered.text, smartEncoding: true)
+            return (rendered.language, inspection.text, inspection.encoding, inspection.segments)
+        }
     }
 
     /// +46 70 1xx xx xx: valid Swedish mobile numbers, one per index below a million.
@@ -89,7 +99,10 @@ struct FanOutBench {
             encoding TEXT,
             segments INTEGER,
             dedupe_key TEXT NOT NULL UNIQUE,
-            status TEXT NOT NULL DEFAULT 'queued',
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status = 'queued' OR status = 'sending' OR status = 'sent' OR status = 'delivered'
+                       OR status = 'undelivered' OR status = 'failed' OR status = 'cancelled' OR status = 'suppressed'
+                       OR status = 'unknown'),
             attempts INTEGER NOT NULL DEFAULT 0,
             not_before TEXT NOT NULL,
             expires_at TEXT,

@@ -19,6 +19,24 @@ struct FormEncodingTests {
         #expect(FormEncoding.percentEncode(input) == expected)
     }
 
+    @Test("every byte of every UTF-8 length: unreserved ASCII as itself, the rest as %XX in upper-case hex")
+    func everyByte() {
+        // One of each ASCII character, then scalars of two, three and four UTF-8 bytes (ä, ش, ሰ, 😀 and their neighbours).
+        var scalars = (0...0x7F).compactMap(Unicode.Scalar.init)
+        for start in [0xE4, 0x634, 0x1230, 0x1F600] { scalars += (start..<start + 64).compactMap(Unicode.Scalar.init) }
+        let text = String(String.UnicodeScalarView(scalars))
+        let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+        let expected = text.utf8.map { unreserved.contains($0) ? String(UnicodeScalar($0)) : "%" + hex($0) }.joined()
+        #expect(FormEncoding.percentEncode(text) == expected)
+        #expect(FormEncoding.encode([(text, text)]) == expected + "=" + expected)
+        #expect(FormEncoding.decode(FormEncoding.encode([("k", text)])).first?.1 == text)
+    }
+
+    private func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+    }
+
     @Test func encodesPairsInOrder() {
         let encoded = FormEncoding.encode([("To", "+46701234567"), ("From", "Träffen"), ("Body", "Kaffe & bulle = 10 kr")])
         #expect(encoded == "To=%2B46701234567&From=Tr%C3%A4ffen&Body=Kaffe%20%26%20bulle%20%3D%2010%20kr")

@@ -66,6 +66,26 @@ struct DatabaseTests {
         #expect(try database.statement("SELECT count(*) FROM t").firstRow { $0.int(0) } == 1)
     }
 
+    @Test("a COMMIT that fails is rolled back: nothing stays pending and the connection works on")
+    func failedCommit() throws {
+        let database = try Database(path: ":memory:")
+        try database.execute("""
+            CREATE TABLE parent (id INTEGER PRIMARY KEY);
+            CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+            """)
+        // A deferred foreign key is checked at COMMIT, so the commit itself fails.
+        #expect(throws: StoreError.self) {
+            try database.transaction { try database.execute("INSERT INTO child VALUES (42)") }
+        }
+        #expect(database.isAutocommit)
+        #expect(try database.statement("SELECT count(*) FROM child").firstRow { $0.int(0) } == 0)
+        try database.transaction {
+            try database.execute("INSERT INTO parent VALUES (42)")
+            try database.execute("INSERT INTO child VALUES (42)")
+        }
+        #expect(try database.statement("SELECT count(*) FROM child").firstRow { $0.int(0) } == 1)
+    }
+
     @Test("a nested transaction rolls back only its savepoint")
     func nested() throws {
         struct Boom: Error {}

@@ -100,6 +100,11 @@ struct MigrationTests {
                             '2026-11-23T09:00:00Z', NULL, NULL, 'x', 'x');
                 INSERT INTO inbound (provider, provider_id, from_phone, to_phone, body, received_at, message_id)
                     VALUES ('twilio', 'SM9', '+46701740605', '+46766861004', '1', 'x', 41);
+                INSERT INTO people (id, role, name, phone, language, channel, created_at, updated_at)
+                    VALUES (8, 'guide', 'Hodan Ali', '+46701740611', 'so', 'sms', 'x', 'x');
+                INSERT INTO escorts (senior_id, guide_id, session_id, occurrence_start, pickup_at, status, reply_code, created_at, updated_at)
+                    VALUES (7, 8, 3, '2026-11-24T13:00:00Z', '2026-11-24T12:30:00Z', 'confirmed', 'E7', 'x', 'x');
+                INSERT INTO call_attempts (message_id, status, started_at) VALUES (42, 'completed', 'x');
                 """)
         }
         let database = try temporary.open()
@@ -111,6 +116,9 @@ struct MigrationTests {
                 == "Fatima Hassan, Rosengård C")
         #expect(try database.statement("SELECT count(*) FROM enrollments WHERE person_id = 7").firstRow { $0.int(0) } == 1)
         #expect(try database.statement("SELECT message_id FROM inbound").firstRow { $0.int64(0) } == 41)
+        #expect(try database.statement("SELECT senior_id, guide_id FROM escorts").firstRow { "\($0.int64(0)) \($0.int64(1))" } == "7 8")
+        #expect(try database.statement("SELECT message_id FROM call_attempts").firstRow { $0.int64(0) } == 42)
+        #expect(try database.statement("PRAGMA integrity_check").firstRow { $0.string(0) } == "ok")
         #expect(try database.statement("PRAGMA foreign_keys").firstRow { $0.int(0) } == 1)
         #expect(try database.statement("PRAGMA foreign_key_check").rows { $0.string(0) }.isEmpty)
         let indexes = try database.statement("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('messages', 'people') AND sql IS NOT NULL")
@@ -124,10 +132,55 @@ struct MigrationTests {
             try database.execute("UPDATE messages SET person_id = 999 WHERE id = 42")
         }
         // Writing a person or a message no longer builds a temporary table for its checks.
-        for sql in ["UPDATE messages SET status = 'sent' WHERE id = ?", "UPDATE people SET role = 'guide', channel = 'sms' WHERE id = ?"] {
-            let program = try database.statement("EXPLAIN " + sql).bind(1).rows { $0.string(1) }
+        for sql in ["UPDATE messages SET status = 'sent' WHERE id = ?", "UPDATE people SET role = 'guide', channel = 'sms' WHERE id = ?",
+                    """
+                    INSERT INTO messages (phone, channel, language, template, body, dedupe_key, status, not_before, created_at, updated_at)
+                    VALUES (?, 'sms', 'sv', 'help', 'x', 'k', 'queued', 'x', 'x', 'x')
+                    """,
+                    "INSERT INTO people (role, name, phone, language, channel, created_at, updated_at) VALUES ('senior', 'A', ?, 'sv', 'sms', 'x', 'x')"] {
+            let program = try database.statement("EXPLAIN " + sql).bind("+46701740699").rows { $0.string(1) }
             #expect(!program.contains("OpenEphemeral"), "\(sql)")
         }
+    }
+
+    @Test("a rebuild finding a reference to a missing row changes nothing, says so, and leaves foreign keys on")
+    func rebuildWithDanglingReference() throws {
+        let temporary = TemporaryDatabase()
+        do {
+            let old = try temporary.open()
+            try Migrator(migrations: Array(Schema.migrations.prefix(4))).migrate(old, now: now)
+            try old.execute("""
+                PRAGMA foreign_keys = OFF;
+                INSERT INTO sessions (id, title, place, start_local, duration_minutes, time_zone, created_at)
+                    VALUES (3, 'Kaffe och samtal', 'Råslätt', '2026-11-24T14:00', 120, 'Europe/Stockholm', 'x');
+                INSERT INTO enrollments (person_id, session_id, created_at) VALUES (99, 3, 'x');
+                """)
+        }
+        let database = try temporary.open()
+        do {
+            try Migrator().migrate(database, now: now)
+            Issue.record("expected the rebuild to refuse")
+        } catch let error as StoreError {
+            #expect(error.message.contains("migration 5"))
+            #expect(error.message.contains("a row of enrollments refers to a missing people"))
+        }
+        #expect(try Migrator().appliedVersions(in: database) == [1, 2, 3, 4])
+        #expect(try database.statement("PRAGMA foreign_keys").firstRow { $0.int(0) } == 1)
+        #expect(database.isAutocommit)
+        let tables = try database.statement("SELECT name FROM sqlite_master WHERE name LIKE '%_new'").rows { $0.string(0) }
+        #expect(tables.isEmpty)
+    }
+
+    @Test("a rebuild refuses to run inside an open transaction, where foreign keys cannot be switched off")
+    func rebuildInsideTransaction() throws {
+        let temporary = TemporaryDatabase()
+        let database = try temporary.open()
+        try Migrator(migrations: Array(Schema.migrations.prefix(4))).migrate(database, now: now)
+        #expect(throws: StoreError.self) {
+            try database.transaction { try Migrator().migrate(database, now: now) }
+        }
+        #expect(try Migrator().appliedVersions(in: database) == [1, 2, 3, 4])
+        #expect(try Migrator().migrate(database, now: now) == [5])
     }
 
     @Test("a failing migration rolls back entirely and names itself")

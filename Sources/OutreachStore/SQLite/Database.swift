@@ -81,26 +81,38 @@ public final class Database {
             try execute("SAVEPOINT \(savepoint)")
         }
         transactionDepth += 1
+        let value: T
         do {
-            let value = try body()
-            transactionDepth -= 1
-            if transactionDepth == 0 {
-                try execute("COMMIT")
-            } else {
-                try execute("RELEASE \(savepoint)")
-            }
-            return value
+            value = try body()
         } catch {
             transactionDepth -= 1
-            // Keep the first error: a failing rollback must not hide why we rolled back.
-            if transactionDepth == 0 {
-                try? execute("ROLLBACK")
-            } else {
-                try? execute("ROLLBACK TO \(savepoint); RELEASE \(savepoint)")
-            }
+            rollBack(to: savepoint)
             throw error
         }
+        transactionDepth -= 1
+        do {
+            try execute(transactionDepth == 0 ? "COMMIT" : "RELEASE \(savepoint)")
+        } catch {
+            // A COMMIT that fails (disk full, I/O) may leave the transaction open: undo it, so the connection is
+            // usable again and nothing half-written stays pending.
+            rollBack(to: savepoint)
+            throw error
+        }
+        return value
     }
+
+    /// Undoes the transaction (depth 0) or the savepoint. Keeps the caller's error: a failing rollback must not
+    /// hide why we rolled back.
+    private func rollBack(to savepoint: String) {
+        if transactionDepth == 0 {
+            try? execute("ROLLBACK")
+        } else {
+            try? execute("ROLLBACK TO \(savepoint); RELEASE \(savepoint)")
+        }
+    }
+
+    /// False while a transaction is open on this connection.
+    public var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     public var changes: Int { Int(sqlite3_changes(handle)) }

@@ -29,17 +29,11 @@ public struct Migrator: Sendable {
         var appliedNow: [Int] = []
         for migration in migrations where !applied.contains(migration.version) {
             do {
-                // Only outside a transaction does SQLite let foreign keys be switched.
-                if migration.rebuildsTables { try database.execute("PRAGMA foreign_keys = OFF") }
+                if migration.rebuildsTables { try switchOffForeignKeys(database) }
                 defer { if migration.rebuildsTables { try? database.execute("PRAGMA foreign_keys = ON") } }
                 try database.transaction {
                     try database.execute(migration.sql)
-                    if migration.rebuildsTables {
-                        let broken = try database.statement("PRAGMA foreign_key_check").rows { "\($0.string(0)) row \($0.int64(1))" }
-                        guard broken.isEmpty else {
-                            throw StoreError(.constraint, "rows refer to rows that do not exist: \(broken.prefix(5).joined(separator: ", "))")
-                        }
-                    }
+                    if migration.rebuildsTables { try checkForeignKeys(database) }
                     try database.statement(
                         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
                     ).bind(migration.version, migration.name, Timestamp.format(now)).run()
@@ -50,6 +44,31 @@ public struct Migrator: Sendable {
             appliedNow.append(migration.version)
         }
         return appliedNow
+    }
+
+    /// Foreign keys off for a rebuild. SQLite ignores the switch inside a transaction, and a rebuild with foreign
+    /// keys on would cascade its DROP TABLE into the rows that refer to it: refuse rather than run.
+    private func switchOffForeignKeys(_ database: Database) throws {
+        guard database.isAutocommit else {
+            throw StoreError(.other, "a migration that rebuilds tables cannot run inside a transaction")
+        }
+        try database.execute("PRAGMA foreign_keys = OFF")
+        guard try database.statement("PRAGMA foreign_keys").firstRow({ $0.int(0) }) == 0 else {
+            throw StoreError(.other, "foreign keys could not be switched off for a migration that rebuilds tables")
+        }
+    }
+
+    /// Every reference still points at a row (SQLite's last step of a table rebuild, before commit).
+    private func checkForeignKeys(_ database: Database) throws {
+        let broken = try database.statement("PRAGMA foreign_key_check").rows { row in
+            // WITHOUT ROWID tables (enrollments) have no rowid to name.
+            row.isNull(1) ? "a row of \(row.string(0)) refers to a missing \(row.string(2))"
+                : "\(row.string(0)) row \(row.int64(1)) refers to a missing \(row.string(2))"
+        }
+        guard broken.isEmpty else {
+            throw StoreError(.constraint, "the database has references to rows that do not exist, so it was left as it was: "
+                             + broken.prefix(5).joined(separator: "; "))
+        }
     }
 
     private func ensureLedger(_ database: Database) throws {

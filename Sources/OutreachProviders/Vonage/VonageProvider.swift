@@ -149,10 +149,10 @@ public struct VonageProvider: Provider {
                     let word = match["status"] as? String ?? "unknown"
                     // A record Vonage has not finalized yet ("submitted") was still accepted: sent.
                     let state = VonageStatuses.deliveryState(for: word) ?? .sent
-                    let errorCode = (match["error_code"] as? String).flatMap { $0 == "0" ? nil : $0 }
+                    let errorCode = VonageStatuses.errorCode(match["error_code"] as? String)
                     return .success(.found(providerID: id, status: DeliveryStatus(
                         state: state, providerStatus: word, errorCode: errorCode,
-                        optedOut: errorCode == VonageStatuses.optedOutErrorCode && (state == .failed || state == .undelivered))))
+                        optedOut: VonageStatuses.isOptOut(errorCode: errorCode, state: state))))
                 }
                 next = page.next
             }

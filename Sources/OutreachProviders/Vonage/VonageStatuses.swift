@@ -24,6 +24,18 @@ public enum VonageStatuses {
         delivery[status.lowercased()]
     }
 
+    /// A receipt's `err-code` or a report record's `error_code`; nil for none. Vonage writes "0" on receipts that
+    /// went well (delivered, accepted), which is no error to show a coordinator.
+    public static func errorCode(_ raw: String?) -> String? {
+        guard let raw, !raw.isEmpty, raw != "0" else { return nil }
+        return raw
+    }
+
+    /// The recipient opted out: code 9 on a message that did not arrive.
+    public static func isOptOut(errorCode: String?, state: DeliveryState) -> Bool {
+        errorCode == optedOutErrorCode && (state == .failed || state == .undelivered)
+    }
+
     /// Retry-worthy DLR err-codes (absent subscriber temporary, handset busy, network error), for reference.
     public static let temporaryErrorCodes: Set<String> = ["2", "7", "8"]
 }

@@ -159,9 +159,9 @@ struct VonageWebhooks: Sendable {
         guard let state = VonageStatuses.deliveryState(for: word) else {
             return .success([.ignored(reason: "unknown Vonage delivery status '\(word.prefix(40))'")])
         }
-        let errorCode = p["err-code"].flatMap { $0.isEmpty ? nil : $0 }
+        let errorCode = VonageStatuses.errorCode(p["err-code"])
         let status = DeliveryStatus(state: state, providerStatus: word, errorCode: errorCode,
-                                    optedOut: errorCode == VonageStatuses.optedOutErrorCode)
+                                    optedOut: VonageStatuses.isOptOut(errorCode: errorCode, state: state))
         return .success([.receipt(providerID: id, status: status)])
     }
 

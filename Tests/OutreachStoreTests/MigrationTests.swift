@@ -183,6 +183,34 @@ struct MigrationTests {
         #expect(try Migrator().migrate(database, now: now) == [5])
     }
 
+    @Test("two processes upgrading one file at the same moment: the rebuild runs once, neither fails")
+    func concurrentUpgrade() throws {
+        let temporary = TemporaryDatabase()
+        do {
+            let old = try temporary.open()
+            try Migrator(migrations: Array(Schema.migrations.prefix(4))).migrate(old, now: now)
+        }
+        final class Outcomes: @unchecked Sendable {
+            private let lock = NSLock()
+            private var all: [Result<[Int], any Error>] = []
+            func add(_ outcome: Result<[Int], any Error>) { lock.withLock { all.append(outcome) } }
+            var values: [Result<[Int], any Error>] { lock.withLock { all } }
+        }
+        let outcomes = Outcomes()
+        let (path, now) = (temporary.path, self.now)
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            outcomes.add(Result { try Migrator().migrate(try Database(path: path), now: now) })
+        }
+        let applied = outcomes.values.map { outcome -> [Int] in
+            switch outcome {
+            case .success(let versions): return versions
+            case .failure(let error): Issue.record("an upgrade failed: \(error)"); return []
+            }
+        }
+        #expect(applied.flatMap { $0 } == [5])
+        #expect(try Migrator().appliedVersions(in: try temporary.open()) == [1, 2, 3, 4, 5])
+    }
+
     @Test("a failing migration rolls back entirely and names itself")
     func failingMigration() throws {
         let temporary = TemporaryDatabase()

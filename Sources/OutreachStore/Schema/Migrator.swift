@@ -31,17 +31,22 @@ public struct Migrator: Sendable {
             do {
                 if migration.rebuildsTables { try switchOffForeignKeys(database) }
                 defer { if migration.rebuildsTables { try? database.execute("PRAGMA foreign_keys = ON") } }
-                try database.transaction {
+                let ran = try database.transaction { () throws -> Bool in
+                    // Another process starting at the same moment may have applied it while we waited for the lock.
+                    let done = try database.statement("SELECT count(*) FROM schema_migrations WHERE version = ?")
+                        .bind(migration.version).firstRow { $0.int(0) } ?? 0
+                    guard done == 0 else { return false }
                     try database.execute(migration.sql)
                     if migration.rebuildsTables { try checkForeignKeys(database) }
                     try database.statement(
                         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
                     ).bind(migration.version, migration.name, Timestamp.format(now)).run()
+                    return true
                 }
+                if ran { appliedNow.append(migration.version) }
             } catch let error as StoreError {
                 throw StoreError(.migration, "migration \(migration.version) (\(migration.name)) failed: \(error.message)", code: error.code)
             }
-            appliedNow.append(migration.version)
         }
         return appliedNow
     }

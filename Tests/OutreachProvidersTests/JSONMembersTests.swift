@@ -43,6 +43,19 @@ struct JSONMembersTests {
         #expect(JSONMembers(Array(#"{"sid": "SM1", "to": "+46\u0037"}"#.utf8), keeping: ["sid"])?.string("sid") == "SM1")
     }
 
+    @Test("kept names are matched on their text, escaped or not; near misses and bad names are not kept")
+    func keptNames() throws {
+        let escaped = try #require(JSONMembers(Array(#"{"s\u0069d": "SM2", "sids": "x", "si": "y", "Sid": "z"}"#.utf8), keeping: ["sid"]))
+        #expect(escaped.values == ["sid": .string("SM2")])
+        let skippedEscape = try #require(JSONMembers(Array(#"{"b\u00f6dy": "x", "sid": "SM3"}"#.utf8), keeping: ["sid"]))
+        #expect(skippedEscape.values == ["sid": .string("SM3")])
+        #expect(JSONMembers(Array("{\"si\u{01}d\": \"SM4\"}".utf8), keeping: ["sid"]) == nil)  // a control byte in a name
+        #expect(JSONMembers(Array(#"{"sid": "SM5", "bad\q": 1}"#.utf8), keeping: ["sid"]) == nil)
+        #expect(JSONMembers(Array(#"{"sid"#.utf8), keeping: ["sid"]) == nil)
+        let unicode = try #require(JSONMembers(Array(#"{"kön": "f", "sid": "SM6"}"#.utf8), keeping: ["kön"]))
+        #expect(unicode.values == ["kön": .string("f")])
+    }
+
     @Test func agreesWithJSONDecoderOnEveryTopLevelString() throws {
         let bytes = Array(Self.twilioCreated.utf8)
         let decoded = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])

@@ -51,12 +51,13 @@ public struct JSONMembers: Sendable {
 
     private struct Parser {
         let buffer: UnsafeBufferPointer<UInt8>
-        let names: Set<String>?
+        /// The names to keep, compared with a member's bytes before any text is built; nil keeps all.
+        let wanted: Set<String>?
         var index = 0
 
         init(buffer: UnsafeBufferPointer<UInt8>, names: Set<String>?) {
             self.buffer = buffer
-            self.names = names
+            self.wanted = names
         }
 
         mutating func document() -> [String: Value]? {
@@ -70,8 +71,26 @@ public struct JSONMembers: Sendable {
 
         var peek: UInt8? { index < buffer.count ? buffer[index] : nil }
 
+        // The scanning loops below work on a local index: the parser's own is stored back once.
         mutating func skipSpace() {
-            while let byte = peek, byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { index += 1 }
+            var position = index
+            while position < buffer.count {
+                let byte = buffer[position]
+                guard byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D else { break }
+                position += 1
+            }
+            index = position
+        }
+
+        /// The end of the plain run of string bytes from `start`: the first quote, backslash or control byte.
+        func plainEnd(from start: Int) -> Int {
+            var position = start
+            while position < buffer.count {
+                let byte = buffer[position]
+                guard byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 else { break }
+                position += 1
+            }
+            return position
         }
 
         /// The value at `index`; a value not kept is checked and skipped, and comes back as `.null`.
@@ -105,8 +124,7 @@ public struct JSONMembers: Sendable {
                 skipSpace()
                 var name: String?
                 if isObject {
-                    guard peek == UInt8(ascii: "\""), let read = string(keep: members != nil) else { return false }
-                    if members != nil, names?.contains(read) ?? true { name = read }
+                    guard peek == UInt8(ascii: "\""), memberName(keep: members != nil, into: &name) else { return false }
                     skipSpace()
                     guard peek == UInt8(ascii: ":") else { return false }
                     index += 1
@@ -120,6 +138,34 @@ public struct JSONMembers: Sendable {
                 index += 1
                 return true
             }
+        }
+
+        /// Reads a member's name at `index` (its opening quote). `name` is set when the member is to be kept: a name
+        /// without escapes is compared byte for byte with the wanted ones, so skipped members build no text.
+        mutating func memberName(keep: Bool, into name: inout String?) -> Bool {
+            guard keep, let wanted else {
+                guard let read = string(keep: keep) else { return false }
+                if keep { name = read }
+                return true
+            }
+            let start = index + 1
+            let end = plainEnd(from: start)
+            if end < buffer.count, buffer[end] == UInt8(ascii: "\"") {
+                index = end + 1
+                let bytes = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                if wanted.contains(where: { Self.equal($0, bytes) }) { name = String(decoding: bytes, as: UTF8.self) }
+                return true
+            }
+            // Escapes (or a malformed name): the full reader decides, then the text is compared.
+            guard let read = string(keep: true) else { return false }
+            if wanted.contains(read) { name = read }
+            return true
+        }
+
+        /// `name`'s UTF-8 is exactly `bytes` (lengths first: most names differ there).
+        static func equal(_ name: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard name.utf8.count == bytes.count else { return false }
+            return name.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(bytes) } ?? name.utf8.elementsEqual(bytes)
         }
 
         mutating func literal(_ word: StaticString) -> Bool {
@@ -154,7 +200,9 @@ public struct JSONMembers: Sendable {
         func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
         mutating func skipDigits() {
-            while let byte = peek, isDigit(byte) { index += 1 }
+            var position = index
+            while position < buffer.count, isDigit(buffer[position]) { position += 1 }
+            index = position
         }
 
         /// A string at `index` (which is the opening quote), unescaped; "" when not kept (checked, text not built).
@@ -162,11 +210,8 @@ public struct JSONMembers: Sendable {
             index += 1
             let start = index
             // The common case: no escapes, so the text is the bytes between the quotes.
-            while let byte = peek, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
-                guard byte >= 0x20 else { return nil }
-                index += 1
-            }
-            guard let stop = peek else { return nil }
+            index = plainEnd(from: start)
+            guard let stop = peek, stop >= 0x20 else { return nil }
             if stop == UInt8(ascii: "\"") {
                 index += 1
                 return keep ? String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<(index - 1)]), as: UTF8.self) : ""

@@ -66,9 +66,9 @@ struct ElksProviderTests {
         let decoded = Data(base64Encoded: String(basic.dropFirst(6))).map { String(decoding: $0, as: UTF8.self) }
         #expect(decoded == "\(fake.username):\(fake.password)")
         #expect(request.bodyText == "from=Outreach&to=%2B46701740605&message=\(body.encoded)"
-            + "&whendelivered=https%3A%2F%2Fgw.example%2Fhooks%2F46elks%2Fsms%2Fstatus%3Fsecret%3D\(fake.callbackSecret)")
+            + "&whendelivered=https%3A%2F%2Fgw.example%2Fhooks%2F46elks%2Fsms%2Fstatus%3Fmessage_id%3D42%26secret%3D\(fake.callbackSecret)")
         #expect(request.formValue("message") == body.text)
-        #expect(request.formValue("whendelivered") == Self.statusURL + "?secret=" + fake.callbackSecret)
+        #expect(request.formValue("whendelivered") == Self.statusURL + "?message_id=42&secret=" + fake.callbackSecret)
     }
 
     @Test func callbackURLWithAQueryKeepsItAndNoCallbackMeansNoField() async throws {
@@ -77,12 +77,12 @@ struct ElksProviderTests {
         defer { client.close(); fake.stop() }
         let provider = ElksProvider(settings: fake.settings(from: "Traffen"), client: client, now: Self.clock.function)
 
-        _ = try await provider.sendSMS(Self.sms("a", from: "", callback: Self.statusURL + "?message_id=42")).get()
+        _ = try await provider.sendSMS(Self.sms("a", from: "", callback: Self.statusURL + "?x=1")).get()
         _ = try await provider.sendSMS(Self.sms("b", callback: nil)).get()
 
         let requests = fake.requests
         #expect(requests.count == 2)
-        #expect(requests[0].formValue("whendelivered") == Self.statusURL + "?message_id=42&secret=" + fake.callbackSecret)
+        #expect(requests[0].formValue("whendelivered") == Self.statusURL + "?x=1&message_id=42&secret=" + fake.callbackSecret)
         #expect(requests[0].formValue("from") == "Traffen")  // the settings' sender when the message has none
         #expect(requests[1].formValues("whendelivered").isEmpty)
         #expect(requests[1].form.map(\.name) == ["from", "to", "message"])

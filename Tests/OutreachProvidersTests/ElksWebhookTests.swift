@@ -92,7 +92,9 @@ struct ElksWebhookTests {
             $0.inboundSMS(url: hooks + "/sms/inbound/", from: "+46701740605", to: "+46766860000", message: "Nej", id: "s2")
         },
         // Delivery reports.
-        Case("delivered", outcome(.receipt(providerID: "s70df59406a1b4643b96f3f91e0bfb7b0", status: DeliveryStatus(state: .delivered, providerStatus: "delivered")))) {
+        Case("delivered, naming our message", outcome(.receipt(providerID: "s70df59406a1b4643b96f3f91e0bfb7b0",
+                                                                status: DeliveryStatus(state: .delivered, providerStatus: "delivered"),
+                                                                messageID: 42))) {
             $0.deliveryReport(callbackURL: hooks + "/sms/status?message_id=42", id: "s70df59406a1b4643b96f3f91e0bfb7b0",
                               status: "delivered", delivered: "2016-10-01T12:00:00.110000")
         },
@@ -199,7 +201,7 @@ struct ElksWebhookTests {
         let sms = try #require(fake.requests.first)
         let call = try #require(fake.requests.last)
         let whendelivered = try #require(sms.formValue("whendelivered"))
-        #expect(whendelivered.hasSuffix("?secret=p%2Bq%2Fr%3Ds%26t%20%C3%BC-0123456789"))
+        #expect(whendelivered.hasSuffix("/sms/status?message_id=1&secret=p%2Bq%2Fr%3Ds%26t%20%C3%BC-0123456789"))
         let voiceStart = try #require(try JSONSerialization.jsonObject(with: Data((call.formValue("voice_start") ?? "").utf8)) as? [String: Any])
         let next = try #require(voiceStart["next"] as? String)
         let whenhangup = try #require(call.formValue("whenhangup"))
@@ -208,13 +210,13 @@ struct ElksWebhookTests {
             provider.handleWebhook(WebhookRequest(method: "POST", publicURL: url, headers: [:], body: Array(FormEncoding.encode(fields).utf8)))
         }
         #expect(post(whendelivered, [("id", "s1"), ("status", "delivered")]).map(\.events)
-            == .success([.receipt(providerID: "s1", status: DeliveryStatus(state: .delivered, providerStatus: "delivered"))]))
+            == .success([.receipt(providerID: "s1", status: DeliveryStatus(state: .delivered, providerStatus: "delivered"), messageID: 1)]))
         #expect(post(next, [("callid", Self.callID), ("result", "1")]).map(\.events)
             == .success([.callDigits(providerCallID: Self.callID, messageID: 7, digits: "1")]))
         #expect(post(whenhangup, [("id", Self.callID), ("state", "success"), ("duration", "12")]).map(\.events)
             == .success([.callEnded(providerCallID: Self.callID, messageID: 7, outcome: .completed, durationSeconds: 12)]))
         // The same URL with the secret taken off is refused.
-        let stripped = String(whendelivered[..<(whendelivered.range(of: "?secret=")?.lowerBound ?? whendelivered.endIndex)])
+        let stripped = String(whendelivered[..<(whendelivered.range(of: "&secret=")?.lowerBound ?? whendelivered.endIndex)])
         #expect(post(stripped, [("id", "s1"), ("status", "delivered")]).map(\.events)
             == .failure(.unauthorized("the 46elks callback URL has no secret parameter")))
     }

@@ -23,7 +23,7 @@ struct SimulatorProviderTests {
         #expect(webhooks.count == 1)
         #expect(simulator.drainWebhooks().isEmpty)
         let outcome = try simulator.handleWebhook(webhooks[0]).get()
-        #expect(outcome.events == [.receipt(providerID: "sim-s-1", status: DeliveryStatus(state: .delivered, providerStatus: "delivered"))])
+        #expect(outcome.events == [.receipt(providerID: "sim-s-1", status: DeliveryStatus(state: .delivered, providerStatus: "delivered"), messageID: 7)])
         #expect(outcome.response.status == 204)
     }
 
@@ -42,7 +42,7 @@ struct SimulatorProviderTests {
         let simulator = SimulatorProvider(settings: SimulatorSettings(), ledger: InMemorySimulatorLedger())
         _ = try await simulator.sendSMS(sms(to: PhoneNumber(e164: "+46701740692"))).get()
         let outcome = try simulator.handleWebhook(simulator.drainWebhooks()[0]).get()
-        guard case .receipt(_, let status) = outcome.events.first else { Issue.record("expected a receipt"); return }
+        guard case .receipt(_, let status, _) = outcome.events.first else { Issue.record("expected a receipt"); return }
         #expect(status.state == .undelivered)
     }
 

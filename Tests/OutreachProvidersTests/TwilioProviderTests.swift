@@ -77,7 +77,7 @@ struct TwilioProviderTests {
         #expect(request.header("Content-Type") == "application/x-www-form-urlencoded")
         #expect(request.header("Accept") == "application/json")
         #expect(request.bodyText == "To=%2B46701740605&From=%2B46701740600&Body=\(bodyCase.encoded)"
-            + "&StatusCallback=https%3A%2F%2Fgw.example%2Fhooks%2Ftwilio%2Fsms%2Fstatus%3Fx%3D1")
+            + "&StatusCallback=https%3A%2F%2Fgw.example%2Fhooks%2Ftwilio%2Fsms%2Fstatus%3Fx%3D1%26message_id%3D42")
         #expect(request.formValue("Body") == bodyCase.body)
     }
 

@@ -113,6 +113,9 @@ struct TwilioWebhookTests {
     @Test("webhook routes", arguments: [
         WebhookCase(testDescription: "sent", request: fake.signedStatusCallback(url: statusURL, messageSID: messageSID, status: "sent"), events: receipt(.sent, "sent")),
         WebhookCase(testDescription: "delivered", request: fake.signedStatusCallback(url: statusURL, messageSID: messageSID, status: "delivered"), events: receipt(.delivered, "delivered")),
+        WebhookCase(testDescription: "delivered, naming our message (signed over the URL with its query)",
+                    request: fake.signedStatusCallback(url: statusURL + "?message_id=42", messageSID: messageSID, status: "delivered"),
+                    events: [.receipt(providerID: messageSID, status: DeliveryStatus(state: .delivered, providerStatus: "delivered"), messageID: 42)]),
         WebhookCase(testDescription: "read", request: fake.signedStatusCallback(url: statusURL, messageSID: messageSID, status: "read"), events: receipt(.delivered, "read")),
         WebhookCase(testDescription: "undelivered 30003", request: fake.signedStatusCallback(url: statusURL, messageSID: messageSID, status: "undelivered", errorCode: "30003"),
                     events: receipt(.undelivered, "undelivered", errorCode: "30003")),

@@ -2,7 +2,7 @@
 // Wire format (reference/provider-wire-formats.md §2):
 //
 //   POST /a1/sms                       Authorization: Basic base64(u…:password)
-//   from=Outreach&to=%2B46701740605&message=Hej%20p%C3%A5%20dig&whendelivered=https%3A%2F%2Fgw.example%2Fhooks%2F46elks%2Fsms%2Fstatus%3Fsecret%3D…
+//   from=Outreach&to=%2B46701740605&message=Hej%20p%C3%A5%20dig&whendelivered=https%3A%2F%2Fgw.example%2Fhooks%2F46elks%2Fsms%2Fstatus%3Fmessage_id%3D42%26secret%3D…
 //   → 200 {"status":"created","direction":"outgoing","from":"Outreach","created":"2024-05-04T13:37:42.314100",
 //          "parts":1,"to":"+46701740605","cost":5000,"message":"Hej på dig","id":"s70df59406a1b4643b96f3f91e0bfb7b0"}
 //   → 4xx text/plain "Invalid to number." (no documented status per error)
@@ -41,7 +41,8 @@ public struct ElksProvider: Provider {
         let sender = sms.from.isEmpty ? settings.from : sms.from
         var fields = [("from", sender), ("to", sms.to.e164), ("message", sms.body)]
         if let callback = sms.statusCallbackURL {
-            fields.append(("whendelivered", ElksWebhooks.appendingSecret(to: callback, secret: settings.callbackSecret)))
+            fields.append(("whendelivered", ElksWebhooks.appendingSecret(to: CallbackQuery.status(callback, messageID: sms.messageID),
+                                                                        secret: settings.callbackSecret)))
         }
         if settings.dryRun { fields.append(("dryrun", "yes")) }
         return await post("/a1/sms", fields).flatMap { object in

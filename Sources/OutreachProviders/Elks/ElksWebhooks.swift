@@ -41,7 +41,7 @@ public enum ElksWebhooks {
         let messageID = url.queryValue("message_id").flatMap { Int64($0) }
         switch route {
         case .inboundSMS: return inboundSMS(form)
-        case .deliveryReport: return deliveryReport(form)
+        case .deliveryReport: return deliveryReport(form, messageID: messageID)
         case .ivrResult: return ivrResult(form, messageID: messageID)
         case .hangup: return hangup(form, messageID: messageID)
         }
@@ -49,14 +49,7 @@ public enum ElksWebhooks {
 
     /// `url` with `secret=<secret>` added to its query (before any fragment).
     public static func appendingSecret(to url: String, secret: String) -> String {
-        var base = url
-        var fragment = ""
-        if let hash = base.firstIndex(of: "#") {
-            fragment = String(base[hash...])
-            base = String(base[..<hash])
-        }
-        let separator = base.contains("?") ? (base.hasSuffix("?") || base.hasSuffix("&") ? "" : "&") : "?"
-        return base + separator + "secret=" + FormEncoding.percentEncode(secret) + fragment
+        CallbackQuery.appending("secret", FormEncoding.percentEncode(secret), to: url)
     }
 
     // MARK: - Routes
@@ -76,14 +69,15 @@ public enum ElksWebhooks {
                                        response: .noContent))
     }
 
-    static func deliveryReport(_ form: Form) -> Result<WebhookOutcome, WebhookError> {
+    static func deliveryReport(_ form: Form, messageID: Int64? = nil) -> Result<WebhookOutcome, WebhookError> {
         guard let id = form.nonEmpty("id"), let status = form.nonEmpty("status") else {
             return .failure(.malformed("a 46elks delivery report needs id and status"))
         }
         guard let state = ElksStatuses.deliveryState(status) else {
             return ignored("unknown 46elks delivery status '\(short(status))'")
         }
-        return .success(WebhookOutcome(events: [.receipt(providerID: id, status: DeliveryStatus(state: state, providerStatus: status))],
+        return .success(WebhookOutcome(events: [.receipt(providerID: id, status: DeliveryStatus(state: state, providerStatus: status),
+                                                         messageID: messageID)],
                                        response: .noContent))
     }
 

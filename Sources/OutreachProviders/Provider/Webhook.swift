@@ -45,8 +45,9 @@ public struct DeliveryStatus: Sendable, Equatable {
 public enum ProviderEvent: Sendable, Equatable {
     /// A text message from a person.
     case inboundSMS(providerID: String, from: PhoneNumber, to: String, body: String)
-    /// A delivery receipt for a message we sent.
-    case receipt(providerID: String, status: DeliveryStatus)
+    /// A delivery receipt for a message we sent. `messageID` is our id when the provider echoes it (from the status
+    /// callback URL we gave, or Vonage's client-ref): the message is then found by its key, not by the provider's id.
+    case receipt(providerID: String, status: DeliveryStatus, messageID: Int64? = nil)
     /// A keypad answer during a call (`digits` is "" when the person pressed nothing).
     case callDigits(providerCallID: String, messageID: Int64?, digits: String)
     /// The end of a call: completed, busy, no-answer, failed, cancelled; `answeredBy` human/machine when known.

@@ -7,7 +7,7 @@ import OutreachCore
 // with `inboundRequest(from:to:text:)`. Those requests go through `handleWebhook` like any provider's,
 // so the demo exercises the real inbound path.
 //
-//   POST /hooks/simulator/sms/status    id=sim-s-42&status=delivered
+//   POST /hooks/simulator/sms/status    id=sim-s-42&message_id=42&status=delivered
 //   POST /hooks/simulator/sms/inbound   id=sim-in-7&from=%2B46701740605&to=Raslatt&message=1
 //   POST /hooks/simulator/voice/keypad  id=sim-c-43&digits=1
 //
@@ -81,7 +81,8 @@ public final class SimulatorProvider: Provider, @unchecked Sendable {
             break
         }
         let id = ledger.recordSent(kind: "sms", to: sms.to, from: sms.from, body: sms.body)
-        queue(SimulatorWebhooks.request(path: "/sms/status", fields: [("id", id), ("status", Self.deliveryWord(for: sms.to))],
+        queue(SimulatorWebhooks.request(path: "/sms/status", fields: [("id", id), ("message_id", String(sms.messageID)),
+                                                                     ("status", Self.deliveryWord(for: sms.to))],
                                         settings: settings))
         return .success(ProviderAccepted(providerID: id, segments: SMSEncoder.inspect(sms.body).segments))
     }

@@ -28,7 +28,8 @@ enum SimulatorWebhooks {
             if path.hasSuffix("/sms/status") {
                 let status = try field("status")
                 if let state = SimulatorStatuses.delivery[status] {
-                    event = .receipt(providerID: try field("id"), status: DeliveryStatus(state: state, providerStatus: status))
+                    event = .receipt(providerID: try field("id"), status: DeliveryStatus(state: state, providerStatus: status),
+                                     messageID: fields["message_id"].flatMap { Int64($0) })
                 } else {
                     event = .ignored(reason: "unknown simulator status '\(status)'")
                 }

@@ -4,7 +4,7 @@
 // Send SMS:
 //   POST /2010-04-01/Accounts/AC…/Messages.json
 //   Authorization: Basic base64(SK…:secret)      (or AC…:AuthToken)
-//   To=%2B46701740605&From=%2B46700000000&Body=Hej%20d%C3%A4r&StatusCallback=https%3A%2F%2Fgw.example%2Fhooks%2Ftwilio%2Fsms%2Fstatus
+//   To=%2B46701740605&From=%2B46700000000&Body=Hej%20d%C3%A4r&StatusCallback=https%3A%2F%2Fgw.example%2Fhooks%2Ftwilio%2Fsms%2Fstatus%3Fmessage_id%3D42
 //   → 201 {"sid": "SMaaaa…", "status": "queued", "num_segments": "1", …}
 //   → 400 {"code": 21211, "message": "The 'To' number … is not a valid phone number.", "more_info": "…", "status": 400}
 //   → 400 {"code": 21610, "message": "Attempt to send to unsubscribed recipient", …}   (opted out)
@@ -65,7 +65,7 @@ public struct TwilioProvider: Provider {
         var fields = [("To", sms.to.e164)]
         fields.append(Self.isMessagingServiceSID(sender) ? ("MessagingServiceSid", sender) : ("From", sender))
         fields.append(("Body", sms.body))
-        if let callback = sms.statusCallbackURL { fields.append(("StatusCallback", callback)) }
+        if let callback = sms.statusCallbackURL { fields.append(("StatusCallback", CallbackQuery.status(callback, messageID: sms.messageID))) }
         let request = formPost(messagesURL, fields)
         return await performCreate(request) { resource in
             guard let sid = resource.string("sid") else { return .failure(TwilioErrors.malformed("the answer has no sid")) }

@@ -124,7 +124,9 @@ struct TwilioWebhooks {
         let errorCode = form["ErrorCode"].flatMap { $0.isEmpty ? nil : $0 }
         let delivery = DeliveryStatus(state: state, providerStatus: status, errorCode: errorCode,
                                       optedOut: errorCode == TwilioStatuses.optedOutErrorCode)
-        return .success(WebhookOutcome(events: [.receipt(providerID: sid, status: delivery)], response: Self.twiml(TwilioTwiML.empty)))
+        let messageID = form.query("message_id").flatMap(Int64.init)
+        return .success(WebhookOutcome(events: [.receipt(providerID: sid, status: delivery, messageID: messageID)],
+                                       response: Self.twiml(TwilioTwiML.empty)))
     }
 
     private func gather(_ form: Form, publicURL: String) -> Result<WebhookOutcome, WebhookError> {

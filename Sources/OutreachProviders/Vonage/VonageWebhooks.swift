@@ -162,7 +162,9 @@ struct VonageWebhooks: Sendable {
         let errorCode = VonageStatuses.errorCode(p["err-code"])
         let status = DeliveryStatus(state: state, providerStatus: word, errorCode: errorCode,
                                     optedOut: VonageStatuses.isOptOut(errorCode: errorCode, state: state))
-        return .success([.receipt(providerID: id, status: status)])
+        // Our message id, sent as client-ref with every SMS.
+        let messageID = p["client-ref"].flatMap { Int64($0) }
+        return .success([.receipt(providerID: id, status: status, messageID: messageID)])
     }
 
     static func isDigits(_ text: String, count: ClosedRange<Int>) -> Bool {

@@ -28,11 +28,12 @@ public struct EventProcessor {
     private func process(_ event: ProviderEvent, now: Date) throws {
         let outbox = OutboxStore(database)
         switch event {
-        case .receipt(let providerID, let status):
+        case .receipt(let providerID, let status, let messageID):
             let mapped = MessageStatus(status.state)
             let error = status.errorText(provider: providerName)
-            let applied = try outbox.applyReceipt(provider: providerName, providerID: providerID, status: mapped, error: error, now: now)
-            if status.optedOut, let message = try findSent(providerID: providerID) {
+            let applied = try outbox.applyReceipt(provider: providerName, providerID: providerID, messageID: messageID, status: mapped,
+                                                  error: error, now: now)
+            if status.optedOut, let message = try findSent(providerID: providerID, messageID: messageID) {
                 try OptOutStore(database).add(phone: message.phone, channel: OptOutStore.Scope(message.channel),
                                               keyword: nil, source: providerName, now: now)
             }
@@ -57,16 +58,16 @@ public struct EventProcessor {
             }
         case .callDigits(let callID, let messageID, let digits):
             log.info("call-digits", ["call": callID, "message": messageID.map(String.init) ?? "-", "digits": digits])
-        case .callEnded(let callID, _, let outcome, _):
+        case .callEnded(let callID, let messageID, let outcome, _):
             let status: MessageStatus = outcome == .completed || outcome == .machine ? .delivered : .undelivered
-            try outbox.applyReceipt(provider: providerName, providerID: callID, status: status,
+            try outbox.applyReceipt(provider: providerName, providerID: callID, messageID: messageID, status: status,
                                     error: outcome == .completed ? nil : "call \(outcome.rawValue)", now: now)
         case .ignored(let reason):
             log.info("webhook-ignored", ["reason": reason])
         }
     }
 
-    private func findSent(providerID: String) throws -> OutboxMessage? {
-        try OutboxStore(database).find(provider: providerName, providerID: providerID)
+    private func findSent(providerID: String, messageID: Int64?) throws -> OutboxMessage? {
+        try OutboxStore(database).find(provider: providerName, providerID: providerID, messageID: messageID)
     }
 }

@@ -156,15 +156,28 @@ public struct OutboxStore {
             """).bind(reason, Timestamp.format(now), id).run()
     }
 
-    /// Applies a delivery receipt. Returns false when no message has that provider id.
+    /// Applies a delivery receipt. Returns false when no message has that provider id (and, when given, our id).
+    ///
+    /// With `messageID` (echoed by the provider from the callback URL or client-ref) the message is found by its
+    /// key, and the provider id must match. Without it the provider id is searched: the outbox keeps no index on
+    /// provider ids, whose random order made every send write a page of it (see schema 6), so that is a scan, for
+    /// receipts that do not carry our id (messages sent before version 6, the Simulator).
     @discardableResult
-    public func applyReceipt(provider: String, providerID: String, status: MessageStatus, error: String?, now: Date) throws -> Bool {
+    public func applyReceipt(provider: String, providerID: String, messageID: Int64? = nil, status: MessageStatus, error: String?,
+                             now: Date) throws -> Bool {
         // Receipts only move a message forward: a late "sent" never undoes "delivered".
         let from = status == .sent ? "('unknown')" : "('sent', 'unknown')"
-        try database.statement("""
-            UPDATE messages SET status = ?, error = coalesce(?, error), updated_at = ?
-            WHERE provider = ? AND provider_id = ? AND status IN \(from)
-            """).bind(status.rawValue, error, Timestamp.format(now), provider, providerID).run()
+        if let messageID {
+            try database.statement("""
+                UPDATE messages SET status = ?, error = coalesce(?, error), updated_at = ?
+                WHERE id = ? AND provider = ? AND provider_id = ? AND status IN \(from)
+                """).bind(status.rawValue, error, Timestamp.format(now), messageID, provider, providerID).run()
+        } else {
+            try database.statement("""
+                UPDATE messages SET status = ?, error = coalesce(?, error), updated_at = ?
+                WHERE provider = ? AND provider_id = ? AND status IN \(from)
+                """).bind(status.rawValue, error, Timestamp.format(now), provider, providerID).run()
+        }
         return database.changes > 0
     }
 
@@ -172,8 +185,14 @@ public struct OutboxStore {
         try database.statement("SELECT \(Self.columns) FROM messages WHERE id = ?").bind(id).firstRow(Self.message)
     }
 
-    public func find(provider: String, providerID: String) throws -> OutboxMessage? {
-        try database.statement("SELECT \(Self.columns) FROM messages WHERE provider = ? AND provider_id = ?")
+    /// The message the provider knows by `providerID`: by our key when `messageID` is given (the provider id must
+    /// match), else by a scan (see `applyReceipt`).
+    public func find(provider: String, providerID: String, messageID: Int64? = nil) throws -> OutboxMessage? {
+        if let messageID {
+            return try database.statement("SELECT \(Self.columns) FROM messages WHERE id = ? AND provider = ? AND provider_id = ?")
+                .bind(messageID, provider, providerID).firstRow(Self.message)
+        }
+        return try database.statement("SELECT \(Self.columns) FROM messages WHERE provider = ? AND provider_id = ?")
             .bind(provider, providerID).firstRow(Self.message)
     }
 

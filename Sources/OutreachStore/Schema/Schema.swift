@@ -1,7 +1,7 @@
 /// The schema's history. Never edit a shipped migration: add a new one, so old files upgrade in place.
 public enum Schema {
     public static let migrations: [Migration] = [peopleAndSessions, outboxAndReplies, simulatorOutbox, outboxIndexes,
-                                                  plainChecks]
+                                                  plainChecks, noProviderIDIndex]
 
     /// Version 1: who we reach and what they come to.
     static let peopleAndSessions = Migration(version: 1, name: "people and sessions", sql: """
@@ -240,5 +240,13 @@ public enum Schema {
         CREATE INDEX messages_open ON messages (campaign_id, status) WHERE status IN ('queued', 'sending');
         CREATE INDEX messages_campaign ON messages (campaign_id);
         CREATE INDEX messages_unknown ON messages (updated_at) WHERE status = 'unknown';
+        """)
+
+    /// Version 6: no index on the providers' message ids. Their ids are random (Twilio's SM + 32 hex digits), so each
+    /// result written touched a page of that index somewhere new: about two more page writes per message sent
+    /// (measured 3.1 instead of 0.9 per message, with the index and without). Receipts now name the message by our own
+    /// id (the callback URL carries `message_id`, Vonage echoes client-ref) and find it by its key.
+    static let noProviderIDIndex = Migration(version: 6, name: "receipts by our message id", sql: """
+        DROP INDEX messages_provider_id;
         """)
 }

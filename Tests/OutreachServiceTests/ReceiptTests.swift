@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import OutreachCore
+import OutreachProviders
+import OutreachStore
+@testable import OutreachService
+
+@Suite("Receipts")
+struct ReceiptTests {
+    /// Three messages Twilio accepted, as the outbox holds them after sending.
+    func world() throws -> (ServiceWorld, EventProcessor) {
+        let world = try ServiceWorld(now: "2026-11-22T10:00:00Z")
+        for (index, sid) in ["SMaaa", "SMbbb", "SMccc"].enumerated() {
+            try world.database.statement("""
+                INSERT INTO messages (id, phone, channel, language, template, body, dedupe_key, status, not_before, provider,
+                                      provider_id, created_at, updated_at)
+                VALUES (?, ?, 'sms', 'sv', 'help', 'Hej', ?, 'sent', '2026-11-22T09:00:00Z', 'twilio', ?, '2026-11-22T09:00:00Z', '2026-11-22T09:00:00Z')
+                """).bind(Int64(index + 1), "+4670174060\(index + 5)", "k\(index)", sid).run()
+        }
+        return (world, EventProcessor(database: world.database, providerName: "twilio", matcher: nil, log: .silent))
+    }
+
+    func statuses(_ world: ServiceWorld) throws -> [String] {
+        try world.database.statement("SELECT status FROM messages ORDER BY id").rows { $0.string(0) }
+    }
+
+    @Test("a receipt naming our message moves it by its key; one whose provider id is another message's moves nothing")
+    func byMessageID() throws {
+        let (world, events) = try world()
+        let delivered = DeliveryStatus(state: .delivered, providerStatus: "delivered")
+        try events.process([.receipt(providerID: "SMaaa", status: delivered, messageID: 1)], now: world.clock.now)
+        #expect(try statuses(world) == ["delivered", "sent", "sent"])
+        // Our id with another message's provider id (or a guessed id): neither message moves.
+        try events.process([.receipt(providerID: "SMccc", status: delivered, messageID: 2)], now: world.clock.now)
+        #expect(try statuses(world) == ["delivered", "sent", "sent"])
+        // No id of ours (sent before version 6, or a provider that does not echo it): found by the provider id.
+        try events.process([.receipt(providerID: "SMccc", status: delivered)], now: world.clock.now)
+        #expect(try statuses(world) == ["delivered", "sent", "delivered"])
+    }
+
+    @Test("an opted-out receipt naming our message records the opt-out for that message's number")
+    func optOutByMessageID() throws {
+        let (world, events) = try world()
+        let stopped = DeliveryStatus(state: .failed, providerStatus: "failed", errorCode: "21610", optedOut: true)
+        try events.process([.receipt(providerID: "SMbbb", status: stopped, messageID: 2)], now: world.clock.now)
+        #expect(try statuses(world) == ["sent", "failed", "sent"])
+        #expect(try OptOutStore(world.database).isOptedOut(phone: PhoneNumber(e164: "+46701740606"), channel: .sms))
+        #expect(try !OptOutStore(world.database).isOptedOut(phone: PhoneNumber(e164: "+46701740605"), channel: .sms))
+    }
+}

@@ -226,6 +226,9 @@ struct ElksWebhookTests {
         ("https://a.example/x?m=1", "https://a.example/x?m=1&secret=k"),
         ("https://a.example/x?", "https://a.example/x?secret=k"),
         ("https://a.example/x?m=1#frag", "https://a.example/x?m=1&secret=k#frag"),
+        ("https://a.example/x?m=1&", "https://a.example/x?m=1&secret=k"),
+        ("https://a.example/x#frag?no", "https://a.example/x?secret=k#frag?no"),
+        ("https://a.example/å?m=ü", "https://a.example/å?m=ü&secret=k"),
     ])
     func appendingSecret(url: String, expected: String) {
         #expect(ElksWebhooks.appendingSecret(to: url, secret: "k") == expected)

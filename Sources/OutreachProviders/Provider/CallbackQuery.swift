@@ -2,15 +2,20 @@
 /// (our message id, a secret) comes back with the webhook.
 public enum CallbackQuery {
     /// `url` with `name=value` added to its query, before any fragment. `value` must already be URL-safe.
+    /// Works on UTF-8 bytes: every SMS sent builds one of these, and Character-wise search is far slower.
     public static func appending(_ name: String, _ value: String, to url: String) -> String {
-        var base = url
-        var fragment = ""
-        if let hash = base.firstIndex(of: "#") {
-            fragment = String(base[hash...])
-            base = String(base[..<hash])
+        let bytes = url.utf8
+        let hash = bytes.firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
+        let base = url[..<hash]
+        let separator: String
+        if !base.utf8.contains(UInt8(ascii: "?")) {
+            separator = "?"
+        } else if let last = base.utf8.last, last == UInt8(ascii: "?") || last == UInt8(ascii: "&") {
+            separator = ""
+        } else {
+            separator = "&"
         }
-        let separator = base.contains("?") ? (base.hasSuffix("?") || base.hasSuffix("&") ? "" : "&") : "?"
-        return base + separator + name + "=" + value + fragment
+        return base + separator + name + "=" + value + url[hash...]
     }
 
     /// The SMS status callback for one message: receipts then name the message by our key (`message_id`), so the

@@ -32,7 +32,7 @@ public struct ServiceLog: Sendable {
         guard !dropsEverything, Self.rank(level) >= Self.rank(minimumLevel) else { return }
         var line = "\(Timestamp.format(now())) \(level.rawValue) \(event)"
         for (key, value) in fields {
-            line += " \(key)=" + (value.contains(" ") || value.isEmpty ? "\"\(value)\"" : value)
+            line += " \(key)=" + (value.utf8.contains(UInt8(ascii: " ")) || value.isEmpty ? "\"\(value)\"" : value)
         }
         write(line)
     }

@@ -66,7 +66,8 @@ public struct JSONMembers: Sendable {
         mutating func document() -> [String: Value]? {
             skipSpace()
             guard peek == UInt8(ascii: "{") else { return nil }
-            var members: [String: Value]? = [:]
+            // Kept names are few: room for them at once, no growing.
+            var members: [String: Value]? = Dictionary(minimumCapacity: wanted?.count ?? 16)
             guard container(depth: 1, into: &members) else { return nil }
             skipSpace()
             return index == buffer.count ? members : nil

@@ -15,7 +15,16 @@ public enum CallbackQuery {
         } else {
             separator = "&"
         }
-        return base + separator + name + "=" + value + url[hash...]
+        // One buffer, sized first: every SMS sent builds one of these.
+        var result = ""
+        result.reserveCapacity(url.utf8.count + separator.utf8.count + name.utf8.count + 1 + value.utf8.count)
+        result += base
+        result += separator
+        result += name
+        result += "="
+        result += value
+        result += url[hash...]
+        return result
     }
 
     /// The SMS status callback for one message: receipts then name the message by our key (`message_id`), so the

@@ -62,7 +62,9 @@ public struct TwilioProvider: Provider {
 
     public func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
         let sender = sms.from.isEmpty ? settings.from : sms.from
-        var fields = [("To", sms.to.e164)]
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(4)
+        fields.append(("To", sms.to.e164))
         fields.append(Self.isMessagingServiceSID(sender) ? ("MessagingServiceSid", sender) : ("From", sender))
         fields.append(("Body", sms.body))
         if let callback = sms.statusCallbackURL { fields.append(("StatusCallback", CallbackQuery.status(callback, messageID: sms.messageID))) }

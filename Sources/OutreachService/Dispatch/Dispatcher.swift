@@ -171,6 +171,12 @@ public final class Dispatcher {
             if pending.isEmpty { pendingSince = .now }
             pending.append(contentsOf: outcomes)
         }
+
+        /// One send's outcome (no array per message).
+        mutating func add(_ outcome: SendOutcome) {
+            if pending.isEmpty { pendingSince = .now }
+            pending.append(outcome)
+        }
     }
 
     private func pump(maxClaims: Int?, shouldStop: @Sendable () -> Bool) async throws -> DispatchReport {
@@ -228,7 +234,7 @@ public final class Dispatcher {
                 switch finished {
                 case .sent(let message, let result):
                     state.sendsInFlight -= 1
-                    state.add([outcome(for: message, result)])
+                    state.add(outcome(for: message, result))
                 case .claimed(let result):
                     state.claiming = false
                     state.laneJobs -= 1

@@ -116,6 +116,5 @@ struct FanOutBench {
         CREATE INDEX raw_messages_open ON raw_messages (campaign_id, status) WHERE status IN ('queued', 'sending');
         CREATE INDEX raw_messages_campaign ON raw_messages (campaign_id);
         CREATE INDEX raw_messages_unknown ON raw_messages (updated_at) WHERE status = 'unknown';
-        CREATE UNIQUE INDEX raw_messages_provider_id ON raw_messages (provider, provider_id) WHERE provider_id IS NOT NULL;
         """
 }

@@ -113,7 +113,6 @@ struct FanOutBench {
             updated_at TEXT NOT NULL
         );
         CREATE INDEX raw_messages_due ON raw_messages (not_before) WHERE status = 'queued';
-        CREATE INDEX raw_messages_open ON raw_messages (campaign_id, status) WHERE status IN ('queued', 'sending');
         CREATE INDEX raw_messages_campaign ON raw_messages (campaign_id);
         CREATE INDEX raw_messages_unknown ON raw_messages (updated_at) WHERE status = 'unknown';
         """

@@ -41,8 +41,10 @@ public struct CampaignStore {
     public func finishCompleted(now: Date) throws -> Int {
         try database.statement("""
             UPDATE campaigns SET status = 'done', updated_at = ?
-            WHERE status = 'running' AND NOT EXISTS (
-                SELECT 1 FROM messages WHERE campaign_id = campaigns.id AND status IN ('queued', 'sending'))
+            WHERE status = 'running' AND (
+                -- Newest first: a campaign is sent oldest first, so while it runs an open message is found at once.
+                SELECT m.id FROM messages m WHERE m.campaign_id = campaigns.id AND m.status IN ('queued', 'sending')
+                ORDER BY m.id DESC LIMIT 1) IS NULL
             """).bind(Timestamp.format(now)).run()
         return database.changes
     }

@@ -1,7 +1,7 @@
 /// The schema's history. Never edit a shipped migration: add a new one, so old files upgrade in place.
 public enum Schema {
     public static let migrations: [Migration] = [peopleAndSessions, outboxAndReplies, simulatorOutbox, outboxIndexes,
-                                                  plainChecks, noProviderIDIndex]
+                                                  plainChecks, noProviderIDIndex, noOpenIndex]
 
     /// Version 1: who we reach and what they come to.
     static let peopleAndSessions = Migration(version: 1, name: "people and sessions", sql: """
@@ -248,5 +248,13 @@ public enum Schema {
     /// id (the callback URL carries `message_id`, Vonage echoes client-ref) and find it by its key.
     static let noProviderIDIndex = Migration(version: 6, name: "receipts by our message id", sql: """
         DROP INDEX messages_provider_id;
+        """)
+
+    /// Version 7: no index of a campaign's open messages. Its key held the status, so every claim (queued → sending)
+    /// and every result (sending → sent) moved the message in it: measured 24 % fewer SQLite instructions per message
+    /// sent without it (57.6k → 44.0k, callgrind). Campaign completion reads the campaign's messages newest first
+    /// through `messages_campaign` instead, and stops at the first still open: the newest are sent last.
+    static let noOpenIndex = Migration(version: 7, name: "no index of open messages", sql: """
+        DROP INDEX messages_open;
         """)
 }

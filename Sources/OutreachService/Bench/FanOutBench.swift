@@ -41,20 +41,20 @@ struct FanOutBench {
         return (enqueued, timing)
     }
 
-    /// The ceiling: `count` inserts into a table shaped like `messages` (same columns, CHECKs and indexes; no foreign
-    /// keys, as the raw database has no people or campaigns to refer to) in a fresh database, one transaction, one reused prepared statement. Row `i` carries the text the campaign
-    /// gives senior `i` (the languages take turns alike), so raw rows are as long as real ones. Returns how long the
-    /// inserts took.
+    /// The ceiling: `count` inserts into the outbox's own `messages` table in a fresh database (so its columns, CHECKs
+    /// and indexes are the real ones), one transaction, one reused prepared statement. Foreign keys are off: the raw
+    /// database has no people or campaigns to refer to. Row `i` carries the text the campaign gives senior `i` (the
+    /// languages take turns alike), so raw rows are as long as real ones. Returns how long the inserts took.
     func rawInsert(_ count: Int, path: String) throws -> Timing {
-        let database = try Database(path: path)
-        try database.execute(Self.rawTable)
+        let database = try Store.open(path: path, now: now)
+        try database.execute("PRAGMA foreign_keys = OFF")
         let samples = try sampleTexts()
         let stamp = Timestamp.format(now)
         let ((), timing) = try Timing.measure {
             try database.transaction {
                 let insert = try database.statement("""
-                    INSERT INTO raw_messages (person_id, campaign_id, phone, channel, language, template, body, encoding, segments,
-                                              dedupe_key, status, not_before, expires_at, error, created_at, updated_at)
+                    INSERT INTO messages (person_id, campaign_id, phone, channel, language, template, body, encoding, segments,
+                                          dedupe_key, status, not_before, expires_at, error, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for index in 0..<count {
@@ -85,35 +85,4 @@ struct FanOutBench {
         let digits = String(index)
         return PhoneNumber(e164: "+46701" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits)
     }
-
-    static let rawTable = """
-        CREATE TABLE raw_messages (
-            id INTEGER PRIMARY KEY,
-            person_id INTEGER,
-            campaign_id INTEGER,
-            phone TEXT NOT NULL,
-            channel TEXT NOT NULL CHECK (channel IN ('sms', 'voice')),
-            language TEXT NOT NULL,
-            template TEXT NOT NULL,
-            body TEXT NOT NULL,
-            encoding TEXT,
-            segments INTEGER,
-            dedupe_key TEXT NOT NULL UNIQUE,
-            status TEXT NOT NULL DEFAULT 'queued'
-                CHECK (status = 'queued' OR status = 'sending' OR status = 'sent' OR status = 'delivered'
-                       OR status = 'undelivered' OR status = 'failed' OR status = 'cancelled' OR status = 'suppressed'
-                       OR status = 'unknown'),
-            attempts INTEGER NOT NULL DEFAULT 0,
-            not_before TEXT NOT NULL,
-            expires_at TEXT,
-            provider TEXT,
-            provider_id TEXT,
-            error TEXT,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        );
-        CREATE INDEX raw_messages_due ON raw_messages (not_before) WHERE status = 'queued';
-        CREATE INDEX raw_messages_campaign ON raw_messages (campaign_id);
-        CREATE INDEX raw_messages_unknown ON raw_messages (updated_at) WHERE status = 'unknown';
-        """
 }

@@ -167,9 +167,7 @@ public final class Dispatcher {
         }
 
         mutating func add(_ outcomes: [SendOutcome]) {
-            guard !outcomes.isEmpty else { return }
-            if pending.isEmpty { pendingSince = .now }
-            pending.append(contentsOf: outcomes)
+            for outcome in outcomes { add(outcome) }
         }
 
         /// One send's outcome (no array per message).

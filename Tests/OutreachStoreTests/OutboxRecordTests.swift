@@ -3,15 +3,50 @@ import Testing
 import OutreachCore
 @testable import OutreachStore
 
-@Suite("Outbox results")
+@Suite("Outbox claims and results")
 struct OutboxRecordTests {
     let now = Timestamp.parse("2026-11-23T10:00:00Z")!
 
-    @Test("a batch of results gives each message its own provider id and state, in chunks and one by one alike")
+    @Test("a claim marks exactly what it returns, oldest first, and never twice")
+    func claim() throws {
+        let database = try Store.open(path: ":memory:", now: now)
+        let outbox = OutboxStore(database)
+        // Due at scattered instants (inserted out of order), and five not yet due.
+        let count = 58
+        let messages = (0..<count).map { index in
+            let minutesAgo = index < 5 ? -30 : (index * 37) % 50
+            return NewMessage(personID: nil, phone: PhoneNumber(e164: "+4670175\(String(format: "%04d", index))"), channel: .sms,
+                              language: "sv", template: "help", body: "Hej \(index)", dedupeKey: "c\(index)",
+                              notBefore: now.addingTimeInterval(Double(-60 * minutesAgo)))
+        }
+        #expect(try outbox.enqueue(messages, now: now) == count)
+        let limit = 41
+        let later = now.addingTimeInterval(1)
+        let first = try outbox.claimDue(now: later, limit: limit)
+        #expect(first.count == limit)
+        #expect(first.map { [$0.notBefore.timeIntervalSince1970, Double($0.id)] }
+                == first.map { [$0.notBefore.timeIntervalSince1970, Double($0.id)] }.sorted { $0.lexicographicallyPrecedes($1) })
+        // What the claim returns is what it stored.
+        for message in first {
+            #expect(message.status == .sending && message.attempts == 1)
+            #expect(try outbox.find(id: message.id) == message)
+        }
+        let second = try outbox.claimDue(now: later, limit: limit)
+        #expect(second.count == count - 5 - limit)
+        #expect(Set(first.map(\.id)).isDisjoint(with: second.map(\.id)))
+        #expect(try outbox.claimDue(now: later, limit: limit).isEmpty)
+        let states = try database.statement("SELECT status, count(*), min(attempts), max(attempts) FROM messages GROUP BY status ORDER BY status")
+            .rows { row in "\(row.string(0)) \(row.int(1)) \(row.int(2))-\(row.int(3))" }
+        #expect(states == ["queued 5 0-0", "sending \(count - 5) 1-1"])
+        #expect(try database.statement("SELECT count(*) FROM messages WHERE status = 'sending' AND updated_at = ?")
+            .bind(Timestamp.format(later)).rows { $0.int(0) } == [count - 5])
+    }
+
+    @Test("a batch of results gives each message its own provider, provider id and state, whatever the id holds")
     func batch() throws {
         let database = try Store.open(path: ":memory:", now: now)
         let outbox = OutboxStore(database)
-        let count = 2 * OutboxStore.sentChunk + 9
+        let count = 41
         let messages = (0..<count).map { index in
             NewMessage(personID: nil, phone: PhoneNumber(e164: "+4670174\(String(format: "%04d", index))"), channel: .sms, language: "sv",
                        template: "help", body: "Hej", dedupeKey: "k\(index)", notBefore: now.addingTimeInterval(-60))
@@ -26,7 +61,7 @@ struct OutboxRecordTests {
             case 3: return .retry(messageID: message.id, notBefore: later.addingTimeInterval(60), error: "HTTP 503")
             case 20: return .failed(messageID: message.id, error: "twilio 21211: invalid number")
             case 30: return .optedOut(messageID: message.id, phone: message.phone, channel: .sms, reason: "21610")
-            default: return .sent(messageID: message.id, provider: index % 2 == 0 ? "twilio" : "46elks", providerID: "SM\(9_000 - index)")
+            default: return .sent(messageID: message.id, provider: index % 2 == 0 ? "twilio" : "46elks", providerID: Self.providerID(index))
             }
         }
         try outbox.record(outcomes, now: later)
@@ -44,10 +79,22 @@ struct OutboxRecordTests {
             default:
                 #expect(row.1 == "sent", "message \(index)")
                 #expect(row.2 == (index % 2 == 0 ? "twilio" : "46elks"), "message \(index)")
-                #expect(row.3 == "SM\(9_000 - index)", "message \(index)")
+                #expect(row.3 == Self.providerID(index), "message \(index)")
                 #expect(row.4 == nil)
             }
         }
         #expect(try OptOutStore(database).isOptedOut(phone: claimed[30].phone, channel: .sms))
+    }
+
+    /// Provider ids are the provider's text: they travel to SQLite inside a JSON text (`JSONBatch`), so some here hold
+    /// what JSON must escape.
+    static func providerID(_ index: Int) -> String {
+        switch index {
+        case 7: return "SM\"quoted\" back\\slash"
+        case 8: return "line\nbreak\ttab\u{01}bell"
+        case 9: return "Träffpunkt ✉︎ 𝄞 مرحبا"
+        case 10: return ""
+        default: return "SM\(9_000 - index)"
+        }
     }
 }

@@ -370,24 +370,65 @@ struct ElksProviderTests {
                                                    body: "Påminnelse: kaffe i morgon", since: since)) == .success(.notFound))
     }
 
-    @Test("more than one page of history since the send is a failure, never 'not found' (a partial search re-sends nothing)")
+    @Test("the history is read page by page: a send 100 SMS back is found on the second page, an older twin never")
+    func findSentFollowsTheHistoryPages() async throws {
+        let elksClock = ManualClock(Timestamp.parse("2026-11-23T08:00:00Z")!)
+        let fake = try ElksFake(now: elksClock.function)
+        let client = Self.client()
+        defer { client.close(); fake.stop() }
+        let provider = ElksProvider(settings: fake.settings(), client: client, now: Self.clock.function)
+        // Yesterday's reminder had the same words: it was sent before this send, so it is not this send.
+        _ = try await provider.sendSMS(Self.sms("Påminnelse: kaffe i dag 14:00")).get()
+        let since = Timestamp.parse("2026-11-23T09:00:00Z")!
+        #expect(await provider.findSent(SentLookup(messageID: 42, to: Self.to, body: "Påminnelse: kaffe i dag 14:00", since: since))
+            == .success(.notFound))
+        elksClock.set(Timestamp.parse("2026-11-23T09:00:30Z")!)
+        let ours = try await provider.sendSMS(Self.sms("Påminnelse: kaffe i dag 14:00")).get().providerID
+        for index in 0..<100 { _ = try await provider.sendSMS(Self.sms("Meddelande \(index)")).get() }
+
+        let searchesBefore = fake.requests.count
+        let found = await provider.findSent(SentLookup(messageID: 42, to: Self.to, body: "Påminnelse: kaffe i dag 14:00", since: since))
+        #expect(found == .success(.found(providerID: ours, status: DeliveryStatus(state: .sent, providerStatus: "created"))))
+        let pages = fake.requests.dropFirst(searchesBefore).map(\.query)
+        // The second page starts before the first page's oldest: "Meddelande 0", 1 µs after ours.
+        #expect(pages == ["to=%2B46701740605&end=2026-11-23T08%3A59%3A00.000000&limit=100",
+                          "to=%2B46701740605&end=2026-11-23T08%3A59%3A00.000000&limit=100&start=2026-11-23T09%3A00%3A30.000001"])
+
+        // Words sent to no one: not found, after reading both pages.
+        #expect(await provider.findSent(SentLookup(messageID: 43, to: Self.to, body: "Påminnelse: fredag", since: since))
+            == .success(.notFound))
+        #expect(fake.requests.count == searchesBefore + 4)
+
+        // A `next` that is no time cannot be followed: a failure, not "not found".
+        fake.enqueue(.respond(ServerResponse(status: 200, headers: [.init("Content-Type", "application/json")],
+                                             body: Array(#"{"data": [], "next": 42}"#.utf8))))
+        guard case .failure(.permanent(let code, _))? = await provider.findSent(
+            SentLookup(messageID: 44, to: Self.to, body: "Påminnelse: fredag", since: since)) else {
+            Issue.record("expected a failure"); return
+        }
+        #expect(code == "malformed-response")
+    }
+
+    @Test("more than ten pages of history since the send is a failure, never 'not found' (a partial search re-sends nothing)")
     func findSentNeverGuessesFromAPartialHistory() async throws {
         let fake = try ElksFake()
         let client = Self.client()
         defer { client.close(); fake.stop() }
         let provider = ElksProvider(settings: fake.settings(), client: client, now: Self.clock.function)
-        let since = Timestamp.parse("2026-11-23T09:00:00Z")!
+        let since = Date().addingTimeInterval(-5)
         _ = try await provider.sendSMS(Self.sms("Påminnelse: kaffe i dag 14:00")).get()
-        for index in 0..<100 { _ = try await provider.sendSMS(Self.sms("Meddelande \(index)")).get() }
-        // Ours is the 101st newest: not on the first page.
+        for index in 0..<(100 * ElksProvider.historyPages) { _ = try await provider.sendSMS(Self.sms("Meddelande \(index)")).get() }
+        // Ours is the 1,001st newest: beyond the pages searched.
+        let searchesBefore = fake.requests.count
         guard case .failure(.permanent(let code, _))? = await provider.findSent(
             SentLookup(messageID: 42, to: Self.to, body: "Påminnelse: kaffe i dag 14:00", since: since)) else {
             Issue.record("expected a failure"); return
         }
         #expect(code == "search-pages")
-        // On the first page it is found as before.
-        let onFirstPage = await provider.findSent(SentLookup(messageID: 43, to: Self.to, body: "Meddelande 99", since: since))
-        guard case .success(.found)? = onFirstPage else { Issue.record("expected found, got \(String(describing: onFirstPage))"); return }
+        #expect(fake.requests.count - searchesBefore == ElksProvider.historyPages)
+        // Within the pages it is found as before.
+        let onLastPage = await provider.findSent(SentLookup(messageID: 43, to: Self.to, body: "Meddelande 0", since: since))
+        guard case .success(.found)? = onLastPage else { Issue.record("expected found, got \(String(describing: onLastPage))"); return }
     }
 
     // MARK: - Settings

@@ -93,34 +93,62 @@ public struct ElksProvider: Provider {
         }
     }
 
-    /// The SMS history (GET /a1/sms, newest first, 100 at most), filtered on the recipient and on messages created
-    /// after the interrupted send (less a minute of clock skew), searched for our text.
+    /// The SMS history (GET /a1/sms, newest first, 100 a page), filtered on the recipient and on messages created
+    /// after the interrupted send (less a minute of clock skew), searched for our text. Follows `next` (the `start`
+    /// of the following page) for up to `historyPages` pages; a search it had to cut short never says "not found".
     public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
         let after = ElksProvider.historyTime(lookup.since.addingTimeInterval(-60))
-        let url = settings.baseURL + "/a1/sms?to=" + FormEncoding.percentEncode(lookup.to.e164)
+        let query = settings.baseURL + "/a1/sms?to=" + FormEncoding.percentEncode(lookup.to.e164)
             + "&end=" + FormEncoding.percentEncode(after) + "&limit=100"
-        let request = HTTPRequest(method: .get, url: url, headers: ["Accept": "application/json"])
-            .basicAuth(user: settings.username, password: settings.password)
-        return await exchange(request).flatMap { object in
-            guard let data = object["data"] as? [[String: Any]] else {
-                return .failure(ElksErrors.malformed("the history has no data list"))
+        var before: String?
+        for _ in 0..<Self.historyPages {
+            let url = query + (before.map { "&start=" + FormEncoding.percentEncode($0) } ?? "")
+            let request = HTTPRequest(method: .get, url: url, headers: ["Accept": "application/json"])
+                .basicAuth(user: settings.username, password: settings.password)
+            let page: HistoryPage
+            switch await exchange(request).flatMap({ Self.historyPage($0, lookup: lookup) }) {
+            case .failure(let failure): return .failure(failure)
+            case .success(let read): page = read
             }
-            guard let match = data.first(where: { sms in
-                sms["to"] as? String == lookup.to.e164 && sms["message"] as? String == lookup.body
-                    && (sms["direction"] as? String ?? "outgoing").hasPrefix("outgoing")
-            }) else {
-                // More than one page since the send: a partial search never counts as "not found".
-                guard object["next"] == nil || object["next"] is NSNull else {
-                    return .failure(.permanent(code: "search-pages",
-                                               reason: "46elks lists more than 100 SMS to \(lookup.to.masked) since the send"))
-                }
-                return .success(.notFound)
-            }
-            guard let id = match["id"] as? String, !id.isEmpty else {
-                return .failure(ElksErrors.malformed("an SMS in the history has no id"))
-            }
-            return Self.deliveryStatus(match["status"] as? String ?? "created").map { .found(providerID: id, status: $0) }
+            if let found = page.found { return found.map { .found(providerID: $0.id, status: $0.status) } }
+            guard let next = page.next else { return .success(.notFound) }
+            guard next != before else { return .failure(ElksErrors.malformed("the history's next page is the same page")) }
+            before = next
         }
+        return .failure(.permanent(code: "search-pages", reason: "46elks lists more than \(100 * Self.historyPages) SMS to "
+                                   + "\(lookup.to.masked) since the send"))
+    }
+
+    /// Pages of history read for one search, at most: 1,000 SMS to one number within minutes of a send is far more
+    /// than a senior ever gets, so a longer history is not searched blindly.
+    static let historyPages = 10
+
+    /// One page of the history: our SMS if it is there (with its id and status, or why they are unreadable), and the
+    /// `start` of the next page if there is one.
+    private struct HistoryPage {
+        var found: Result<(id: String, status: DeliveryStatus), SendFailure>?
+        var next: String?
+    }
+
+    private static func historyPage(_ object: [String: Any], lookup: SentLookup) -> Result<HistoryPage, SendFailure> {
+        guard let data = object["data"] as? [[String: Any]] else {
+            return .failure(ElksErrors.malformed("the history has no data list"))
+        }
+        let next = object["next"] as? String
+        guard let match = data.first(where: { sms in
+            sms["to"] as? String == lookup.to.e164 && sms["message"] as? String == lookup.body
+                && (sms["direction"] as? String ?? "outgoing").hasPrefix("outgoing")
+        }) else {
+            guard object["next"] == nil || object["next"] is NSNull || next?.isEmpty == false else {
+                return .failure(ElksErrors.malformed("the history's next page is not a time"))
+            }
+            return .success(HistoryPage(found: nil, next: next))
+        }
+        guard let id = match["id"] as? String, !id.isEmpty else {
+            return .failure(ElksErrors.malformed("an SMS in the history has no id"))
+        }
+        let found = deliveryStatus(match["status"] as? String ?? "created").map { (id: id, status: $0) }
+        return .success(HistoryPage(found: found, next: next))
     }
 
     /// A looked-up SMS's status word as a `DeliveryStatus` (`created` counts as sent); an unknown word is a

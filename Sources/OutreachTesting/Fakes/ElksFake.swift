@@ -5,7 +5,9 @@ import OutreachServer
 
 /// A loopback 46elks: /a1/sms (any case, plus the `GET …/POST` alias), /a1/calls, GET /a1/sms (history) and GET /a1/sms/{id},
 /// Basic auth checked like 46elks (401 text/plain), parameter errors as text/plain 403, success bodies shaped
-/// like the reference's samples. Scripted steps (FIFO) answer before the default behaviour.
+/// like the reference's samples. Each SMS is `created` at `now` (a microsecond after the one before at least), and
+/// the history pages like 46elks': `start` lists those created before it, `end` those after, `next` names the
+/// `start` of the following page. Scripted steps (FIFO) answer before the default behaviour.
 /// Also builds the callbacks 46elks would POST to us, with the callback secret, without it, or with a wrong one.
 public final class ElksFake: @unchecked Sendable {
     /// How a built callback URL carries the secret.
@@ -23,11 +25,12 @@ public final class ElksFake: @unchecked Sendable {
 
     public init(username: String = "u0a1b2c3d4e5f60718293a4b5c6d7e8f9",
                 password: String = "F4K3-elks-p4ssw0rd-0001",
-                callbackSecret: String = "cb-secret-6f1d2a9e7b3c4d58") throws {
+                callbackSecret: String = "cb-secret-6f1d2a9e7b3c4d58",
+                now: @escaping @Sendable () -> Date = Date.init) throws {
         self.username = username
         self.password = password
         self.callbackSecret = callbackSecret
-        let state = State(authorization: HTTPRequest.basicAuthorization(user: username, password: password))
+        let state = State(authorization: HTTPRequest.basicAuthorization(user: username, password: password), now: now)
         self.state = state
         server = try FakeProviderServer { request in state.handle(request) }
     }
@@ -145,9 +148,26 @@ extension ElksFake {
         private var messages: [String: [String: Any]] = [:]
         /// Ids in the order the fake created them, for the history (newest first).
         private var order: [String] = []
-        static let created = "2024-05-04T13:37:42.314100"
+        private let now: @Sendable () -> Date
+        /// Microseconds since 1970 of the last `created`.
+        private var lastCreated: Int64 = 0
 
-        init(authorization: String) { self.authorization = authorization }
+        init(authorization: String, now: @escaping @Sendable () -> Date) {
+            self.authorization = authorization
+            self.now = now
+        }
+
+        /// 46elks' `created`: UTC with microseconds, "2018-02-14T09:52:07.302000". Strictly increasing here, so the
+        /// history has one order, and such texts compare as their times do.
+        private func created() -> String {
+            let micros = lock.withLock { () -> Int64 in
+                lastCreated = max(lastCreated + 1, Int64((now().timeIntervalSince1970 * 1_000_000).rounded(.down)))
+                return lastCreated
+            }
+            let seconds = Date(timeIntervalSince1970: TimeInterval(micros / 1_000_000))
+            let fraction = String(micros % 1_000_000)
+            return String(Timestamp.format(seconds).dropLast()) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction
+        }
 
         func setStatus(_ status: String, for id: String) { lock.withLock { messages[id]?["status"] = status } }
 
@@ -193,7 +213,7 @@ extension ElksFake {
             }
             let id = nextID(prefix: "s")
             object["id"] = id
-            object["created"] = Self.created
+            object["created"] = created()
             object["cost"] = 5000 * parts
             lock.withLock {
                 messages[id] = object
@@ -202,16 +222,21 @@ extension ElksFake {
             return ElksFake.json(object)
         }
 
-        /// GET /a1/sms: the history, newest first, optionally only to one number (`to`), at most `limit` (100).
-        /// (The fake's messages all carry one `created` time, so `start`/`end` are accepted and not applied.)
+        /// GET /a1/sms: the history, newest first, optionally only to one number (`to`), created before `start` and
+        /// after `end`, at most `limit` (100) a page.
         private func history(_ query: Form) -> ServerResponse {
             let limit = min(100, query["limit"].flatMap(Int.init) ?? 100)
             let to = query["to"]
-            let listed = lock.withLock { order.reversed().compactMap { messages[$0] } }
-                .filter { to == nil || $0["to"] as? String == to }
-            let data = Array(listed.prefix(limit))
-            var object: [String: Any] = ["data": data]
-            if listed.count > limit { object["next"] = Self.created }
+            let start = query["start"]
+            let end = query["end"]
+            let listed = lock.withLock { order.reversed().compactMap { messages[$0] } }.filter { sms in
+                let created = sms["created"] as? String ?? ""
+                return (to == nil || sms["to"] as? String == to) && (start.map { created < $0 } ?? true)
+                    && (end.map { created > $0 } ?? true)
+            }
+            let page = Array(listed.prefix(limit))
+            var object: [String: Any] = ["data": page]
+            if listed.count > limit, let last = page.last?["created"] { object["next"] = last }
             return ElksFake.json(object)
         }
 
@@ -223,7 +248,7 @@ extension ElksFake {
             }
             if let hangup = form["whenhangup"], !Self.isURL(hangup) { return .text("Invalid whenhangup URL.", status: 403) }
             if let timeout = form["timeout"], Int(timeout) == nil { return .text("Invalid timeout.", status: 403) }
-            return ElksFake.json(["direction": "outgoing", "from": from, "to": to, "created": Self.created,
+            return ElksFake.json(["direction": "outgoing", "from": from, "to": to, "created": created(),
                                   "state": "ongoing", "id": nextID(prefix: "c")])
         }
 

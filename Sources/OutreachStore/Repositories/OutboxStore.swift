@@ -80,11 +80,15 @@ public struct OutboxStore {
         }
     }
 
-    /// `columns` of `messages m` as a claim leaves them.
-    static let claimedColumns = """
-        m.id, m.person_id, m.campaign_id, m.phone, m.channel, m.language, m.template, m.body, m.dedupe_key,
-        'sending', m.attempts + 1, m.not_before, m.expires_at, m.provider, m.provider_id, m.error
-        """
+    /// `columns` of `messages m` as a claim leaves them (`sending`, one more attempt). Derived from `columns`, so
+    /// the two lists, read by the same `message(_:)`, cannot drift apart.
+    static let claimedColumns = columns.split(separator: ",").map { column in
+        switch column.trimmingCharacters(in: .whitespacesAndNewlines) {
+        case "status": return "'sending'"
+        case "attempts": return "m.attempts + 1"
+        case let name: return "m." + name
+        }
+    }.joined(separator: ", ")
 
     /// Claimed messages that were never handed to the provider (a stop came first) go back to `queued`,
     /// with the claim's attempt taken back. Only rows still `sending` move.

@@ -15,9 +15,7 @@ struct OutboxRecordTests {
         let count = 58
         let messages = (0..<count).map { index in
             let minutesAgo = index < 5 ? -30 : (index * 37) % 50
-            return NewMessage(personID: nil, phone: PhoneNumber(e164: "+4670175\(String(format: "%04d", index))"), channel: .sms,
-                              language: "sv", template: "help", body: "Hej \(index)", dedupeKey: "c\(index)",
-                              notBefore: now.addingTimeInterval(Double(-60 * minutesAgo)))
+            return Self.message(index, notBefore: now.addingTimeInterval(Double(-60 * minutesAgo)))
         }
         #expect(try outbox.enqueue(messages, now: now) == count)
         let limit = 41
@@ -47,10 +45,7 @@ struct OutboxRecordTests {
         let database = try Store.open(path: ":memory:", now: now)
         let outbox = OutboxStore(database)
         let count = 41
-        let messages = (0..<count).map { index in
-            NewMessage(personID: nil, phone: PhoneNumber(e164: "+4670174\(String(format: "%04d", index))"), channel: .sms, language: "sv",
-                       template: "help", body: "Hej", dedupeKey: "k\(index)", notBefore: now.addingTimeInterval(-60))
-        }
+        let messages = (0..<count).map { Self.message($0, notBefore: now.addingTimeInterval(-60)) }
         #expect(try outbox.enqueue(messages, now: now) == count)
         let claimed = try outbox.claimDue(now: now, limit: count)
         #expect(claimed.count == count)
@@ -84,6 +79,12 @@ struct OutboxRecordTests {
             }
         }
         #expect(try OptOutStore(database).isOptedOut(phone: claimed[30].phone, channel: .sms))
+    }
+
+    /// SMS `index` of a test batch, to a number and with a text of its own.
+    static func message(_ index: Int, notBefore: Date) -> NewMessage {
+        NewMessage(personID: nil, phone: PhoneNumber(e164: "+4670175\(String(format: "%04d", index))"), channel: .sms, language: "sv",
+                   template: "help", body: "Hej \(index)", dedupeKey: "k\(index)", notBefore: notBefore)
     }
 
     /// Provider ids are the provider's text: they travel to SQLite inside a JSON text (`JSONBatch`), so some here hold

@@ -22,6 +22,9 @@ typedef size_t (*outreach_curl_data_callback)(char *data, size_t size, size_t co
 static inline CURLcode outreach_curl_setopt_callback(CURL *handle, CURLoption option, outreach_curl_data_callback value) {
     return curl_easy_setopt(handle, option, value);
 }
+static inline CURLcode outreach_curl_setopt_prereq(CURL *handle, CURLoption option, curl_prereq_callback value) {
+    return curl_easy_setopt(handle, option, value);
+}
 static inline CURLcode outreach_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

@@ -22,6 +22,9 @@ public final class FakeProviderServer: @unchecked Sendable {
         case respond(ServerResponse)
         /// Waits before answering (to trigger client timeouts).
         case delay(seconds: Double, ServerResponse)
+        /// Does what the provider does (the default behaviour: a message is created), then waits before answering:
+        /// the request took effect, though a client that gave up never hears so.
+        case actThenDelay(seconds: Double)
     }
 
     private let lock = NSLock()
@@ -42,6 +45,10 @@ public final class FakeProviderServer: @unchecked Sendable {
             switch step {
             case .respond(let response)?: return response
             case .delay(let seconds, let response)?:
+                Thread.sleep(forTimeInterval: seconds)
+                return response
+            case .actThenDelay(let seconds)?:
+                let response = defaultHandler(request)
                 Thread.sleep(forTimeInterval: seconds)
                 return response
             case nil: return defaultHandler(request)

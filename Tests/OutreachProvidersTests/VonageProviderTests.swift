@@ -97,6 +97,7 @@ struct VonageProviderTests {
         case permanent(String)
         case transient(TimeInterval?)
         case optedOut
+        case unconfirmed
 
         init(_ result: Result<ProviderAccepted, SendFailure>) {
             switch result {
@@ -104,6 +105,7 @@ struct VonageProviderTests {
             case .failure(.permanent(let code, _)): self = .permanent(code)
             case .failure(.transient(_, let retryAfter)): self = .transient(retryAfter)
             case .failure(.optedOut): self = .optedOut
+            case .failure(.unconfirmed): self = .unconfirmed
             }
         }
     }
@@ -316,14 +318,15 @@ struct VonageProviderTests {
 
     // MARK: - Transport failures
 
-    @Test func timeoutIsTransient() async throws {
+    @Test("a timeout after the request went out is unconfirmed: Vonage had it and may send it")
+    func timeoutIsUnconfirmed() async throws {
         let fake = try VonageFake()
         defer { fake.stop() }
         fake.enqueue(.delay(seconds: 1.0, VonageFake.messages([VonageFake.acceptedPart(to: "46701740605", messageID: "LATE")])))
         let client = Self.client(totalTimeoutMilliseconds: 300)
         defer { client.close() }
         let result = await Self.provider(baseURL: fake.baseURL, client: client).sendSMS(Self.sms("Hej"))
-        #expect(Expected(result) == .transient(nil))
+        #expect(Expected(result) == .unconfirmed)
         #expect(fake.unusedSteps == 0)
     }
 
@@ -332,11 +335,13 @@ struct VonageProviderTests {
         #expect(Expected(result) == .transient(nil))
     }
 
-    @Test func droppedConnectionIsTransient() async {
+    @Test("a connection dropped after the request went out is unconfirmed: Vonage may have sent it")
+    func droppedConnectionIsUnconfirmed() async {
         let server = DroppingServer()
         defer { server.stop() }
         let result = await Self.provider(baseURL: server.baseURL).sendSMS(Self.sms("Hej"))
-        #expect(Expected(result) == .transient(nil))
+        #expect(Expected(result) == .unconfirmed)
+        #expect(server.requestsReceived == 1)
     }
 
     @Test func voiceIsRefusedWithoutARequest() async throws {

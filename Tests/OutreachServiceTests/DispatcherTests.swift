@@ -187,6 +187,37 @@ struct DispatcherTests {
         #expect(try world.count(.unknown) == 0)
     }
 
+    @Test("a send whose answer never comes is unknown, not retried; after the grace period Twilio's records settle it")
+    func lostAnswers() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        let fake = try TwilioFake()
+        let client = CurlHTTPClient(maxConcurrent: 2, options: .init(connectTimeoutMilliseconds: 2000, totalTimeoutMilliseconds: 300))
+        defer { client.close(); fake.stop() }
+        let gateway = world.gateway(provider: TwilioProvider(settings: fake.settings(), client: client, now: world.clock.function))
+        // Both requests reach Twilio and neither answer comes in time: one was sent, the other failed there.
+        fake.enqueue(.actThenDelay(seconds: 1), .delay(seconds: 1, TwilioFake.serverError))
+        let first = try await gateway.pass()
+        #expect(first.dispatched.unconfirmed == 2)
+        #expect(first.dispatched.retried == 0 && first.dispatched.sent == 0)
+        #expect(try world.count(.unknown) == 2)
+        #expect(try world.messages().filter { $0.status == .unknown }.allSatisfy { $0.error?.contains("no answer from twilio") == true })
+        #expect(fake.createdTo.count == 1)
+
+        // Nothing goes again before the grace period: a late request could still be on its way.
+        world.clock.advance(by: 300)
+        let early = try await gateway.pass()
+        #expect(early.dispatched.claimed == 0 && early.reconciledFound == 0 && early.reconciledRequeued == 0)
+
+        world.clock.advance(by: 301)
+        let settled = try await gateway.pass()
+        #expect(settled.reconciledFound == 1 && settled.reconciledRequeued == 1)
+        #expect(settled.dispatched.sent == 1)
+        #expect(try world.count(.unknown) == 0 && world.count(.sent) == 2)
+        // Each got the reminder once: the one Twilio had was found, not sent again.
+        #expect(fake.createdTo.sorted() == ["+46701740605", "+46701740613"])
+        #expect(fake.requests.filter { $0.method == "POST" }.count == 3)
+    }
+
     @Test("a provider with no search leaves unknown messages unknown after the grace period: reported, never re-sent")
     func noSearchLeavesUnknown() async throws {
         let world = try reminderWorld(now: "2026-11-23T09:00:00Z")

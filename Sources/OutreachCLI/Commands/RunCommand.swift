@@ -45,7 +45,8 @@ enum RunCommand {
                 if report.dispatched.claimed > 0 || report.scheduled.enqueued > 0 {
                     log.info("pass", ["enqueued": String(report.scheduled.enqueued), "sent": String(report.dispatched.sent),
                                       "retried": String(report.dispatched.retried), "failed": String(report.dispatched.failed),
-                                      "suppressed": String(report.dispatched.suppressed)])
+                                      "suppressed": String(report.dispatched.suppressed),
+                                      "unconfirmed": String(report.dispatched.unconfirmed)])
                 }
                 if once {
                     // Done when nothing is due now (later messages wait for the next run).

@@ -87,4 +87,7 @@ public enum SendOutcome: Sendable, Equatable {
     case suppressed(messageID: Int64, reason: String)
     /// The provider says the person opted out: the message fails and the opt-out is recorded.
     case optedOut(messageID: Int64, phone: PhoneNumber, channel: Channel, reason: String)
+    /// The request went out but no answer came back: the message becomes `unknown`, as after a crash, and is
+    /// settled from the provider's records, never re-sent blindly.
+    case unconfirmed(messageID: Int64, error: String)
 }

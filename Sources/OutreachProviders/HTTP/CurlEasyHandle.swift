@@ -8,6 +8,12 @@ final class CurlEasyHandle {
     private let options: CurlHTTPClient.Options
     /// Reused by every transfer on this handle (its buffers keep their capacity).
     private let sink: CurlTransferSink
+    /// Requests libcurl started in this transfer (see `mayStartRequest`), and whether it was stopped from
+    /// sending one again.
+    private var requestsStarted = 0
+    private var resendRefused = false
+    /// GET, HEAD, PUT and DELETE are idempotent: sending one again is harmless.
+    private var resendAllowed = false
 
     init?(options: CurlHTTPClient.Options) {
         guard CurlGlobal.initialized, let handle = curl_easy_init() else { return nil }
@@ -35,6 +41,9 @@ final class CurlEasyHandle {
         case .failure(let error): return .failure(error)
         }
         sink.reset()
+        requestsStarted = 0
+        resendRefused = false
+        resendAllowed = request.method != .post && request.method != .patch
 
         var code = configure(request, headerList: headerList)
         if code == CURLE_OK {
@@ -45,7 +54,12 @@ final class CurlEasyHandle {
                                    message: "the response body is larger than \(options.maxResponseBytes) bytes"))
         }
         guard code == CURLE_OK else {
-            return .failure(CurlErrorMapping.classify(code, detail: String(cString: errorBuffer)))
+            if resendRefused {
+                return .failure(.noAnswer("the connection closed without an answer after the request went out"))
+            }
+            var written = 0
+            _ = outreach_curl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &written)
+            return .failure(CurlErrorMapping.classify(code, detail: String(cString: errorBuffer), requestWritten: written))
         }
         var status = 0
         _ = outreach_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
@@ -79,8 +93,23 @@ final class CurlEasyHandle {
         then(outreach_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer))
         then(outreach_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader))
         then(outreach_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer))
+        then(outreach_curl_setopt_prereq(handle, CURLOPT_PREREQFUNCTION, curlBeforeRequest))
+        then(outreach_curl_setopt_pointer(handle, CURLOPT_PREREQDATA, Unmanaged.passUnretained(self).toOpaque()))
         then(setMethod(request))
         return code
+    }
+
+    /// libcurl asks before each request it sends in a transfer. A second one means the reused connection
+    /// closed without an answer and libcurl wants to send the request again on a fresh one, which it does
+    /// even for a POST. If any byte of a POST or PATCH went out, the server may have acted on it (a provider
+    /// may have sent the SMS), so the transfer stops here and fails with `.noAnswer`: never a blind resend.
+    fileprivate func mayStartRequest() -> Bool {
+        requestsStarted += 1
+        guard requestsStarted > 1, !resendAllowed else { return true }
+        var written = 0
+        _ = outreach_curl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &written)
+        if written > 0 { resendRefused = true }
+        return !resendRefused
     }
 
     private func setMethod(_ request: HTTPRequest) -> CURLcode {
@@ -124,4 +153,11 @@ private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, 
     sink.appendHeaderLine(UnsafeBufferPointer(start: UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self),
                                               count: length))
     return length
+}
+
+private func curlBeforeRequest(_ context: UnsafeMutableRawPointer?, _ primaryIP: UnsafeMutablePointer<CChar>?,
+                               _ localIP: UnsafeMutablePointer<CChar>?, _ primaryPort: Int32, _ localPort: Int32) -> Int32 {
+    guard let context else { return CURL_PREREQFUNC_OK }
+    let handle = Unmanaged<CurlEasyHandle>.fromOpaque(context).takeUnretainedValue()
+    return handle.mayStartRequest() ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT
 }

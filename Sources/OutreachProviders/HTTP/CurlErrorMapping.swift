@@ -2,8 +2,11 @@ import CCurl
 
 /// Maps libcurl result codes to `HTTPClientError`.
 enum CurlErrorMapping {
-    static func classify(_ code: CURLcode, detail: String) -> HTTPClientError {
+    /// `requestWritten`: bytes of the request that went out. After any, a failure is `.noAnswer`: what broke
+    /// came after the server may have read the request.
+    static func classify(_ code: CURLcode, detail: String, requestWritten: Int = 0) -> HTTPClientError {
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        if requestWritten > 0 { return .noAnswer(message) }
         switch code {
         case CURLE_OPERATION_TIMEDOUT:
             return .timedOut

@@ -120,11 +120,14 @@ public struct ProviderAccepted: Sendable, Equatable {
 }
 
 /// A classified send failure. The dispatcher retries `.transient`, ends `.permanent` as failed,
-/// and records an opt-out for `.optedOut`.
+/// records an opt-out for `.optedOut`, and marks `.unconfirmed` as unknown.
 public enum SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case permanent(code: String, reason: String)
     case transient(reason: String, retryAfter: TimeInterval?)
     case optedOut(reason: String)
+    /// The request went out but no answer came back: the provider may have sent the message. Never retried
+    /// blindly: the provider's own records settle it (see the service's `Reconciler`).
+    case unconfirmed(reason: String)
 
     public var description: String {
         switch self {
@@ -132,6 +135,7 @@ public enum SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .transient(let reason, let retryAfter):
             return "temporary problem: \(reason)" + (retryAfter.map { " (retry after \(Int($0)) s)" } ?? "")
         case .optedOut(let reason): return "the recipient has opted out at the provider: \(reason)"
+        case .unconfirmed(let reason): return "the provider may have it: \(reason)"
         }
     }
 }

@@ -4,8 +4,13 @@ import Foundation
 /// (courier's rule): transport error or 5xx → transient, 429 → transient honouring Retry-After,
 /// other non-2xx → left to the adapter, which reads the provider's error body.
 public enum SendClassification {
-    public static func transportFailure(_ error: HTTPClientError) -> SendFailure {
-        .transient(reason: error.description, retryAfter: nil)
+    /// A failed POST or PATCH that went out may have been acted on (`.unconfirmed`); anything else is
+    /// worth another try, reading is harmless.
+    public static func transportFailure(_ error: HTTPClientError, method: HTTPMethod) -> SendFailure {
+        if case .noAnswer = error, method == .post || method == .patch {
+            return .unconfirmed(reason: error.description)
+        }
+        return .transient(reason: error.description, retryAfter: nil)
     }
 
     /// A failure for throttling and server errors, or nil when the adapter must look at the body.
@@ -27,7 +32,7 @@ public enum SendClassification {
         do {
             response = try await client.send(request)
         } catch {
-            return .failure(transportFailure(error))
+            return .failure(transportFailure(error, method: request.method))
         }
         if let failure = statusFailure(response, now: now()) { return .failure(failure) }
         return .success(response)

@@ -43,6 +43,8 @@ public struct DispatchReport: Sendable, Equatable {
     public var retried = 0
     public var failed = 0
     public var suppressed = 0
+    /// Sent, but no answer came back: left `unknown` for the provider's records to settle.
+    public var unconfirmed = 0
     public init() {}
 
     static func += (lhs: inout DispatchReport, rhs: DispatchReport) {
@@ -51,6 +53,7 @@ public struct DispatchReport: Sendable, Equatable {
         lhs.retried += rhs.retried
         lhs.failed += rhs.failed
         lhs.suppressed += rhs.suppressed
+        lhs.unconfirmed += rhs.unconfirmed
     }
 }
 
@@ -361,6 +364,9 @@ public final class Dispatcher {
             case .suppressed(let id, let reason):
                 report.suppressed += 1
                 log.info("suppressed", ["message": String(id), "reason": reason])
+            case .unconfirmed(let id, let error):
+                report.unconfirmed += 1
+                log.warning("unconfirmed", ["message": String(id), "reason": error])
             }
         }
     }
@@ -398,6 +404,9 @@ public final class Dispatcher {
             return .failed(messageID: message.id, error: "\(provider.name) \(code): \(reason)")
         case .failure(.optedOut(let reason)):
             return .optedOut(messageID: message.id, phone: message.phone, channel: message.channel, reason: reason)
+        case .failure(.unconfirmed(let reason)):
+            return .unconfirmed(messageID: message.id, error: "no answer from \(provider.name) after sending (\(reason)): "
+                                + "checked in \(provider.name)'s records before it is ever sent again")
         case .failure(.transient(let reason, let retryAfter)):
             guard settings.backoff.shouldRetry(afterAttempt: message.attempts) else {
                 return .failed(messageID: message.id, error: "gave up after \(message.attempts) attempts: \(reason)")

@@ -120,6 +120,8 @@ public struct OutboxStore {
                     try setStatus(id, .failed, error: error, stamp: stamp)
                 case .suppressed(let id, let reason):
                     try setStatus(id, .suppressed, error: reason, stamp: stamp)
+                case .unconfirmed(let id, let error):
+                    try setStatus(id, .unknown, error: error, stamp: stamp)
                 case .optedOut(let id, let phone, let channel, let reason):
                     try setStatus(id, .failed, error: "opted out: \(reason)", stamp: stamp)
                     try OptOutStore(database).add(phone: phone, channel: OptOutStore.Scope(channel),

@@ -35,6 +35,8 @@ public final class TwilioFake: Sendable {
     public func enqueue(_ steps: FakeProviderServer.Step...) { for step in steps { server.enqueue(step) } }
     public func setLatency(_ seconds: Double) { server.setLatency(seconds) }
     public func stop() { server.stop() }
+    /// The `to` of every message created, oldest first: one entry per SMS a senior would get.
+    public var createdTo: [String] { store.all().compactMap { $0["to"] as? String } }
 
     /// Settings that point at this fake with its credentials.
     public func settings(from: String = "+46701740600", useAPIKey: Bool = true) -> TwilioSettings {

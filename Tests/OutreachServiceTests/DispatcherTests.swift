@@ -218,6 +218,23 @@ struct DispatcherTests {
         #expect(fake.requests.filter { $0.method == "POST" }.count == 3)
     }
 
+    @Test("a call left unknown is never looked up and never placed again: providers cannot tell what a call said")
+    func unknownCallsStayUnknown() async throws {
+        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
+        let ids = try world.addPeople([("Gunnel Lindqvist", "+46701740621", "sv", .voice)])
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let claimed = try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10)
+        #expect(claimed.count == 1 && claimed.allSatisfy { $0.channel == .voice })
+        let gateway = world.gateway()
+        #expect(try gateway.recover() == 1)
+        world.clock.advance(by: 3600)
+        let report = try await gateway.pass()
+        #expect(report.reconciledFound == 0 && report.reconciledRequeued == 0 && report.dispatched.claimed == 0)
+        #expect(try world.count(.unknown) == 1)
+        #expect(world.ledger.entries.isEmpty)
+    }
+
     @Test("a provider with no search leaves unknown messages unknown after the grace period: reported, never re-sent")
     func noSearchLeavesUnknown() async throws {
         let world = try reminderWorld(now: "2026-11-23T09:00:00Z")

@@ -6,7 +6,8 @@ import OutreachStore
 /// Settles messages a stop left `unknown` (handed to the provider or not: nobody knows) by searching the
 /// provider's own records. Found: the message was sent, and gets the provider's id and status. Not found: the
 /// provider never got it, so it is queued again (the dispatcher still checks expiry and opt-outs). A provider
-/// without such a search leaves them `unknown` for the coordinator: never re-sent blindly.
+/// without such a search leaves them `unknown` for the coordinator: never re-sent blindly. So do calls (see
+/// `OutboxStore.unknownSMS`).
 /// Owned by the `Gateway` and driven by one task at a time, like the rest of the service loop.
 final class Reconciler {
     let database: Database
@@ -40,7 +41,7 @@ final class Reconciler {
         var report = Report()
         guard !providerHasNoSearch else { return report }
         let outbox = OutboxStore(database)
-        let candidates = try outbox.unknown(updatedBefore: now().addingTimeInterval(-grace), limit: limit)
+        let candidates = try outbox.unknownSMS(updatedBefore: now().addingTimeInterval(-grace), limit: limit)
         for message in candidates {
             let lookup = SentLookup(messageID: message.id, to: message.phone, body: message.body, since: message.notBefore)
             guard let answer = await provider.findSent(lookup) else {

@@ -167,11 +167,15 @@ public struct OutboxStore {
         }
     }
 
-    /// Messages left `unknown` at or before `before`, oldest first: candidates for reconciliation. (Ordered as the
+    /// SMS left `unknown` at or before `before`, oldest first: candidates for reconciliation. (Ordered as the
     /// partial index `messages_unknown`, so a pass with nothing unknown reads nothing.)
-    public func unknown(updatedBefore before: Date, limit: Int) throws -> [OutboxMessage] {
+    /// Calls are not: providers list the SMS they sent, with their text, but not the calls they placed with what
+    /// was said, so "not found" would not mean "never called", and a second call is not ours to risk. An unknown
+    /// call stays `unknown` for the coordinator.
+    public func unknownSMS(updatedBefore before: Date, limit: Int) throws -> [OutboxMessage] {
         try database.statement("""
-            SELECT \(Self.columns) FROM messages WHERE status = 'unknown' AND updated_at <= ? AND provider_id IS NULL
+            SELECT \(Self.columns) FROM messages
+            WHERE status = 'unknown' AND updated_at <= ? AND provider_id IS NULL AND channel = 'sms'
             ORDER BY updated_at, id LIMIT ?
             """).bind(Timestamp.format(before), limit).rows(Self.message)
     }

@@ -200,7 +200,10 @@ struct DispatcherTests {
         #expect(first.dispatched.unconfirmed == 2)
         #expect(first.dispatched.retried == 0 && first.dispatched.sent == 0)
         #expect(try world.count(.unknown) == 2)
-        #expect(try world.messages().filter { $0.status == .unknown }.allSatisfy { $0.error?.contains("no answer from twilio") == true })
+        #expect(try world.messages().filter { $0.status == .unknown }.allSatisfy {
+            $0.error?.hasPrefix("twilio may have it: the request went out but no answer came back") == true
+                && $0.error?.hasSuffix("looked up in twilio's records before it is ever sent again") == true
+        })
         #expect(fake.createdTo.count == 1)
 
         // Nothing goes again before the grace period: a late request could still be on its way.
@@ -233,6 +236,23 @@ struct DispatcherTests {
         #expect(report.reconciledFound == 0 && report.reconciledRequeued == 0 && report.dispatched.claimed == 0)
         #expect(try world.count(.unknown) == 1)
         #expect(world.ledger.entries.isEmpty)
+    }
+
+    @Test("a call whose answer never came stays unknown and is never placed again")
+    func lostCallAnswer() async throws {
+        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
+        let ids = try world.addPeople([("Gunnel Lindqvist", "+46701740621", "sv", .voice)])
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        let gateway = world.gateway(provider: LostCallAnswers(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger)))
+        let first = try await gateway.pass()
+        #expect(first.dispatched.unconfirmed == 1)
+        let message = try #require(try world.messages().first { $0.status == .unknown })
+        #expect(message.channel == .voice)
+        #expect(message.error == "simulator may have it: the request went out but no answer came back: test; a call is never placed again")
+        world.clock.advance(by: 3600)
+        let later = try await gateway.pass()
+        #expect(later.dispatched.claimed == 0 && later.reconciledRequeued == 0)
+        #expect(world.ledger.entries.count == 1)
     }
 
     @Test("a provider with no search leaves unknown messages unknown after the grace period: reported, never re-sent")
@@ -343,6 +363,20 @@ struct NoSearchProvider: Provider {
     var name: String { base.name }
     func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> { await base.sendSMS(sms) }
     func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> { await base.placeCall(call) }
+    func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> { base.handleWebhook(request) }
+    func checkAccount() async -> Result<String, SendFailure> { await base.checkAccount() }
+}
+
+/// The Simulator, but every call's answer is lost after the call was placed.
+struct LostCallAnswers: Provider {
+    let base: SimulatorProvider
+    init(_ base: SimulatorProvider) { self.base = base }
+    var name: String { base.name }
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> { await base.sendSMS(sms) }
+    func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> {
+        _ = await base.placeCall(call)
+        return .failure(.unconfirmed(reason: HTTPClientError.noAnswer("test").description))
+    }
     func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> { base.handleWebhook(request) }
     func checkAccount() async -> Result<String, SendFailure> { await base.checkAccount() }
 }

@@ -1,11 +1,12 @@
 import Foundation
 
 /// The one place where transport errors and HTTP statuses become retry decisions, for every adapter
-/// (courier's rule): transport error or 5xx → transient, 429 → transient honouring Retry-After,
-/// other non-2xx → left to the adapter, which reads the provider's error body.
+/// (courier's rule, but for answers lost after sending): transport error or 5xx → transient, 429 → transient
+/// honouring Retry-After, no answer to a POST that went out → unconfirmed, other non-2xx → left to the adapter,
+/// which reads the provider's error body.
 public enum SendClassification {
     /// A failed POST or PATCH that went out may have been acted on (`.unconfirmed`); anything else is
-    /// worth another try, reading is harmless.
+    /// worth another try (a connection that never carried the request, or a read, which changes nothing).
     public static func transportFailure(_ error: HTTPClientError, method: HTTPMethod) -> SendFailure {
         if case .noAnswer = error, method == .post || method == .patch {
             return .unconfirmed(reason: error.description)

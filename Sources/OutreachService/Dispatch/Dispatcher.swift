@@ -405,8 +405,11 @@ public final class Dispatcher {
         case .failure(.optedOut(let reason)):
             return .optedOut(messageID: message.id, phone: message.phone, channel: message.channel, reason: reason)
         case .failure(.unconfirmed(let reason)):
-            return .unconfirmed(messageID: message.id, error: "no answer from \(provider.name) after sending (\(reason)): "
-                                + "checked in \(provider.name)'s records before it is ever sent again")
+            // Worded for the coordinator, who sees it beside the `unknown` status (see `Reconciler`).
+            let next = message.channel == .voice
+                ? "a call is never placed again"
+                : "it is looked up in \(provider.name)'s records before it is ever sent again"
+            return .unconfirmed(messageID: message.id, error: "\(provider.name) may have it: \(reason); \(next)")
         case .failure(.transient(let reason, let retryAfter)):
             guard settings.backoff.shouldRetry(afterAttempt: message.attempts) else {
                 return .failed(messageID: message.id, error: "gave up after \(message.attempts) attempts: \(reason)")

@@ -255,6 +255,30 @@ struct DispatcherTests {
         #expect(world.ledger.entries.count == 1)
     }
 
+    @Test("a message whose search fails for good stays unknown with the reason, is not searched again, and never holds up the others")
+    func unsearchableMessage() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        let provider = FailingSearch(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), failingFor: "+46701740605")
+        let gateway = world.gateway(provider: provider)
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let claimed = try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10)
+        #expect(claimed.count == 2)
+        #expect(try gateway.recover() == 2)
+        world.clock.advance(by: 601)
+        // Fatima's message is first in line; its search fails for good.
+        let report = try await gateway.pass()
+        #expect(report.reconciledGivenUp == 1 && report.reconciledRequeued == 1)
+        let fatima = try #require(try world.messages().first { $0.phone.e164 == "+46701740605" && $0.dedupeKey.hasSuffix("day-before") })
+        #expect(fatima.status == .unknown)
+        #expect(fatima.error == "never re-sent: simulator's records could not be searched for it (search-pages: more than 10 pages); check it there by hand")
+        #expect(world.ledger.entries.map(\.to.e164) == ["+46701740613"])
+        world.clock.advance(by: 3600)
+        let later = try await gateway.pass()
+        #expect(later.reconciledGivenUp == 0)
+        #expect(provider.searches.value == [ "+46701740605", "+46701740613"])
+        #expect(try world.count(.unknown) == 1)
+    }
+
     @Test("a provider with no search leaves unknown messages unknown after the grace period: reported, never re-sent")
     func noSearchLeavesUnknown() async throws {
         let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
@@ -365,6 +389,34 @@ struct NoSearchProvider: Provider {
     func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> { await base.placeCall(call) }
     func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> { base.handleWebhook(request) }
     func checkAccount() async -> Result<String, SendFailure> { await base.checkAccount() }
+}
+
+/// The Simulator, but searching its records for messages to one number fails for good. Records the numbers searched.
+struct FailingSearch: Provider {
+    let base: SimulatorProvider
+    let failingFor: String
+    let searches = Recorded()
+    init(_ base: SimulatorProvider, failingFor: String) {
+        self.base = base
+        self.failingFor = failingFor
+    }
+    var name: String { base.name }
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> { await base.sendSMS(sms) }
+    func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> { await base.placeCall(call) }
+    func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
+        searches.append(lookup.to.e164)
+        guard lookup.to.e164 != failingFor else { return .failure(.permanent(code: "search-pages", reason: "more than 10 pages")) }
+        return await base.findSent(lookup)
+    }
+    func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> { base.handleWebhook(request) }
+    func checkAccount() async -> Result<String, SendFailure> { await base.checkAccount() }
+
+    final class Recorded: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [String] = []
+        var value: [String] { lock.withLock { items } }
+        func append(_ item: String) { lock.withLock { items.append(item) } }
+    }
 }
 
 /// The Simulator, but every call's answer is lost after the call was placed.

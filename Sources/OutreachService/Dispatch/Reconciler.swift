@@ -21,6 +21,10 @@ final class Reconciler {
     let limit: Int
     /// Set once the provider has answered that it offers no search: later passes read nothing.
     private var providerHasNoSearch = false
+    /// Messages whose search failed for good (more pages than a search reads, a status this gateway does not
+    /// know, refused credentials): they stay `unknown` for the coordinator, with the reason, and are not searched
+    /// again until the next start, so one of them never holds up the others.
+    private var givenUp: Set<Int64> = []
 
     init(database: Database, provider: any Provider, now: @escaping @Sendable () -> Date, log: ServiceLog,
          grace: TimeInterval, limit: Int) {
@@ -35,13 +39,14 @@ final class Reconciler {
     struct Report: Sendable, Equatable {
         var found = 0
         var requeued = 0
+        var givenUp = 0
     }
 
     func reconcile() async throws -> Report {
         var report = Report()
         guard !providerHasNoSearch else { return report }
         let outbox = OutboxStore(database)
-        let candidates = try outbox.unknownSMS(updatedBefore: now().addingTimeInterval(-grace), limit: limit)
+        let candidates = try outbox.unknownSMS(updatedBefore: now().addingTimeInterval(-grace), limit: limit, excluding: givenUp)
         for message in candidates {
             let lookup = SentLookup(messageID: message.id, to: message.phone, body: message.body, since: message.notBefore)
             guard let answer = await provider.findSent(lookup) else {
@@ -66,6 +71,12 @@ final class Reconciler {
                                           now: now())
                 report.requeued += 1
                 log.info("reconciled", ["message": String(message.id), "note": "not at the provider; queued again"])
+            case .failure(.permanent(let code, let reason)):
+                givenUp.insert(message.id)
+                try outbox.explainUnknown(id: message.id, error: "never re-sent: \(provider.name)'s records could not be searched for it "
+                                          + "(\(code): \(reason)); check it there by hand", now: now())
+                report.givenUp += 1
+                log.warning("reconcile-gave-up", ["message": String(message.id), "code": code, "reason": reason])
             case .failure(let failure):
                 // Try again at a later pass; the rest wait too, the provider is not answering well.
                 log.warning("reconcile-failed", ["message": String(message.id), "reason": failure.description])

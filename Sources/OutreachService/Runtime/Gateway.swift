@@ -58,6 +58,8 @@ public final class Gateway: @unchecked Sendable {
         /// Messages left `unknown` by a stop that the provider's records settled: found (sent) or queued again.
         public var reconciledFound = 0
         public var reconciledRequeued = 0
+        /// `unknown` messages the provider's records could not be searched for: left for the coordinator.
+        public var reconciledGivenUp = 0
         public var campaignsDone = 0
         public init() {}
     }
@@ -79,6 +81,7 @@ public final class Gateway: @unchecked Sendable {
         let reconciled = try await reconciler.reconcile()
         report.reconciledFound = reconciled.found
         report.reconciledRequeued = reconciled.requeued
+        report.reconciledGivenUp = reconciled.givenUp
         try promoteScheduledCampaigns()
         report.scheduled = try scheduler.tick(now: now())
         report.dispatched = try await dispatcher.drain(shouldStop: shouldStop)

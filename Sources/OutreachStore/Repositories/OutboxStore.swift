@@ -172,12 +172,20 @@ public struct OutboxStore {
     /// Calls are not: providers list the SMS they sent, with their text, but not the calls they placed with what
     /// was said, so "not found" would not mean "never called", and a second call is not ours to risk. An unknown
     /// call stays `unknown` for the coordinator.
-    public func unknownSMS(updatedBefore before: Date, limit: Int) throws -> [OutboxMessage] {
+    /// `excluding`: ids the caller has given up on.
+    public func unknownSMS(updatedBefore before: Date, limit: Int, excluding: Set<Int64> = []) throws -> [OutboxMessage] {
         try database.statement("""
             SELECT \(Self.columns) FROM messages
-            WHERE status = 'unknown' AND updated_at <= ? AND provider_id IS NULL AND channel = 'sms'
-            ORDER BY updated_at, id LIMIT ?
-            """).bind(Timestamp.format(before), limit).rows(Self.message)
+            WHERE status = 'unknown' AND updated_at <= ?1 AND provider_id IS NULL AND channel = 'sms'
+              AND id NOT IN (SELECT value FROM json_each(?3))
+            ORDER BY updated_at, id LIMIT ?2
+            """).bind(Timestamp.format(before), limit, JSONBatch.ids(excluding.sorted())).rows(Self.message)
+    }
+
+    /// Says why an `unknown` message stays unknown (it could not be looked up), for the coordinator.
+    public func explainUnknown(id: Int64, error: String, now: Date) throws {
+        try database.statement("UPDATE messages SET error = ?, updated_at = ? WHERE id = ? AND status = 'unknown'")
+            .bind(error, Timestamp.format(now), id).run()
     }
 
     /// The provider has an `unknown` message after all: it was sent, with this id, and is now `status`.

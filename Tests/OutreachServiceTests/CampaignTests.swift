@@ -60,6 +60,36 @@ struct CampaignTests {
         #expect(try OutboxStore(world.database).counts(campaignID: second)[.cancelled] == 4)
     }
 
+    @Test("messages in flight when a campaign is cancelled do not go back to the queue: a retry, a release or a requeue cancels them")
+    func cancelWhileInFlight() throws {
+        let (world, service) = try world()
+        let store = CampaignStore(world.database)
+        let outbox = OutboxStore(world.database)
+        let id = try store.create(Campaign(name: "Fika", template: "help", audience: AudienceFilter(), channel: .sms, sendAt: nil),
+                                  now: world.clock.now)
+        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == 4)
+        let inFlight = try outbox.claimDue(now: world.clock.now, limit: 3).map(\.id)
+        #expect(inFlight.count == 3)
+        try store.setStatus(id: id, .cancelled, now: world.clock.now)
+        #expect(try outbox.cancelQueued(campaignID: id, now: world.clock.now) == 1)
+
+        try outbox.record([.retry(messageID: inFlight[0], notBefore: world.clock.now.addingTimeInterval(60), error: "HTTP 503")],
+                          now: world.clock.now)
+        try outbox.release([inFlight[1]], now: world.clock.now)
+        #expect(try outbox.recoverInterrupted(now: world.clock.now) == 1)
+        try outbox.requeueUnknown(id: inFlight[2], reason: "never got it", now: world.clock.now)
+        #expect(try outbox.counts(campaignID: id) == [.cancelled: 4])
+
+        // A campaign that is only paused gets them back in its queue.
+        let other = try store.create(Campaign(name: "Later", template: "help", audience: AudienceFilter(), channel: .sms, sendAt: nil),
+                                     now: world.clock.now)
+        #expect(try service.launch(try #require(try store.find(id: other)), now: world.clock.now) == 4)
+        let claimed = try outbox.claimDue(now: world.clock.now, limit: 1).map(\.id)
+        try store.setStatus(id: other, .paused, now: world.clock.now)
+        try outbox.release(claimed, now: world.clock.now)
+        #expect(try outbox.counts(campaignID: other) == [.queued: 4])
+    }
+
     @Test("each text is rendered once per language and name, yet everyone gets their own name and language")
     func personalTexts() throws {
         let (world, service) = try world()

@@ -96,7 +96,8 @@ public struct OutboxStore {
         let stamp = Timestamp.format(now)
         try database.transaction {
             let update = try database.statement("""
-                UPDATE messages SET status = 'queued', attempts = max(attempts - 1, 0), updated_at = ? WHERE id = ? AND status = 'sending'
+                UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0), updated_at = ?
+                WHERE id = ? AND status = 'sending'
                 """)
             for id in ids { try update.bind(stamp, id).run() }
         }
@@ -114,7 +115,7 @@ public struct OutboxStore {
                     sent.append((id, provider, providerID))
                 case .retry(let id, let notBefore, let error):
                     try database.statement("""
-                        UPDATE messages SET status = 'queued', not_before = ?, error = ?, updated_at = ? WHERE id = ?
+                        UPDATE messages SET status = \(Self.backInQueue), not_before = ?, error = ?, updated_at = ? WHERE id = ?
                         """).bind(Timestamp.format(notBefore), error, stamp, id).run()
                 case .failed(let id, let error):
                     try setStatus(id, .failed, error: error, stamp: stamp)
@@ -199,9 +200,16 @@ public struct OutboxStore {
     /// opt-outs again before sending it).
     public func requeueUnknown(id: Int64, reason: String, now: Date) throws {
         try database.statement("""
-            UPDATE messages SET status = 'queued', error = ?, updated_at = ? WHERE id = ? AND status = 'unknown'
+            UPDATE messages SET status = \(Self.backInQueue), error = ?, updated_at = ? WHERE id = ? AND status = 'unknown'
             """).bind(reason, Timestamp.format(now), id).run()
     }
+
+    /// The status of a message going back to the queue (a retry, a release at a stop, an unknown one the provider
+    /// never got): `queued`, or `cancelled` when its campaign was cancelled meanwhile. Cancelling stops what has
+    /// not been sent; these were in flight when it came, and would otherwise wait in the queue for ever.
+    static let backInQueue = """
+        CASE WHEN (SELECT c.status FROM campaigns c WHERE c.id = messages.campaign_id) = 'cancelled' THEN 'cancelled' ELSE 'queued' END
+        """
 
     /// Applies a delivery receipt. Returns false when no message has that provider id (and, when given, our id).
     ///

@@ -38,6 +38,28 @@ struct ReceiptTests {
         #expect(try statuses(world) == ["delivered", "sent", "delivered"])
     }
 
+    @Test("a receipt naming a message left unknown settles it with the receipt's id; one that does not name it settles nothing")
+    func settlesUnknown() throws {
+        let (world, events) = try world()
+        try world.database.statement("""
+            INSERT INTO messages (id, phone, channel, language, template, body, dedupe_key, status, not_before, error,
+                                  created_at, updated_at)
+            VALUES (4, '+46701740621', 'sms', 'sv', 'help', 'Hej', 'k3', 'unknown', '2026-11-22T09:00:00Z',
+                    'twilio may have it: the request went out but no answer came back', '2026-11-22T09:00:00Z', '2026-11-22T09:00:00Z')
+            """).run()
+        let delivered = DeliveryStatus(state: .delivered, providerStatus: "delivered")
+        try events.process([.receipt(providerID: "SMddd", status: delivered)], now: world.clock.now)
+        #expect(try statuses(world) == ["sent", "sent", "sent", "unknown"])
+        try events.process([.receipt(providerID: "SMddd", status: delivered, messageID: 4)], now: world.clock.now)
+        #expect(try statuses(world) == ["sent", "sent", "sent", "delivered"])
+        let settled = try #require(try OutboxStore(world.database).find(id: 4))
+        #expect(settled.provider == "twilio" && settled.providerID == "SMddd" && settled.error == nil)
+        // A second receipt with another id does not move it: it has its provider id now.
+        try events.process([.receipt(providerID: "SMeee", status: DeliveryStatus(state: .failed, providerStatus: "failed"), messageID: 4)],
+                           now: world.clock.now)
+        #expect(try OutboxStore(world.database).find(id: 4)?.status == .delivered)
+    }
+
     @Test("an opted-out receipt naming our message records the opt-out for that message's number")
     func optOutByMessageID() throws {
         let (world, events) = try world()

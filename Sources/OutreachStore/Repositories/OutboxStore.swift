@@ -227,6 +227,14 @@ public struct OutboxStore {
                 UPDATE messages SET status = ?, error = coalesce(?, error), updated_at = ?
                 WHERE id = ? AND provider = ? AND provider_id = ? AND status IN \(from)
                 """).bind(status.rawValue, error, Timestamp.format(now), messageID, provider, providerID).run()
+            if database.changes == 0 {
+                // A message left unknown (its answer was lost, or a crash came first) has no provider id yet. A receipt
+                // naming it proves the provider has it: it takes the receipt's id and status, and the doubt is over.
+                try database.statement("""
+                    UPDATE messages SET status = ?, provider = ?, provider_id = ?, error = ?, updated_at = ?
+                    WHERE id = ? AND status = 'unknown' AND provider_id IS NULL
+                    """).bind(status.rawValue, provider, providerID, error, Timestamp.format(now), messageID).run()
+            }
         } else {
             try database.statement("""
                 UPDATE messages SET status = ?, error = coalesce(?, error), updated_at = ?

@@ -4,26 +4,25 @@ public enum CallbackQuery {
     /// `url` with `name=value` added to its query, before any fragment. `value` must already be URL-safe.
     /// Works on UTF-8 bytes: every SMS sent builds one of these, and Character-wise search is far slower.
     public static func appending(_ name: String, _ value: String, to url: String) -> String {
-        let bytes = url.utf8
-        let hash = bytes.firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
-        let base = url[..<hash]
-        let separator: String
-        if !base.utf8.contains(UInt8(ascii: "?")) {
-            separator = "?"
-        } else if let last = base.utf8.last, last == UInt8(ascii: "?") || last == UInt8(ascii: "&") {
-            separator = ""
-        } else {
-            separator = "&"
+        // Scanned through a buffer pointer: UTF8View's generic iteration cost about 30 instructions a byte here
+        // (callgrind, 3k per SMS).
+        var url = url
+        let (hash, separator) = url.withUTF8 { bytes -> (Int, String) in
+            let hash = bytes.firstIndex(of: UInt8(ascii: "#")) ?? bytes.count
+            let base = UnsafeBufferPointer(rebasing: bytes[..<hash])
+            guard base.contains(UInt8(ascii: "?")) else { return (hash, "?") }
+            return (hash, base.last == UInt8(ascii: "?") || base.last == UInt8(ascii: "&") ? "" : "&")
         }
-        // One buffer, sized first: every SMS sent builds one of these.
+        let cut = url.utf8.index(url.utf8.startIndex, offsetBy: hash)
+        // One buffer, sized first.
         var result = ""
         result.reserveCapacity(url.utf8.count + separator.utf8.count + name.utf8.count + 1 + value.utf8.count)
-        result += base
+        result += url[..<cut]
         result += separator
         result += name
         result += "="
         result += value
-        result += url[hash...]
+        result += url[cut...]
         return result
     }
 

@@ -29,6 +29,7 @@ public enum OutreachCLI {
             DueCommand.node,
             RunCommand.node,
             StatusCommand.node,
+            SettleCommand.node,
             BenchCommand.node,
             OptOutCommands.node,
             SimulateCommands.node,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import OutreachStore
 import OutreachTesting
 @testable import OutreachCLI
 
@@ -57,6 +58,38 @@ struct ServiceCommandTests {
         #expect(!second.err.contains("sent="))
         let status = await cli.run(["status"], config: config)
         #expect(status.out.contains("delivered 3"))
+    }
+
+    @Test("settle: a coordinator marks checked unknown messages sent or queues them again; nothing else is touched")
+    func settle() async throws {
+        let (cli, config) = await world()
+        cli.now = Date(timeIntervalSince1970: 1_795_424_400)  // 2026-11-23T09:00:00Z = 10:00 local, the day before
+        #expect(await cli.run(["run", "--once"], config: config).code == 0)
+        // Two of the three as a crash or a lost answer leaves them.
+        try Database(path: cli.databasePath).execute("""
+            UPDATE messages SET status = 'unknown', provider = NULL, provider_id = NULL, error = 'the gateway stopped while sending'
+            WHERE id IN (1, 2)
+            """)
+        let status = await cli.run(["status"], config: config)
+        #expect(status.out.contains("unknown (newest 2)") && status.out.contains("outreach settle ID... --sent"))
+
+        let mixed = await cli.run(["settle", "1", "3", "--sent"], config: config)
+        #expect(mixed.code == 1)
+        #expect(mixed.err.contains("message #3 is delivered, not unknown; nothing was settled"))
+        #expect(await cli.run(["settle", "1", "--sent", "--resend"], config: config).code == 2)
+        #expect(await cli.run(["settle", "1"], config: config).code == 2)
+        #expect(await cli.run(["settle", "--sent"], config: config).code == 2)
+        #expect(await cli.run(["settle", "uno", "--sent"], config: config).err.contains("'uno' is not a message id"))
+        #expect(await cli.run(["settle", "99", "--sent"], config: config).err.contains("there is no message #99"))
+        #expect(try OutboxStore(try Database(path: cli.databasePath)).counts()[.unknown] == 2)
+
+        #expect(await cli.run(["settle", "#1", "--sent"], config: config).out.contains("1 message(s) settled as sent"))
+        #expect(await cli.run(["settle", "2", "--resend"], config: config).out.contains("1 message(s) queued again"))
+        let outbox = OutboxStore(try Database(path: cli.databasePath))
+        #expect(try outbox.find(id: 1)?.status == .sent && outbox.find(id: 2)?.status == .queued)
+        #expect(try outbox.counts()[.unknown] == nil)
+        let again = await cli.run(["run", "--once"], config: config)
+        #expect(again.err.contains("sent=1"))
     }
 
     @Test("a simulated STOPP reply opts the person out; the next reminder is suppressed; optouts remove ends it")

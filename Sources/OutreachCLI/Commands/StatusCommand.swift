@@ -28,6 +28,9 @@ enum StatusCommand {
                 let name = try message.personID.flatMap { try people.find(id: $0)?.name } ?? "-"
                 console.print("  #\(message.id) \(name) \(message.phone.masked) \(message.channel.rawValue) \(message.template): \(message.error ?? "")")
             }
+            if status == .unknown {
+                console.print("  checked them at the provider? 'outreach settle ID... --sent' (it arrived) or '--resend' (it did not)")
+            }
         }
         let campaigns = try CampaignStore(database).list()
         if !campaigns.isEmpty {

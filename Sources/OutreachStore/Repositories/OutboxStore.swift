@@ -196,6 +196,13 @@ public struct OutboxStore {
             """).bind(status.rawValue, provider, providerID, error, Timestamp.format(now), id).run()
     }
 
+    /// A coordinator checked an `unknown` message (in the provider's console, or with the senior) and it arrived:
+    /// it counts as sent, and is never sent again. Its provider id stays unknown.
+    public func markUnknownSent(id: Int64, note: String, now: Date) throws {
+        try database.statement("UPDATE messages SET status = 'sent', error = ?, updated_at = ? WHERE id = ? AND status = 'unknown'")
+            .bind(note, Timestamp.format(now), id).run()
+    }
+
     /// The provider never got an `unknown` message: it goes back to the queue (the dispatcher checks expiry and
     /// opt-outs again before sending it).
     public func requeueUnknown(id: Int64, reason: String, now: Date) throws {

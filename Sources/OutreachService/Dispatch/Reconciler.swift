@@ -3,11 +3,11 @@ import OutreachCore
 import OutreachProviders
 import OutreachStore
 
-/// Settles messages a stop left `unknown` (handed to the provider or not: nobody knows) by searching the
-/// provider's own records. Found: the message was sent, and gets the provider's id and status. Not found: the
-/// provider never got it, so it is queued again (the dispatcher still checks expiry and opt-outs). A provider
-/// without such a search leaves them `unknown` for the coordinator: never re-sent blindly. So do calls (see
-/// `OutboxStore.unknownSMS`).
+/// Settles messages left `unknown` by a stop or by an answer that never came (handed to the provider or not:
+/// nobody knows) by searching the provider's own records. Found: the message was sent, and gets the provider's id
+/// and status. Not found: the provider never got it, so it is queued again (the dispatcher still checks expiry and
+/// opt-outs). A provider without such a search leaves them `unknown` for the coordinator: never re-sent blindly.
+/// So do calls (see `OutboxStore.unknownSMS`).
 /// Owned by the `Gateway` and driven by one task at a time, like the rest of the service loop.
 final class Reconciler {
     let database: Database

@@ -55,7 +55,7 @@ public final class Gateway: @unchecked Sendable {
         public var scheduled = Scheduler.TickReport()
         public var dispatched = DispatchReport()
         public var events = 0
-        /// Messages left `unknown` by a stop that the provider's records settled: found (sent) or queued again.
+        /// `unknown` messages (a stop, a lost answer) that the provider's records settled: found (sent) or queued again.
         public var reconciledFound = 0
         public var reconciledRequeued = 0
         /// `unknown` messages the provider's records could not be searched for: left for the coordinator.

@@ -279,6 +279,48 @@ struct DispatcherTests {
         #expect(try world.count(.unknown) == 1)
     }
 
+    @Test("sends that keep getting no answer pause sending: the rest wait in the queue, untouched, until the pause ends")
+    func troublePausesOnLostAnswers() async throws {
+        let world = try fortySeniorsDue()
+        let dropping = DroppingServer()
+        let client = CurlHTTPClient(maxConcurrent: 4, options: .init(connectTimeoutMilliseconds: 2000, totalTimeoutMilliseconds: 5000))
+        defer { client.close(); dropping.stop() }
+        let settings = TwilioSettings(baseURL: dropping.baseURL, accountSID: "AC1", authToken: "token", from: "+46700000000")
+        let gateway = world.gateway(provider: TwilioProvider(settings: settings, client: client, now: world.clock.function), claimSize: 8)
+        let first = try await gateway.pass()
+        // Eight in a row trip the pause; the sends already in flight (at most 4) finish.
+        #expect(first.dispatched.unconfirmed >= 8 && first.dispatched.unconfirmed < 12)
+        #expect(try world.count(.unknown) == first.dispatched.unconfirmed)
+        #expect(dropping.requestsReceived == first.dispatched.unconfirmed)
+        #expect(try world.count(.sending) == 0)
+        #expect(try world.messages().filter { $0.status == .queued }.allSatisfy { $0.attempts == 0 })
+        #expect(gateway.dispatcher.heldUntil == world.clock.now.addingTimeInterval(60))
+        #expect(try gateway.nextDue() == world.clock.now.addingTimeInterval(60))
+
+        world.clock.advance(by: 30)
+        let held = try await gateway.pass()
+        #expect(held.dispatched.claimed == 0 && dropping.requestsReceived == first.dispatched.unconfirmed)
+
+        world.clock.advance(by: 31)
+        let resumed = try await gateway.pass()
+        #expect(resumed.dispatched.unconfirmed >= 8 && resumed.dispatched.unconfirmed < 12)
+    }
+
+    @Test("a provider that refuses connections pauses sending before the queue spends its retries")
+    func troublePausesOnRefusedConnections() async throws {
+        let world = try fortySeniorsDue()
+        let client = CurlHTTPClient(maxConcurrent: 4, options: .init(connectTimeoutMilliseconds: 2000, totalTimeoutMilliseconds: 5000))
+        defer { client.close() }
+        let settings = TwilioSettings(baseURL: ClosedPort.refusing(), accountSID: "AC1", authToken: "token", from: "+46700000000")
+        let gateway = world.gateway(provider: TwilioProvider(settings: settings, client: client, now: world.clock.function), claimSize: 8)
+        let report = try await gateway.pass()
+        #expect(report.dispatched.retried >= 8 && report.dispatched.retried < 12)
+        let tried = try world.messages().filter { $0.attempts > 0 }
+        #expect(tried.count == report.dispatched.retried)
+        #expect(tried.allSatisfy { $0.status == .queued && $0.error?.contains("could not connect") == true })
+        #expect(try world.count(.sending) == 0 && world.count(.unknown) == 0)
+    }
+
     @Test("a provider with no search leaves unknown messages unknown after the grace period: reported, never re-sent")
     func noSearchLeavesUnknown() async throws {
         let world = try reminderWorld(now: "2026-11-23T09:00:00Z")

@@ -21,11 +21,19 @@ public struct DispatchSettings: Sendable {
     public var timeZone: TimeZone
     /// Messages a stop left `unknown` are looked up at the provider after this many seconds (see `Reconciler`).
     public var reconcileAfter: TimeInterval
+    /// Sends in a row that fail for the provider's sake (no connection, throttled, a server error, no answer)
+    /// before sending pauses for `troublePause` seconds. Without it an outage would spend every queued message's
+    /// retries, or turn the whole queue `unknown`, within minutes.
+    public var troubleLimit: Int
+    public var troublePause: TimeInterval
 
     public init(claimSize: Int = 64, concurrency: Int = 16, backoff: Backoff = Backoff(), ratePerSecond: Double? = nil,
                 from: String, callbackBaseURL: String? = nil, quietHours: QuietWindow = .none,
-                timeZone: TimeZone = TimeZone(identifier: "Europe/Stockholm")!, reconcileAfter: TimeInterval = 600) {
+                timeZone: TimeZone = TimeZone(identifier: "Europe/Stockholm")!, reconcileAfter: TimeInterval = 600,
+                troubleLimit: Int = 8, troublePause: TimeInterval = 60) {
         self.reconcileAfter = reconcileAfter
+        self.troubleLimit = troubleLimit
+        self.troublePause = troublePause
         self.quietHours = quietHours
         self.timeZone = timeZone
         self.claimSize = claimSize
@@ -74,6 +82,8 @@ public final class Dispatcher {
     let voiceScript: @Sendable (OutboxMessage) -> VoiceScript?
     let log: ServiceLog
     private var bucket: TokenBucket?
+    /// Set when a run of failures paused sending (see `DispatchSettings.troubleLimit`): no send starts before it.
+    public private(set) var heldUntil: Date?
 
     /// Results usually ride in the next claim's transaction. They are written on their own when this many wait,
     /// when the oldest has waited `flushAge`, or when no send is in flight.
@@ -137,6 +147,9 @@ public final class Dispatcher {
         var pending: [SendOutcome] = []
         var pendingSince: ContinuousClock.Instant?
         var failure: LaneFailure?
+        /// Sends in a row that failed for the provider's sake; `troubled` once that reached the limit.
+        var troubleInARow = 0
+        var troubled = false
 
         var readyCount: Int { ready.count - readyIndex }
 
@@ -181,6 +194,7 @@ public final class Dispatcher {
     }
 
     private func pump(maxClaims: Int?, shouldStop: @Sendable () -> Bool) async throws -> DispatchReport {
+        if let heldUntil, now() < heldUntil { return DispatchReport() }
         var state = Pump()
         let limit = max(1, settings.concurrency)
         let claimSize = Self.claimSize(settings)
@@ -196,7 +210,7 @@ public final class Dispatcher {
         let instant = now
         await withTaskGroup(of: Finished.self) { group in
             while true {
-                if !state.stopping, state.failure != nil || shouldStop() {
+                if !state.stopping, state.failure != nil || state.troubled || shouldStop() {
                     state.stopping = true
                     state.exhausted = true
                     release(state.takeUnstarted(), &state, group: &group, lane: lane)
@@ -236,6 +250,7 @@ public final class Dispatcher {
                 case .sent(let message, let result):
                     state.sendsInFlight -= 1
                     state.add(outcome(for: message, result))
+                    noteTrouble(result, &state)
                 case .claimed(let result):
                     state.claiming = false
                     state.laneJobs -= 1
@@ -329,6 +344,21 @@ public final class Dispatcher {
                 return outcomes
             })
         }
+    }
+
+    /// Counts sends that failed for the provider's sake; at the limit, sending pauses: no new send starts, the sends
+    /// in flight finish, and messages claimed but not started go back to the queue with their attempt untouched.
+    private func noteTrouble(_ result: Result<ProviderAccepted, SendFailure>, _ state: inout Pump) {
+        switch result {
+        case .failure(.transient), .failure(.unconfirmed): state.troubleInARow += 1
+        default: state.troubleInARow = 0
+        }
+        guard !state.troubled, state.troubleInARow >= max(1, settings.troubleLimit) else { return }
+        state.troubled = true
+        let until = now().addingTimeInterval(settings.troublePause)
+        heldUntil = until
+        log.warning("provider-trouble", ["failed_in_a_row": String(state.troubleInARow), "paused_until": Timestamp.format(until),
+                                         "note": "no new sends until then; the rest wait in the queue"])
     }
 
     /// Messages claimed but never handed to the provider go back to `queued`, as if never claimed.

@@ -126,5 +126,10 @@ public final class Gateway: @unchecked Sendable {
     }
 
     /// When the next queued message is due (to sleep until then), or nil when nothing is queued.
-    public func nextDue() throws -> Date? { try OutboxStore(database).nextDue() }
+    /// When the next message is due, or when a pause for provider trouble ends if that is later.
+    public func nextDue() throws -> Date? {
+        let due = try OutboxStore(database).nextDue()
+        guard let due, let held = dispatcher.heldUntil else { return due }
+        return max(due, held)
+    }
 }

@@ -39,6 +39,14 @@ struct ConfigTests {
         #expect(config.quietHours.end == ClockTime(hour: 9, minute: 0))
     }
 
+    @Test("the pause on provider trouble: defaults, and both keys read")
+    func troublePause() throws {
+        let defaults = try decode("{}")
+        #expect(defaults.provider.pauseAfterFailures == 8 && defaults.provider.pauseSeconds == 60)
+        let config = try decode("{ provider: { pauseAfterFailures: 3, pauseSeconds: 300 } }")
+        #expect(config.provider.pauseAfterFailures == 3 && config.provider.pauseSeconds == 300)
+    }
+
     @Test("reminder rules in both forms")
     func reminders() throws {
         let config = try decode("""
@@ -69,6 +77,8 @@ struct ConfigTests {
         ("{ provider: { kind: 'sinch' } }", "Config/outreach.json5: provider.kind: 'sinch' is not a provider (use simulator, twilio, 46elks, vonage)"),
         ("{ provider: { ratePerSecond: 0 } }", "Config/outreach.json5: provider.ratePerSecond: must be more than 0"),
         ("{ provider: { reconcileAfterSeconds: 0.5 } }", "Config/outreach.json5: provider.reconcileAfterSeconds: must be at least 1 second"),
+        ("{ provider: { pauseAfterFailures: 0 } }", "Config/outreach.json5: provider.pauseAfterFailures: must be at least 1"),
+        ("{ provider: { pauseSeconds: 7200 } }", "Config/outreach.json5: provider.pauseSeconds: must be between 1 and 3600 seconds"),
         ("{ reminders: [ { name: 'x', daysBefore: 1 } ] }", "Config/outreach.json5: reminders[0]: reminder 'x' needs either daysBefore with at, or hoursBefore, or minutesBefore"),
         ("{ reminders: [ { name: 'a b', hoursBefore: 1 } ] }", "Config/outreach.json5: reminders[0].name: 'a b' must be letters, digits, '-' or '_'"),
         ("{ reminders: [ { name: 'x', hoursBefore: 1 }, { name: 'x', hoursBefore: 2 } ] }", "Config/outreach.json5: reminders: two reminder rules have the same name"),

@@ -57,7 +57,8 @@ extension AppContext {
         let settings = DispatchSettings(ratePerSecond: rate, from: config.provider.from,
                                         callbackBaseURL: try webhookBaseURL(for: provider.name),
                                         quietHours: QuietWindow(config.quietHours), timeZone: config.timeZone,
-                                        reconcileAfter: config.provider.reconcileAfterSeconds)
+                                        reconcileAfter: config.provider.reconcileAfterSeconds,
+                                        troubleLimit: config.provider.pauseAfterFailures, troublePause: config.provider.pauseSeconds)
         return Gateway(database: try database(), config: config, library: try promptLibrary(), provider: provider,
                        dispatch: settings, now: { clock() }, log: log)
     }

@@ -62,9 +62,13 @@ public struct OutreachConfig: Sendable, Equatable {
         /// Messages a stop left `unknown` are looked up in the provider's records after this many seconds (a
         /// request on the wire when the gateway stopped may still arrive; looking earlier risks sending twice).
         public var reconcileAfterSeconds: Double = 600
+        /// Sends in a row that fail for the provider's sake before sending pauses for `pauseSeconds`.
+        public var pauseAfterFailures = 8
+        public var pauseSeconds: Double = 60
         public init() {}
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, from, baseURL, secretsFile, ratePerSecond, pricePerSegment, currency, reconcileAfterSeconds
+            case pauseAfterFailures, pauseSeconds
         }
         public init(from decoder: Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -84,6 +88,14 @@ public struct OutreachConfig: Sendable, Equatable {
             reconcileAfterSeconds = try container.decodeIfPresent(Double.self, forKey: .reconcileAfterSeconds) ?? reconcileAfterSeconds
             if !(reconcileAfterSeconds >= 1) {
                 throw decoder.valueError(CodingKeys.reconcileAfterSeconds, "must be at least 1 second")
+            }
+            pauseAfterFailures = try container.decodeIfPresent(Int.self, forKey: .pauseAfterFailures) ?? pauseAfterFailures
+            if pauseAfterFailures < 1 {
+                throw decoder.valueError(CodingKeys.pauseAfterFailures, "must be at least 1")
+            }
+            pauseSeconds = try container.decodeIfPresent(Double.self, forKey: .pauseSeconds) ?? pauseSeconds
+            if !(pauseSeconds >= 1 && pauseSeconds <= 3600) {
+                throw decoder.valueError(CodingKeys.pauseSeconds, "must be between 1 and 3600 seconds")
             }
             if let price = pricePerSegment, price < 0 {
                 throw decoder.valueError(CodingKeys.pricePerSegment, "must not be negative")

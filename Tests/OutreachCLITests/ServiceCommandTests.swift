@@ -45,6 +45,17 @@ struct ServiceCommandTests {
         #expect(await cli.run(["due", "--at", "tomorrow"], config: config).code == 2)
     }
 
+    @Test("due in quiet hours: what is queued is shown held until the window opens")
+    func dueInQuietHours() async {
+        let (cli, config) = await world()
+        #expect(await cli.run(["run", "--once"], config: config).code == 0)  // enqueues; nothing is due yet
+        let night = await cli.run(["due", "--at", "2026-11-23T19:30:00Z"], config: config)  // 20:30 local
+        #expect(night.code == 0, "\(night.err)")
+        #expect(night.out.contains("queued, held by quiet hours until 2026-11-24T08:00:00Z"))
+        let day = await cli.run(["due", "--at", "2026-11-23T09:00:00Z"], config: config)
+        #expect(day.out.contains("queued") && !day.out.contains("held by quiet hours"))
+    }
+
     @Test("run --once sends what is due, logs masked numbers, and a second run sends nothing")
     func runOnce() async {
         let (cli, config) = await world()

@@ -45,6 +45,32 @@ struct DispatcherTests {
         #expect(Set(world.ledger.entries.map(\.to)).count == 2)
     }
 
+    @Test("a message that becomes due in quiet hours (downtime, a backlog) waits for the window to open; one whose session has started by then is suppressed")
+    func quietHoursHoldAtSendTime() async throws {
+        let world = try reminderWorld()
+        let gateway = world.gateway()
+        #expect(try await gateway.pass().scheduled.enqueued == 4)
+        // The gateway was down all day: it comes back at 20:30 local, after the day-before reminders' 10:00.
+        world.set("2026-11-23T19:30:00Z")
+        let night = try await gateway.pass()
+        #expect(night.dispatched.claimed == 0)
+        #expect(world.ledger.entries.isEmpty)
+        #expect(try world.count(.queued) == 4)
+        #expect(try gateway.nextDue() == world.at("2026-11-24T08:00:00Z"))  // 09:00 local
+        world.set("2026-11-24T08:00:00Z")
+        let morning = try await gateway.pass()
+        #expect(morning.dispatched.sent == 2)
+        #expect(world.ledger.entries.count == 2)
+
+        // Quiet again, after the 14:00 session: the two-hours-before reminders (due at 12:00) are too late by 09:00.
+        world.set("2026-11-24T19:30:00Z")
+        #expect(try await gateway.pass().dispatched.claimed == 0)
+        world.set("2026-11-25T08:00:00Z")
+        let late = try await gateway.pass()
+        #expect(late.dispatched.suppressed == 2 && late.dispatched.sent == 0)
+        #expect(world.ledger.entries.count == 2)
+    }
+
     @Test("a STOP that arrives between enqueue and send wins")
     func optOutBetweenEnqueueAndSend() async throws {
         let world = try reminderWorld()

@@ -56,7 +56,8 @@ final class ServiceWorld {
         let provider = provider ?? SimulatorProvider(settings: SimulatorSettings(), ledger: ledger)
         return Gateway(database: database, config: config, library: library, provider: provider,
                        dispatch: DispatchSettings(claimSize: claimSize, concurrency: 4, backoff: backoff, from: "Raslatt",
-                                                  callbackBaseURL: "http://127.0.0.1:8080/hooks/\(provider.name)"),
+                                                  callbackBaseURL: "http://127.0.0.1:8080/hooks/\(provider.name)",
+                                                  quietHours: QuietWindow(config.quietHours), timeZone: Self.zone),
                        now: clock.function, random: { 0.5 }, log: .silent)
     }
 

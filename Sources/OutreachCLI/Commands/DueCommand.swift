@@ -26,11 +26,14 @@ enum DueCommand {
         let library = try context.promptLibrary()
         let people = PeopleStore(database)
         var rows: [DueRow] = []
+        // Quiet hours hold what is already queued (the dispatcher checks them before each claim).
+        let opens = QuietWindow(config.quietHours).release(at, in: config.timeZone)
+        let queuedStatus = opens > at ? "queued, held by quiet hours until \(Timestamp.format(opens))" : "queued"
         for message in try OutboxStore(database).queued(dueBy: at) {
             let person = try message.personID.flatMap { try people.find(id: $0) }
             rows.append(DueRow(id: message.id, name: person?.name ?? "-", phone: message.phone.masked,
                                channel: message.channel.rawValue, language: message.language, template: message.template,
-                               sendAt: Timestamp.format(message.notBefore), reason: reason(message.dedupeKey), status: "queued"))
+                               sendAt: Timestamp.format(message.notBefore), reason: reason(message.dedupeKey), status: queuedStatus))
         }
         let scheduler = Scheduler(database: database, config: config, library: library)
         for (reminder, message) in try scheduler.pending(now: at) where message.notBefore <= at || message.status == .suppressed {

@@ -150,6 +150,8 @@ public final class Dispatcher {
         /// Sends in a row that failed for the provider's sake; `troubled` once that reached the limit.
         var troubleInARow = 0
         var troubled = false
+        /// Quiet hours began during the drain.
+        var quiet = false
 
         var readyCount: Int { ready.count - readyIndex }
 
@@ -195,6 +197,7 @@ public final class Dispatcher {
 
     private func pump(maxClaims: Int?, shouldStop: @Sendable () -> Bool) async throws -> DispatchReport {
         if let heldUntil, now() < heldUntil { return DispatchReport() }
+        if isQuiet() { return DispatchReport() }
         var state = Pump()
         let limit = max(1, settings.concurrency)
         let claimSize = Self.claimSize(settings)
@@ -210,7 +213,7 @@ public final class Dispatcher {
         let instant = now
         await withTaskGroup(of: Finished.self) { group in
             while true {
-                if !state.stopping, state.failure != nil || state.troubled || shouldStop() {
+                if !state.stopping, state.failure != nil || state.troubled || state.quiet || shouldStop() {
                     state.stopping = true
                     state.exhausted = true
                     release(state.takeUnstarted(), &state, group: &group, lane: lane)
@@ -218,6 +221,10 @@ public final class Dispatcher {
                 if !state.exhausted, !state.claiming, state.readyCount <= lowWater {
                     if let maxClaims, state.claims >= maxClaims {
                         state.exhausted = true
+                    } else if isQuiet() {
+                        // Quiet hours began: nothing new starts, and what is claimed but not started goes back.
+                        state.quiet = true
+                        continue
                     } else {
                         state.claiming = true
                         state.claims += 1
@@ -344,6 +351,19 @@ public final class Dispatcher {
                 return outcomes
             })
         }
+    }
+
+    /// Whether quiet hours hold sending now. Messages are enqueued outside them, but a backlog, a restart after
+    /// downtime, a release or a requeue can make one due inside them: it waits for the window to open (and is
+    /// suppressed then if its session has started). Checked per claim, not per message.
+    func isQuiet() -> Bool {
+        !settings.quietHours.isEmpty && settings.quietHours.isQuiet(now(), in: settings.timeZone)
+    }
+
+    /// The first instant, not before now, a message due at `due` can start: after a pause for provider trouble and
+    /// outside quiet hours.
+    public func earliestStart(due: Date) -> Date {
+        settings.quietHours.release(max(due, now(), heldUntil ?? due), in: settings.timeZone)
     }
 
     /// Counts sends that failed for the provider's sake; at the limit, sending pauses: no new send starts, the sends

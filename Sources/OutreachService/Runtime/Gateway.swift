@@ -126,10 +126,9 @@ public final class Gateway: @unchecked Sendable {
     }
 
     /// When the next queued message is due (to sleep until then), or nil when nothing is queued.
-    /// When the next message is due, or when a pause for provider trouble ends if that is later.
+    /// When the next message can start: when it is due, or later when a pause for provider trouble or quiet hours
+    /// hold it.
     public func nextDue() throws -> Date? {
-        let due = try OutboxStore(database).nextDue()
-        guard let due, let held = dispatcher.heldUntil else { return due }
-        return max(due, held)
+        try OutboxStore(database).nextDue().map(dispatcher.earliestStart(due:))
     }
 }

@@ -12,6 +12,9 @@ final class CurlEasyHandle {
     /// sending one again.
     private var requestsStarted = 0
     private var resendRefused = false
+    /// `CURLINFO_REQUEST_SIZE` when libcurl was about to send the first request: what went before (a proxy's
+    /// CONNECT) never reached the server. nil while no request has started (no connection, a failed handshake).
+    private var sizeBeforeRequest: Int?
     /// GET, HEAD, PUT and DELETE are idempotent: sending one again is harmless.
     private var resendAllowed = false
 
@@ -43,6 +46,7 @@ final class CurlEasyHandle {
         sink.reset()
         requestsStarted = 0
         resendRefused = false
+        sizeBeforeRequest = nil
         resendAllowed = request.method != .post && request.method != .patch
 
         var code = configure(request, headerList: headerList)
@@ -57,9 +61,7 @@ final class CurlEasyHandle {
             if resendRefused {
                 return .failure(.noAnswer("the connection closed without an answer after the request went out"))
             }
-            var written = 0
-            _ = outreach_curl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &written)
-            return .failure(CurlErrorMapping.classify(code, detail: String(cString: errorBuffer), requestWritten: written))
+            return .failure(CurlErrorMapping.classify(code, detail: String(cString: errorBuffer), requestWritten: requestBytesWritten()))
         }
         var status = 0
         _ = outreach_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
@@ -105,11 +107,23 @@ final class CurlEasyHandle {
     /// may have sent the SMS), so the transfer stops here and fails with `.noAnswer`: never a blind resend.
     fileprivate func mayStartRequest() -> Bool {
         requestsStarted += 1
-        guard requestsStarted > 1, !resendAllowed else { return true }
-        var written = 0
-        _ = outreach_curl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &written)
-        if written > 0 { resendRefused = true }
+        guard requestsStarted > 1 else {
+            var size = 0
+            _ = outreach_curl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &size)
+            sizeBeforeRequest = size
+            return true
+        }
+        guard !resendAllowed else { return true }
+        if requestBytesWritten() > 0 { resendRefused = true }
         return !resendRefused
+    }
+
+    /// Bytes of our request that went out in this transfer (0 when none started).
+    private func requestBytesWritten() -> Int {
+        guard let sizeBeforeRequest else { return 0 }
+        var size = 0
+        _ = outreach_curl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &size)
+        return max(0, size - sizeBeforeRequest)
     }
 
     private func setMethod(_ request: HTTPRequest) -> CURLcode {

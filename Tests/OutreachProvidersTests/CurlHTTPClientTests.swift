@@ -221,9 +221,7 @@ struct CurlHTTPClientTests {
     }
 
     @Test func refusedConnectionIsClassified() async throws {
-        let server = try HTTPServer { _ in .text("never") }
-        let url = server.baseURL + "/"
-        server.stop()
+        let url = ClosedPort.refusing() + "/"
         let client = CurlHTTPClient(maxConcurrent: 1)
         defer { client.close() }
         do throws(HTTPClientError) {

@@ -327,9 +327,36 @@ struct DispatcherTests {
         let held = try await gateway.pass()
         #expect(held.dispatched.claimed == 0 && dropping.requestsReceived == first.dispatched.unconfirmed)
 
+        // After the pause, one probe: it gets no answer either, and the next pause is twice as long.
         world.clock.advance(by: 31)
-        let resumed = try await gateway.pass()
-        #expect(resumed.dispatched.unconfirmed >= 8 && resumed.dispatched.unconfirmed < 12)
+        let probe = try await gateway.pass()
+        #expect(probe.dispatched.unconfirmed == 1)
+        #expect(dropping.requestsReceived == first.dispatched.unconfirmed + 1)
+        #expect(gateway.dispatcher.heldUntil == world.clock.now.addingTimeInterval(120))
+    }
+
+    @Test("after a pause one probe goes at a time; when one goes through, sending is back to full speed")
+    func troubleProbeAndRecovery() async throws {
+        let world = try fortySeniorsDue()
+        let provider = Unanswered(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger))
+        let gateway = world.gateway(provider: provider, claimSize: 8)
+        let first = try await gateway.pass()
+        #expect(first.dispatched.unconfirmed >= 8 && first.dispatched.unconfirmed < 12)
+        var pause: TimeInterval = 60
+        for _ in 0..<5 {
+            world.clock.advance(by: pause)
+            let probe = try await gateway.pass()
+            #expect(probe.dispatched.unconfirmed == 1)
+            pause = min(pause * 2, 900)
+            #expect(gateway.dispatcher.heldUntil == world.clock.now.addingTimeInterval(pause))  // 120, 240, 480, 900, 900
+        }
+        provider.answering.set()
+        world.clock.advance(by: pause)
+        let recovered = try await gateway.pass()
+        let lost = first.dispatched.unconfirmed + 5
+        #expect(recovered.dispatched.sent == 40 - lost)
+        #expect(world.ledger.entries.count == 40 - lost)
+        #expect(try world.count(.unknown) == lost)
     }
 
     @Test("a provider that refuses connections pauses sending before the queue spends its retries")
@@ -484,6 +511,28 @@ struct FailingSearch: Provider {
         private var items: [String] = []
         var value: [String] { lock.withLock { items } }
         func append(_ item: String) { lock.withLock { items.append(item) } }
+    }
+}
+
+/// The Simulator behind a provider whose answers never come (nothing reaches the Simulator) until `answering` is set.
+struct Unanswered: Provider {
+    let base: SimulatorProvider
+    let answering = Flag()
+    init(_ base: SimulatorProvider) { self.base = base }
+    var name: String { base.name }
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
+        guard answering.isSet else { return .failure(.unconfirmed(reason: HTTPClientError.noAnswer("test").description)) }
+        return await base.sendSMS(sms)
+    }
+    func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> { await base.placeCall(call) }
+    func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> { base.handleWebhook(request) }
+    func checkAccount() async -> Result<String, SendFailure> { await base.checkAccount() }
+
+    final class Flag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        var isSet: Bool { lock.withLock { value } }
+        func set() { lock.withLock { value = true } }
     }
 }
 

@@ -84,6 +84,10 @@ public final class Dispatcher {
     private var bucket: TokenBucket?
     /// Set when a run of failures paused sending (see `DispatchSettings.troubleLimit`): no send starts before it.
     public private(set) var heldUntil: Date?
+    /// Sends in a row that failed for the provider's sake, across drains; and pauses since the last send that went
+    /// through. At the limit, the next drain sends one message at a time (a probe) until one goes through.
+    private var troubleInARow = 0
+    private var pausesInARow = 0
 
     /// Results usually ride in the next claim's transaction. They are written on their own when this many wait,
     /// when the oldest has waited `flushAge`, or when no send is in flight.
@@ -147,8 +151,7 @@ public final class Dispatcher {
         var pending: [SendOutcome] = []
         var pendingSince: ContinuousClock.Instant?
         var failure: LaneFailure?
-        /// Sends in a row that failed for the provider's sake; `troubled` once that reached the limit.
-        var troubleInARow = 0
+        /// A run of failures paused sending during this drain.
         var troubled = false
         /// Quiet hours began during the drain.
         var quiet = false
@@ -199,12 +202,14 @@ public final class Dispatcher {
         if let heldUntil, now() < heldUntil { return DispatchReport() }
         if isQuiet() { return DispatchReport() }
         var state = Pump()
-        let limit = max(1, settings.concurrency)
+        let fullLimit = max(1, settings.concurrency)
+        // After a pause, one send at a time until one goes through: an outage costs one message per pause.
+        var limit = inTrouble ? 1 : fullLimit
         let claimSize = Self.claimSize(settings)
         // Claim the next batch while this many or fewer wait to start, so sends rarely wait for a claim even when the
         // lane's thread gets little CPU (outreach bench: with a lead of only `limit`, sends waited for a claim 15–25%
         // of the time; with this lead about 10%). Under a rate limit the lead shrinks with the claims.
-        let lowWater = min(limit, claimSize) + claimSize
+        let lowWater = min(fullLimit, claimSize) + claimSize
         let lane = DatabaseLane(database)
         let provider = self.provider
         let from = settings.from
@@ -258,6 +263,7 @@ public final class Dispatcher {
                     state.sendsInFlight -= 1
                     state.add(outcome(for: message, result))
                     noteTrouble(result, &state)
+                    limit = inTrouble ? 1 : fullLimit
                 case .claimed(let result):
                     state.claiming = false
                     state.laneJobs -= 1
@@ -366,19 +372,27 @@ public final class Dispatcher {
         settings.quietHours.release(max(due, now(), heldUntil ?? due), in: settings.timeZone)
     }
 
+    private var inTrouble: Bool { troubleInARow >= max(1, settings.troubleLimit) }
+
     /// Counts sends that failed for the provider's sake; at the limit, sending pauses: no new send starts, the sends
     /// in flight finish, and messages claimed but not started go back to the queue with their attempt untouched.
+    /// Each pause in a row lasts twice the one before, up to 16 times `troublePause` (at most 15 minutes, unless
+    /// `troublePause` itself is longer). An answer from the provider, even a refusal of one message, ends the trouble.
     private func noteTrouble(_ result: Result<ProviderAccepted, SendFailure>, _ state: inout Pump) {
         switch result {
-        case .failure(.transient), .failure(.unconfirmed): state.troubleInARow += 1
-        default: state.troubleInARow = 0
+        case .failure(.transient), .failure(.unconfirmed): troubleInARow += 1
+        default:
+            troubleInARow = 0
+            pausesInARow = 0
         }
-        guard !state.troubled, state.troubleInARow >= max(1, settings.troubleLimit) else { return }
+        guard !state.troubled, inTrouble else { return }
         state.troubled = true
-        let until = now().addingTimeInterval(settings.troublePause)
+        let pause = min(settings.troublePause * Double(1 << min(pausesInARow, 4)), max(settings.troublePause, 900))
+        pausesInARow += 1
+        let until = now().addingTimeInterval(pause)
         heldUntil = until
-        log.warning("provider-trouble", ["failed_in_a_row": String(state.troubleInARow), "paused_until": Timestamp.format(until),
-                                         "note": "no new sends until then; the rest wait in the queue"])
+        log.warning("provider-trouble", ["failed_in_a_row": String(troubleInARow), "paused_until": Timestamp.format(until),
+                                         "note": "no new sends until then; then one at a time until one goes through"])
     }
 
     /// Messages claimed but never handed to the provider go back to `queued`, as if never claimed.

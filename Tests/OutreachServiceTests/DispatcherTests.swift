@@ -303,6 +303,11 @@ struct DispatcherTests {
         #expect(later.reconciledGivenUp == 0)
         #expect(provider.searches.value == [ "+46701740605", "+46701740613"])
         #expect(try world.count(.unknown) == 1)
+        // Sent again by hand and lost again: unknown anew, so searched again after the grace period.
+        try world.database.statement("UPDATE messages SET updated_at = ? WHERE id = ?").bind(Timestamp.format(world.clock.now), fatima.id).run()
+        world.clock.advance(by: 601)
+        #expect(try await gateway.pass().reconciledGivenUp == 1)
+        #expect(provider.searches.value.filter { $0 == "+46701740605" }.count == 2)
     }
 
     @Test("sends that keep getting no answer pause sending: the rest wait in the queue, untouched, until the pause ends")

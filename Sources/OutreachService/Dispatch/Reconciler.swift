@@ -23,8 +23,9 @@ final class Reconciler {
     private var providerHasNoSearch = false
     /// Messages whose search failed for good (more pages than a search reads, a status this gateway does not
     /// know, refused credentials): they stay `unknown` for the coordinator, with the reason, and are not searched
-    /// again until the next start, so one of them never holds up the others.
-    private var givenUp: Set<Int64> = []
+    /// again until the next start (or until they become unknown anew), so one of them never holds up the others.
+    /// By id, with the `updated_at` written when giving up.
+    private var givenUp: [Int64: String] = [:]
 
     init(database: Database, provider: any Provider, now: @escaping @Sendable () -> Date, log: ServiceLog,
          grace: TimeInterval, limit: Int) {
@@ -72,9 +73,10 @@ final class Reconciler {
                 report.requeued += 1
                 log.info("reconciled", ["message": String(message.id), "note": "not at the provider; queued again"])
             case .failure(.permanent(let code, let reason)):
-                givenUp.insert(message.id)
+                let stamp = now()
                 try outbox.explainUnknown(id: message.id, error: "never re-sent: \(provider.name)'s records could not be searched for it "
-                                          + "(\(code): \(reason)); check it there by hand", now: now())
+                                          + "(\(code): \(reason)); check it there by hand", now: stamp)
+                givenUp[message.id] = Timestamp.format(stamp)
                 report.givenUp += 1
                 log.warning("reconcile-gave-up", ["message": String(message.id), "code": code, "reason": reason])
             case .failure(let failure):

@@ -173,14 +173,17 @@ public struct OutboxStore {
     /// Calls are not: providers list the SMS they sent, with their text, but not the calls they placed with what
     /// was said, so "not found" would not mean "never called", and a second call is not ours to risk. An unknown
     /// call stays `unknown` for the coordinator.
-    /// `excluding`: ids the caller has given up on.
-    public func unknownSMS(updatedBefore before: Date, limit: Int, excluding: Set<Int64> = []) throws -> [OutboxMessage] {
+    /// `excluding`: messages the caller has given up on, by id, with the `updated_at` they had then: one that became
+    /// unknown again since (sent again by hand, and lost again) is a candidate once more.
+    public func unknownSMS(updatedBefore before: Date, limit: Int, excluding: [Int64: String] = [:]) throws -> [OutboxMessage] {
         try database.statement("""
             SELECT \(Self.columns) FROM messages
             WHERE status = 'unknown' AND updated_at <= ?1 AND provider_id IS NULL AND channel = 'sms'
-              AND id NOT IN (SELECT value FROM json_each(?3))
+              AND NOT EXISTS (SELECT 1 FROM json_each(?3) AS v
+                              WHERE CAST(v.key AS INTEGER) = messages.id AND v.value = messages.updated_at)
             ORDER BY updated_at, id LIMIT ?2
-            """).bind(Timestamp.format(before), limit, JSONBatch.ids(excluding.sorted())).rows(Self.message)
+            """).bind(Timestamp.format(before), limit, JSONBatch.texts(byID: excluding.map { (id: $0.key, text: $0.value) }))
+            .rows(Self.message)
     }
 
     /// Says why an `unknown` message stays unknown (it could not be looked up), for the coordinator.

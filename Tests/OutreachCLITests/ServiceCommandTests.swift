@@ -94,7 +94,7 @@ struct ServiceCommandTests {
         #expect(await cli.run(["settle", "99", "--sent"], config: config).err.contains("there is no message #99"))
         #expect(try OutboxStore(try Database(path: cli.databasePath)).counts()[.unknown] == 2)
 
-        #expect(await cli.run(["settle", "#1", "--sent"], config: config).out.contains("1 message(s) settled as sent"))
+        #expect(await cli.run(["settle", "#1", "1", "--sent"], config: config).out.contains("1 message(s) settled as sent"))
         #expect(await cli.run(["settle", "2", "--resend"], config: config).out.contains("1 message(s) queued again"))
         let outbox = OutboxStore(try Database(path: cli.databasePath))
         #expect(try outbox.find(id: 1)?.status == .sent && outbox.find(id: 2)?.status == .queued)

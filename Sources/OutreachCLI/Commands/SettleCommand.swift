@@ -19,7 +19,7 @@ enum SettleCommand {
         while let token = arguments.positional() {
             let digits = token.hasPrefix("#") ? String(token.dropFirst()) : token
             guard let id = Int64(digits), id > 0 else { throw CLIError.usage("outreach settle: '\(token)' is not a message id") }
-            ids.append(id)
+            if !ids.contains(id) { ids.append(id) }  // an id given twice is settled once
         }
         try arguments.finish()
         guard sent != resend else { throw CLIError.usage("outreach settle: give --sent (it arrived) or --resend (it did not)") }
@@ -27,6 +27,7 @@ enum SettleCommand {
         let database = try context.database()
         let outbox = OutboxStore(database)
         let now = context.now()
+        var cancelled = 0
         try database.transaction {
             for id in ids {
                 guard let message = try outbox.find(id: id) else {
@@ -39,10 +40,17 @@ enum SettleCommand {
                     try outbox.markUnknownSent(id: id, note: "checked by the coordinator: it arrived", now: now)
                 } else {
                     try outbox.requeueUnknown(id: id, reason: "checked by the coordinator: it never arrived; queued again", now: now)
+                    if try outbox.find(id: id)?.status == .cancelled { cancelled += 1 }
                 }
             }
         }
-        context.console.print(sent ? "\(ids.count) message(s) settled as sent: never sent again"
-                                   : "\(ids.count) message(s) queued again: 'outreach run' sends them")
+        if sent {
+            context.console.print("\(ids.count) message(s) settled as sent: never sent again")
+        } else {
+            let queued = ids.count - cancelled
+            var line = "\(queued) message(s) queued again: 'outreach run' sends them"
+            if cancelled > 0 { line += "; \(cancelled) cancelled instead, as their campaign was" }
+            context.console.print(line)
+        }
     }
 }

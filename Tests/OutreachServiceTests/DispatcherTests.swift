@@ -71,6 +71,23 @@ struct DispatcherTests {
         #expect(world.ledger.entries.count == 2)
     }
 
+    @Test("quiet hours that begin during a drain stop it: claimed messages not yet started go back, the rest wait for the morning")
+    func quietHoursBeginMidDrain() async throws {
+        let world = try fortySeniorsDue()
+        world.set("2026-11-23T18:59:00Z")  // 19:59 local: a backlog of day-before reminders, one minute before quiet hours
+        let provider = QuietFalls(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), afterSends: 5,
+                                  at: world.at("2026-11-23T19:00:00Z"), clock: world.clock)
+        let gateway = world.gateway(provider: provider, claimSize: 4)
+        let report = try await gateway.pass()
+        // The five, and what was claimed before the next claim saw 20:00; no new claim after it.
+        #expect(report.dispatched.sent >= 5 && report.dispatched.sent < 20)
+        #expect(world.ledger.entries.count == report.dispatched.sent)
+        #expect(try world.count(.sending) == 0)
+        #expect(try world.count(.queued) == 80 - report.dispatched.sent)
+        #expect(try world.messages().filter { $0.status == .queued }.allSatisfy { $0.attempts == 0 })
+        #expect(try gateway.nextDue() == world.at("2026-11-24T08:00:00Z"))
+    }
+
     @Test("a STOP that arrives between enqueue and send wins")
     func optOutBetweenEnqueueAndSend() async throws {
         let world = try reminderWorld()
@@ -539,6 +556,31 @@ struct Unanswered: Provider {
         var isSet: Bool { lock.withLock { value } }
         func set() { lock.withLock { value = true } }
     }
+}
+
+/// The Simulator, moving the clock to `at` once it has taken `afterSends` messages (quiet hours begin mid-drain).
+struct QuietFalls: Provider {
+    let base: SimulatorProvider
+    let afterSends: Int
+    let at: Date
+    let clock: ManualClock
+    let sends = FailingSearch.Recorded()
+    init(_ base: SimulatorProvider, afterSends: Int, at: Date, clock: ManualClock) {
+        self.base = base
+        self.afterSends = afterSends
+        self.at = at
+        self.clock = clock
+    }
+    var name: String { base.name }
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
+        let result = await base.sendSMS(sms)
+        sends.append(sms.to.e164)
+        if sends.value.count >= afterSends, clock.now < at { clock.set(at) }
+        return result
+    }
+    func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> { await base.placeCall(call) }
+    func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> { base.handleWebhook(request) }
+    func checkAccount() async -> Result<String, SendFailure> { await base.checkAccount() }
 }
 
 /// The Simulator, but every call's answer is lost after the call was placed.

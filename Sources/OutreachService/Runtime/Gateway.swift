@@ -125,9 +125,8 @@ public final class Gateway: @unchecked Sendable {
             """).bind(Timestamp.format(now())).run()
     }
 
-    /// When the next queued message is due (to sleep until then), or nil when nothing is queued.
-    /// When the next message can start: when it is due, or later when a pause for provider trouble or quiet hours
-    /// hold it.
+    /// When the next queued message can start (to sleep until then): when it is due, or later when a pause for
+    /// provider trouble or quiet hours hold it. nil when nothing is queued.
     public func nextDue() throws -> Date? {
         try OutboxStore(database).nextDue().map(dispatcher.earliestStart(due:))
     }

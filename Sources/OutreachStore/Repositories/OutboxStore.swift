@@ -192,10 +192,12 @@ public struct OutboxStore {
             .bind(error, Timestamp.format(now), id).run()
     }
 
-    /// The provider has an `unknown` message after all: it was sent, with this id, and is now `status`.
+    /// The provider has an `unknown` message after all (its records, or a receipt naming it, say so): it was sent,
+    /// with this id, and is now `status`. Only a message without a provider id yet takes one.
     public func settleUnknown(id: Int64, provider: String, providerID: String, status: MessageStatus, error: String?, now: Date) throws {
         try database.statement("""
-            UPDATE messages SET status = ?, provider = ?, provider_id = ?, error = ?, updated_at = ? WHERE id = ? AND status = 'unknown'
+            UPDATE messages SET status = ?, provider = ?, provider_id = ?, error = ?, updated_at = ?
+            WHERE id = ? AND status = 'unknown' AND provider_id IS NULL
             """).bind(status.rawValue, provider, providerID, error, Timestamp.format(now), id).run()
     }
 
@@ -240,10 +242,7 @@ public struct OutboxStore {
             if database.changes == 0 {
                 // A message left unknown (its answer was lost, or a crash came first) has no provider id yet. A receipt
                 // naming it proves the provider has it: it takes the receipt's id and status, and the doubt is over.
-                try database.statement("""
-                    UPDATE messages SET status = ?, provider = ?, provider_id = ?, error = ?, updated_at = ?
-                    WHERE id = ? AND status = 'unknown' AND provider_id IS NULL
-                    """).bind(status.rawValue, provider, providerID, error, Timestamp.format(now), messageID).run()
+                try settleUnknown(id: messageID, provider: provider, providerID: providerID, status: status, error: error, now: now)
             }
         } else {
             try database.statement("""

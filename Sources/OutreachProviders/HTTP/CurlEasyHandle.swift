@@ -8,13 +8,12 @@ final class CurlEasyHandle {
     private let options: CurlHTTPClient.Options
     /// Reused by every transfer on this handle (its buffers keep their capacity).
     private let sink: CurlTransferSink
-    /// Requests libcurl started in this transfer (see `mayStartRequest`), and whether it was stopped from
-    /// sending one again.
-    private var requestsStarted = 0
-    private var resendRefused = false
-    /// `CURLINFO_REQUEST_SIZE` when libcurl was about to send the first request: what went before (a proxy's
-    /// CONNECT) never reached the server. nil while no request has started (no connection, a failed handshake).
+    /// `CURLINFO_REQUEST_SIZE` when libcurl was about to send the first request of this transfer: what went before
+    /// (a proxy's CONNECT) never reached the server. nil while no request has started (no connection, a failed
+    /// handshake). See `mayStartRequest`.
     private var sizeBeforeRequest: Int?
+    /// Whether libcurl was stopped from sending the request again.
+    private var resendRefused = false
     /// GET, HEAD, PUT and DELETE are idempotent: sending one again is harmless.
     private var resendAllowed = false
 
@@ -44,9 +43,8 @@ final class CurlEasyHandle {
         case .failure(let error): return .failure(error)
         }
         sink.reset()
-        requestsStarted = 0
-        resendRefused = false
         sizeBeforeRequest = nil
+        resendRefused = false
         resendAllowed = request.method != .post && request.method != .patch
 
         var code = configure(request, headerList: headerList)
@@ -106,11 +104,8 @@ final class CurlEasyHandle {
     /// even for a POST. If any byte of a POST or PATCH went out, the server may have acted on it (a provider
     /// may have sent the SMS), so the transfer stops here and fails with `.noAnswer`: never a blind resend.
     fileprivate func mayStartRequest() -> Bool {
-        requestsStarted += 1
-        guard requestsStarted > 1 else {
-            var size = 0
-            _ = outreach_curl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &size)
-            sizeBeforeRequest = size
+        guard sizeBeforeRequest != nil else {
+            sizeBeforeRequest = requestSize()
             return true
         }
         guard !resendAllowed else { return true }
@@ -121,9 +116,13 @@ final class CurlEasyHandle {
     /// Bytes of our request that went out in this transfer (0 when none started).
     private func requestBytesWritten() -> Int {
         guard let sizeBeforeRequest else { return 0 }
+        return max(0, requestSize() - sizeBeforeRequest)
+    }
+
+    private func requestSize() -> Int {
         var size = 0
         _ = outreach_curl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &size)
-        return max(0, size - sizeBeforeRequest)
+        return size
     }
 
     private func setMethod(_ request: HTTPRequest) -> CURLcode {

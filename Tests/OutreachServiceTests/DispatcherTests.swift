@@ -497,10 +497,13 @@ struct DispatcherTests {
     }
 }
 
-/// A provider that sends like the Simulator but cannot search what it sent (like Vonage without its Reports API).
-struct NoSearchProvider: Provider {
-    let base: SimulatorProvider
-    init(_ base: SimulatorProvider) { self.base = base }
+/// The Simulator with one thing changed: a stub names what it changes, everything else goes to `base` (a search of
+/// the provider's records too only when the stub defines `findSent`; otherwise there is none, as `Provider` says).
+protocol SimulatorStub: Provider {
+    var base: SimulatorProvider { get }
+}
+
+extension SimulatorStub {
     var name: String { base.name }
     func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> { await base.sendSMS(sms) }
     func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> { await base.placeCall(call) }
@@ -508,8 +511,14 @@ struct NoSearchProvider: Provider {
     func checkAccount() async -> Result<String, SendFailure> { await base.checkAccount() }
 }
 
+/// A provider that sends like the Simulator but cannot search what it sent (like Vonage without its Reports API).
+struct NoSearchProvider: SimulatorStub {
+    let base: SimulatorProvider
+    init(_ base: SimulatorProvider) { self.base = base }
+}
+
 /// The Simulator, but searching its records for messages to one number fails for good. Records the numbers searched.
-struct FailingSearch: Provider {
+struct FailingSearch: SimulatorStub {
     let base: SimulatorProvider
     let failingFor: String
     let searches = Recorded()
@@ -517,84 +526,69 @@ struct FailingSearch: Provider {
         self.base = base
         self.failingFor = failingFor
     }
-    var name: String { base.name }
-    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> { await base.sendSMS(sms) }
-    func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> { await base.placeCall(call) }
     func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
         searches.append(lookup.to.e164)
         guard lookup.to.e164 != failingFor else { return .failure(.permanent(code: "search-pages", reason: "more than 10 pages")) }
         return await base.findSent(lookup)
     }
-    func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> { base.handleWebhook(request) }
-    func checkAccount() async -> Result<String, SendFailure> { await base.checkAccount() }
-
-    final class Recorded: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [String] = []
-        var value: [String] { lock.withLock { items } }
-        func append(_ item: String) { lock.withLock { items.append(item) } }
-    }
 }
 
 /// The Simulator behind a provider whose answers never come (nothing reaches the Simulator) until `answering` is set.
-struct Unanswered: Provider {
+struct Unanswered: SimulatorStub {
     let base: SimulatorProvider
     let answering = Flag()
     init(_ base: SimulatorProvider) { self.base = base }
-    var name: String { base.name }
     func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
         guard answering.isSet else { return .failure(.unconfirmed(reason: HTTPClientError.noAnswer("test").description)) }
         return await base.sendSMS(sms)
     }
-    func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> { await base.placeCall(call) }
-    func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> { base.handleWebhook(request) }
-    func checkAccount() async -> Result<String, SendFailure> { await base.checkAccount() }
-
-    final class Flag: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = false
-        var isSet: Bool { lock.withLock { value } }
-        func set() { lock.withLock { value = true } }
-    }
 }
 
 /// The Simulator, moving the clock to `at` once it has taken `afterSends` messages (quiet hours begin mid-drain).
-struct QuietFalls: Provider {
+struct QuietFalls: SimulatorStub {
     let base: SimulatorProvider
     let afterSends: Int
     let at: Date
     let clock: ManualClock
-    let sends = FailingSearch.Recorded()
+    let sends = Recorded()
     init(_ base: SimulatorProvider, afterSends: Int, at: Date, clock: ManualClock) {
         self.base = base
         self.afterSends = afterSends
         self.at = at
         self.clock = clock
     }
-    var name: String { base.name }
     func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
         let result = await base.sendSMS(sms)
         sends.append(sms.to.e164)
         if sends.value.count >= afterSends, clock.now < at { clock.set(at) }
         return result
     }
-    func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> { await base.placeCall(call) }
-    func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> { base.handleWebhook(request) }
-    func checkAccount() async -> Result<String, SendFailure> { await base.checkAccount() }
 }
 
 /// The Simulator, but every call's answer is lost after the call was placed.
-struct LostCallAnswers: Provider {
+struct LostCallAnswers: SimulatorStub {
     let base: SimulatorProvider
     init(_ base: SimulatorProvider) { self.base = base }
-    var name: String { base.name }
-    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> { await base.sendSMS(sms) }
     func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> {
         _ = await base.placeCall(call)
         return .failure(.unconfirmed(reason: HTTPClientError.noAnswer("test").description))
     }
-    func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> { base.handleWebhook(request) }
-    func checkAccount() async -> Result<String, SendFailure> { await base.checkAccount() }
+}
+
+/// Texts recorded from any thread.
+final class Recorded: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    var value: [String] { lock.withLock { items } }
+    func append(_ item: String) { lock.withLock { items.append(item) } }
+}
+
+/// A switch set from a test while the dispatcher's tasks read it.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }
 
 /// A stop request that comes once the provider has taken `sends` messages.

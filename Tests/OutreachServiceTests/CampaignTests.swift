@@ -130,9 +130,12 @@ struct CampaignTests {
         let voice = try store.create(Campaign(name: "Röst", template: "session-reminder", audience: AudienceFilter(sessionID: try world.weeklySession(
             start: "2026-11-24 14:00", enroll: [1, 2, 3])), channel: .voice, sendAt: nil), now: world.clock.now)
         try service.launch(try #require(try store.find(id: voice)), now: world.clock.now)
+        // A channel forced that the template lacks is refused whole, before anything is enqueued.
         let help = try store.create(Campaign(name: "Hjälp", template: "help", audience: AudienceFilter(personIDs: [1]), channel: .voice,
                                              sendAt: nil), now: world.clock.now)
-        try service.launch(try #require(try store.find(id: help)), now: world.clock.now)
+        #expect(throws: CampaignError(message: "template 'help' has no voice version")) {
+            try service.launch(try #require(try store.find(id: help)), now: world.clock.now)
+        }
         let messages = try world.messages()
         func reason(_ campaign: Int64, _ phone: String) -> String? {
             messages.first { $0.campaignID == campaign && $0.phone.e164 == phone }?.error
@@ -140,8 +143,35 @@ struct CampaignTests {
         #expect(reason(voice, "+46701740606") == "opted out")  // Somali: no Twilio voice, but she said STOPP
         #expect(reason(voice, "+46701740607")?.contains("recording") == true)  // Persian: no Twilio voice
         #expect(reason(voice, "+46701740605") == "opted out")
-        #expect(reason(help, "+46701740605") == "template 'help' has no voice version")
-        #expect(messages.filter { $0.campaignID == voice || $0.campaignID == help }.allSatisfy { $0.status == .suppressed })
+        #expect(messages.filter { $0.campaignID == voice }.allSatisfy { $0.status == .suppressed })
+        #expect(!messages.contains { $0.campaignID == help })
+    }
+
+    @Test("a campaign sent later is about the session's next date after it goes, and expires then")
+    func sessionDateAfterSendTime() throws {
+        let (world, service) = try world()
+        let session = try world.weeklySession(start: "2026-11-24 14:00", enroll: [1, 4])  // Tuesdays 13:00Z
+        let store = CampaignStore(world.database)
+        let monday = Timestamp.parse("2026-11-30T09:00:00Z")!
+        let id = try store.create(Campaign(name: "Nästa", template: "session-invite", audience: AudienceFilter(sessionID: session),
+                                           channel: .sms, sendAt: monday), now: world.clock.now)
+        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == 2)
+        let messages = try world.messages().filter { $0.campaignID == id }
+        #expect(messages.allSatisfy { $0.notBefore == monday && $0.expiresAt == Timestamp.parse("2026-12-01T13:00:00Z") })
+        #expect(messages.contains { $0.body.contains("1 december") }, "\(messages.map(\.body))")
+    }
+
+    @Test("a person who takes both channels gets the one the template has, and is not counted unreachable for the other")
+    func bothGetsTheChannelThereIs() throws {
+        let (world, service) = try world()
+        let store = CampaignStore(world.database)
+        let id = try store.create(Campaign(name: "Hjälp", template: "help", audience: AudienceFilter(personIDs: [3]), channel: nil,
+                                           sendAt: nil), now: world.clock.now)
+        let campaign = try #require(try store.find(id: id))
+        let preview = try service.preview(campaign, now: world.clock.now)
+        #expect(preview.reachable == 1 && preview.unreachable == 0 && preview.people == 1)
+        #expect(try service.launch(campaign, now: world.clock.now) == 1)
+        #expect(try world.messages().filter { $0.campaignID == id }.map(\.channel) == [.sms])
     }
 
     @Test("audience filters parse and print back", arguments: [

@@ -61,8 +61,14 @@ enum CampaignCommands {
             return channel
         }
         let sendAt = try atText.map { text -> Date in
-            guard let date = ISO8601.parse(text) else { throw CLIError.usage("campaign create: --at '\(text)' is not an ISO-8601 time") }
+            guard let date = ISO8601.parse(text) else {
+                throw CLIError.usage("campaign create: --at '\(text)' is not an ISO-8601 time (e.g. 2026-12-01T10:00:00+01:00)")
+            }
             return date
+        }
+        // A minute's grace for the time it takes to type the command.
+        if let sendAt, sendAt < context.now().addingTimeInterval(-60) {
+            throw CLIError.usage("campaign create: --at \(Timestamp.format(sendAt)) is in the past (leave --at out to send when launched)")
         }
         let library = try context.promptLibrary()
         guard library.catalog.templates[template] != nil else {
@@ -70,16 +76,18 @@ enum CampaignCommands {
             let hint = Suggestion.closest(to: template, among: names).map { " (did you mean '\($0)'?)" } ?? " (templates: \(names.joined(separator: ", ")))"
             throw CLIError.usage("campaign create: no template '\(template)'" + hint)
         }
-        if let problem = CampaignService.sessionProblem(template: template, placeholders: library.catalog.templates[template]!.placeholders,
-                                                         audience: audience) {
-            throw CLIError.usage("campaign create: \(problem)")
-        }
         let database = try context.database()
-        if try CampaignStore(database).find(name: name) != nil {
-            throw CLIError.failure("campaign create: a campaign named '\(name)' exists already")
+        let campaign = Campaign(name: name, template: template, audience: audience, channel: channel, sendAt: sendAt)
+        do {
+            try service(context).check(campaign, now: context.now())
+        } catch let error as CampaignError {
+            throw CLIError.usage("campaign create: \(error.message)")
         }
-        let id = try CampaignStore(database).create(Campaign(name: name, template: template, audience: audience, channel: channel,
-                                                             sendAt: sendAt), now: context.now())
+        // Names differing only in case would be told apart by nobody reading a list.
+        if let same = try CampaignStore(database).list().first(where: { $0.name.lowercased() == name.lowercased() }) {
+            throw CLIError.failure("campaign create: a campaign named '\(same.name)' exists already (campaign \(same.id!))")
+        }
+        let id = try CampaignStore(database).create(campaign, now: context.now())
         context.console.print("campaign \(id) created (draft): \(name), template \(template), audience \(audience)")
         context.console.print("next: outreach campaign preview \(id)")
     }
@@ -104,27 +112,52 @@ enum CampaignCommands {
     static func preview(_ arguments: inout Arguments, _ context: AppContext) throws {
         let campaign = try campaign(&arguments, context)
         try arguments.finish()
-        let preview = try service(context).preview(campaign, now: context.now())
+        let preview = try checked("campaign preview") { try service(context).preview(campaign, now: context.now()) }
         let console = context.console
         let price = PriceEstimate.perSegment(for: try context.config().provider)
+        func cost(_ segments: Int) -> String { String(format: "%.2f", Double(segments) * price.amount) + " \(price.currency)" }
         console.print("campaign \(campaign.id!): \(campaign.name) [\(campaign.status.rawValue)], template \(campaign.template), audience \(campaign.audience)")
+        if campaign.status == .done || campaign.status == .cancelled {
+            console.print("(\(campaign.status.rawValue): nothing more is sent; what follows is what the audience would get today)")
+        }
+        guard preview.matched else {
+            console.print("")
+            console.print("no one matches the audience \(campaign.audience): nothing to send")
+            return
+        }
         for language in preview.languages {
             console.print("")
             var header = "== \(language.language) \(language.channel.rawValue): \(language.recipients) recipient\(language.recipients == 1 ? "" : "s")"
             if let inspection = language.inspection {
                 header += ", \(inspection.encoding.rawValue), \(inspection.segments) segment\(inspection.segments == 1 ? "" : "s")"
+                header += ", about \(cost(inspection.segments * language.recipients))"
             }
             if language.usedLanguage != language.language { header += " (text in \(language.usedLanguage))" }
             console.print(header)
             console.print(language.text)
         }
         console.print("")
-        console.print("\(preview.reachable) messages to send, \(preview.segments) SMS segments, about " +
-                      String(format: "%.2f", Double(preview.segments) * price.amount) + " \(price.currency) (\(price.note))")
+        var total = "\(preview.reachable) messages to send to \(preview.people) people: \(preview.segments) SMS segments, about "
+            + cost(preview.segments) + " (\(price.note))"
+        if preview.calls > 0 { total += "; \(preview.calls) calls, not in the estimate" }
+        console.print(total)
+        if !preview.fallbacks.isEmpty {
+            console.print("")
+            for fallback in preview.fallbacks { console.print("  note: \(fallback)") }
+        }
         if !preview.warnings.isEmpty {
             console.print("")
             console.print("\(preview.unreachable) cannot be reached:")
             for warning in preview.warnings { console.print("  warning: \(warning)") }
+        }
+    }
+
+    /// Runs `body`, turning a campaign that cannot be sent as it stands into the command's error.
+    static func checked<T>(_ command: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as CampaignError {
+            throw CLIError.failure("\(command): \(error.message)")
         }
     }
 
@@ -137,15 +170,25 @@ enum CampaignCommands {
             throw CLIError.failure("campaign launch: campaign \(campaign.id!) is \(campaign.status.rawValue)")
         }
         let service = try service(context)
-        let preview = try service.preview(campaign, now: context.now())
+        let preview = try checked("campaign launch") { try service.preview(campaign, now: context.now()) }
+        guard preview.reachable > 0 else {
+            throw CLIError.failure(preview.matched
+                ? "campaign launch: none of the \(preview.unreachable) messages can be sent (see 'outreach campaign preview \(campaign.id!)'); nothing enqueued"
+                : "campaign launch: no one matches the audience \(campaign.audience); nothing enqueued")
+        }
         if !yes {
-            context.console.print("Send '\(campaign.template)' to \(preview.reachable) recipients (\(preview.unreachable) cannot be reached)? Type 'yes': ")
+            context.console.print("Send '\(campaign.template)' to \(preview.people) people (\(preview.reachable) messages; \(preview.unreachable) cannot be sent)? Type 'yes': ")
             guard context.console.nextInputLine()?.trimmingWhitespace().lowercased() == "yes" else {
                 throw CLIError.failure("campaign launch: not confirmed; nothing enqueued")
             }
         }
-        let enqueued = try service.launch(campaign, now: context.now())
+        let enqueued = try checked("campaign launch") { try service.launch(campaign, now: context.now()) }
         context.console.print("campaign \(campaign.id!) launched: \(enqueued) messages enqueued")
+        if let sendAt = campaign.sendAt, sendAt > context.now() {
+            context.console.print("scheduled for \(Timestamp.format(sendAt)): the service ('outreach run') sends it then; "
+                                  + "follow it with 'outreach campaign status \(campaign.id!)'")
+            return
+        }
         if noWait { return }
         try watch(campaign.id!, context)
     }
@@ -164,6 +207,10 @@ enum CampaignCommands {
                 unchangedSince = Date()
             }
             if (counts[.queued] ?? 0) + (counts[.sending] ?? 0) == 0 { break }
+            if let status = try CampaignStore(database).find(id: id)?.status, status == .paused {
+                context.console.print("campaign \(id) is paused: nothing more is sent until 'outreach campaign resume \(id)'")
+                break
+            }
             if Date().timeIntervalSince(unchangedSince) > 15 {
                 context.console.print("no progress for 15 s: is the service running ('outreach run')? The campaign stays launched.")
                 unchangedSince = Date()
@@ -172,9 +219,12 @@ enum CampaignCommands {
         }
     }
 
+    /// Replies from the campaign's recipients received after their message was enqueued, of those it was sent to
+    /// (a reply to another campaign sent meanwhile counts for both: an SMS reply names no message).
     static func replies(campaignID: Int64, _ database: Database) throws -> Int {
         try database.statement("""
-            SELECT count(*) FROM inbound WHERE from_phone IN (SELECT phone FROM messages WHERE campaign_id = ?)
+            SELECT count(DISTINCT i.id) FROM messages m JOIN inbound i ON i.from_phone = m.phone AND i.received_at >= m.created_at
+            WHERE m.campaign_id = ? AND m.status IN ('sent', 'delivered', 'undelivered', 'unknown')
             """).bind(campaignID).firstRow { $0.int(0) } ?? 0
     }
 

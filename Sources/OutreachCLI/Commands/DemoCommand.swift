@@ -140,7 +140,7 @@ enum DemoCommand {
             console.print("   preview \(language.language) \(language.channel.rawValue): \(language.recipients) recipient(s)" +
                           (language.inspection.map { ", \($0.encoding.rawValue), \($0.segments) segment(s)" } ?? ""))
         }
-        for warning in preview.warnings { console.print("   warning: \(warning)") }
+        for warning in preview.fallbacks + preview.warnings { console.print("   warning: \(warning)") }
         let enqueued = try service.launch(campaign, now: clock.now)
         let pass3 = try await runPass(gateway)
         console.print("   launched: \(enqueued) enqueued, \(pass3.dispatched.sent) sent")

@@ -29,11 +29,21 @@ enum DueCommand {
         // Quiet hours hold what is already queued (the dispatcher checks them before each claim).
         let opens = QuietWindow(config.quietHours).release(at, in: config.timeZone)
         let queuedStatus = opens > at ? "queued, held by quiet hours until \(Timestamp.format(opens))" : "queued"
+        var campaigns: [Int64: Campaign?] = [:]
         for message in try OutboxStore(database).queued(dueBy: at) {
             let person = try message.personID.flatMap { try people.find(id: $0) }
+            var status = queuedStatus
+            if let id = message.campaignID {
+                if campaigns[id] == nil { campaigns[id] = try CampaignStore(database).find(id: id) }
+                status = held(by: campaigns[id] ?? nil, at: at) ?? status
+            }
+            // The dispatcher suppresses it when it comes to it (the session has started by then).
+            if let expiry = message.expiresAt, expiry <= max(at, opens) {
+                status = "would be suppressed: too late, the session starts \(Timestamp.format(expiry))"
+            }
             rows.append(DueRow(id: message.id, name: person?.name ?? "-", phone: message.phone.masked,
                                channel: message.channel.rawValue, language: message.language, template: message.template,
-                               sendAt: Timestamp.format(message.notBefore), reason: reason(message.dedupeKey), status: queuedStatus))
+                               sendAt: Timestamp.format(message.notBefore), reason: reason(message.dedupeKey), status: status))
         }
         let scheduler = Scheduler(database: database, config: config, library: library)
         for (reminder, message) in try scheduler.pending(now: at) where message.notBefore <= at || message.status == .suppressed {
@@ -66,6 +76,21 @@ enum DueCommand {
         let sendAt: String
         let reason: String
         let status: String
+    }
+
+    /// Why a campaign's queued message does not go: the dispatcher only claims those of running campaigns (and
+    /// scheduled ones whose time has come: the service starts them).
+    static func held(by campaign: Campaign?, at: Date) -> String? {
+        guard let campaign else { return nil }
+        switch campaign.status {
+        case .paused: return "queued, held: campaign \(campaign.id!) is paused"
+        case .draft: return "queued, held: campaign \(campaign.id!) is a draft"
+        case .cancelled: return "queued, held: campaign \(campaign.id!) is cancelled"
+        case .scheduled:
+            guard let sendAt = campaign.sendAt, sendAt > at else { return nil }
+            return "queued, held: campaign \(campaign.id!) starts \(Timestamp.format(sendAt))"
+        case .running, .done: return nil
+        }
     }
 
     static func reason(_ dedupeKey: String) -> String {

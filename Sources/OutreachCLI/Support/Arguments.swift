@@ -68,6 +68,8 @@ public struct Arguments {
         guard let first = tokens.first else { return }
         if first.hasPrefix("--") {
             let name = String(first.split(separator: "=", maxSplits: 1)[0])
+            // Options are consumed once: a second `--name` is left over, and is known.
+            if known.contains(name) { throw .usage("\(command): \(name) is given twice") }
             if let suggestion = Suggestion.closest(to: name, among: known) {
                 throw .usage("\(command): unknown option \(name) (did you mean \(suggestion)?)")
             }

@@ -21,14 +21,26 @@ public struct AudienceFilter: Sendable, Equatable, CustomStringConvertible {
     public static func parse(_ text: String) -> Result<AudienceFilter, ParseError> {
         var filter = AudienceFilter()
         let trimmed = text.trimmingWhitespace()
-        if trimmed == "all" || trimmed.isEmpty { return .success(filter) }
-        for part in trimmed.split(separator: ";") {
+        if trimmed == "all" { return .success(filter) }
+        // Everyone must be asked for by name: an empty filter (a forgotten value, a stray `;`) would reach every
+        // person in the database, guides and coordinators included.
+        let parts = trimmed.split(separator: ";").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        guard !parts.isEmpty else {
+            return .failure(ParseError(message: "is empty: write all for everyone, or e.g. role=senior;language=ar"))
+        }
+        var seen: Set<String> = []
+        for part in parts {
             let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingWhitespace() }
             guard pieces.count == 2, !pieces[1].isEmpty else {
                 return .failure(ParseError(message: "'\(part)' is not NAME=VALUE (e.g. role=senior;language=ar)"))
             }
-            let values = pieces[1].split(separator: ",").map { $0.trimmingWhitespace() }
-            switch pieces[0].lowercased() {
+            let values = pieces[1].split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+            let name = Self.partNames[pieces[0].lowercased()] ?? pieces[0].lowercased()
+            // Parts combine with AND, so a repeated part would silently replace or narrow the first.
+            guard seen.insert(name).inserted else {
+                return .failure(ParseError(message: "'\(name)' is given twice: list its values once, separated by commas"))
+            }
+            switch name {
             case "role":
                 for value in values {
                     guard let role = Role(rawValue: value.lowercased()) else {
@@ -36,7 +48,7 @@ public struct AudienceFilter: Sendable, Equatable, CustomStringConvertible {
                     }
                     filter.roles.append(role)
                 }
-            case "language", "lang":
+            case "language":
                 for value in values {
                     guard let code = LanguageCode.canonical(value) else {
                         return .failure(ParseError(message: "'\(value)' is not a language code"))
@@ -48,7 +60,7 @@ public struct AudienceFilter: Sendable, Equatable, CustomStringConvertible {
                     return .failure(ParseError(message: "session takes one session id, e.g. session=3"))
                 }
                 filter.sessionID = id
-            case "people", "person", "ids":
+            case "people":
                 for value in values {
                     guard let id = Int64(value) else { return .failure(ParseError(message: "'\(value)' is not a person id")) }
                     filter.personIDs.append(id)
@@ -59,6 +71,9 @@ public struct AudienceFilter: Sendable, Equatable, CustomStringConvertible {
         }
         return .success(filter)
     }
+
+    /// Other names accepted for a part.
+    static let partNames = ["lang": "language", "person": "people", "ids": "people"]
 
     /// The canonical text, stored with the campaign and parsed back.
     public var description: String {

@@ -28,16 +28,26 @@ public struct CampaignService {
 
     public struct Preview: Sendable {
         public var languages: [LanguagePreview] = []
+        /// Who cannot be reached on a channel, and why: one line per person and channel.
         public var warnings: [String] = []
+        /// Languages whose recipients get another language's text.
+        public var fallbacks: [String] = []
+        /// Messages to send, and to how many people.
         public var reachable = 0
+        public var people = 0
+        /// Messages that cannot be sent (opted out, no text, no voice).
         public var unreachable = 0
         public var segments = 0
+        public var calls = 0
+        /// Whether anyone matches the audience at all.
+        public var matched: Bool { reachable + unreachable > 0 }
     }
 
     /// Who gets what, per language and channel, and who cannot be reached and why. Sends nothing.
     public func preview(_ campaign: Campaign, now: Date) throws -> Preview {
         var preview = Preview()
         var byKey: [String: Int] = [:]
+        var lastPerson: Int64?
         try forEachMessage(campaign, now: now) { person, message in
             if message.status == .suppressed {
                 preview.unreachable += 1
@@ -45,7 +55,11 @@ public struct CampaignService {
                 return
             }
             preview.reachable += 1
+            // A person's messages come one after the other (one per channel).
+            if person.id != lastPerson { preview.people += 1 }
+            lastPerson = person.id
             preview.segments += message.segments ?? 0
+            if message.channel == .voice { preview.calls += 1 }
             let key = "\(person.language)/\(message.channel.rawValue)"
             if let index = byKey[key] {
                 preview.languages[index].recipients += 1
@@ -55,7 +69,7 @@ public struct CampaignService {
                 preview.languages.append(LanguagePreview(language: person.language, usedLanguage: message.language, channel: message.channel,
                                                          text: message.body, inspection: inspection, recipients: 1))
                 if message.language != person.language {
-                    preview.warnings.append("no \(campaign.template) text in '\(person.language)': those recipients get '\(message.language)'")
+                    preview.fallbacks.append("no \(campaign.template) text in '\(person.language)': those recipients get '\(message.language)'")
                 }
             }
         }
@@ -84,29 +98,85 @@ public struct CampaignService {
         return enqueued
     }
 
+    /// Throws a `CampaignError` naming what keeps `campaign` from being sent as it stands (see `resolve`).
+    public func check(_ campaign: Campaign, now: Date) throws {
+        _ = try resolve(campaign, now: now)
+    }
+
     /// A template that names a session ({{session.title}}) needs the audience to name one (session=ID).
     public static func sessionProblem(template: String, placeholders: [String], audience: AudienceFilter) -> String? {
         guard audience.sessionID == nil, placeholders.contains(where: { $0.hasPrefix("session.") }) else { return nil }
         return "template '\(template)' is about a session: add session=ID to the audience"
     }
 
-    /// Builds each recipient's message without writing it.
-    func forEachMessage(_ campaign: Campaign, now: Date, _ visit: (Person, NewMessage) throws -> Void) throws {
+    /// The values a campaign can put in a text: the organisation's, the session its audience names, and each
+    /// recipient's own. Others (a guide's name, a pickup time) belong to the escort messages.
+    static let fillable = Set(["org.name", "org.phone", "session.title", "session.place", "session.start"]
+                              + CampaignTexts.personalValues.map(\.name))
+
+    /// What a campaign resolves to at a moment: its template, the session it is about and that session's next date
+    /// after the messages go, and when they go (after quiet hours).
+    struct Resolved {
+        let entry: CatalogTemplate
+        let session: Session?
+        let sessionStart: Date?
+        let sendAt: Date
+    }
+
+    /// Checks that `campaign` can be sent as it stands, and resolves it. Throws a `CampaignError` naming every
+    /// problem: a template a campaign cannot fill, a forced channel the template lacks, a session or people that do
+    /// not exist, a session with no date after the send time. Checked at create, and again at preview and launch
+    /// (a draft can outlive its session or its people).
+    func resolve(_ campaign: Campaign, now: Date) throws -> Resolved {
         guard let entry = library.catalog.templates[campaign.template] else {
             throw TemplateError.unknownTemplate(campaign.template)
         }
-        if let problem = Self.sessionProblem(template: campaign.template, placeholders: entry.placeholders, audience: campaign.audience) {
-            throw CampaignError(message: problem)
+        var problems: [String] = []
+        let unfillable = entry.placeholders.filter { !Self.fillable.contains($0) }
+        if !unfillable.isEmpty {
+            problems.append("template '\(campaign.template)' needs \(unfillable.joined(separator: ", ")), which a campaign "
+                            + "cannot fill (it is sent by the escort flow)")
         }
-        let optOuts = try OptOutStore(database).snapshot()
-        let quiet = QuietWindow(start: config.quietHours.start, end: config.quietHours.end)
+        if let channel = campaign.channel, !entry.channels.contains(channel) {
+            problems.append("template '\(campaign.template)' has no \(channel.rawValue) version")
+        }
+        if let problem = Self.sessionProblem(template: campaign.template, placeholders: entry.placeholders, audience: campaign.audience) {
+            problems.append(problem)
+        }
+        let sendAt = QuietWindow(start: config.quietHours.start, end: config.quietHours.end)
+            .release(max(campaign.sendAt ?? now, now), in: config.timeZone)
         var session: Session?
         var sessionStart: Date?
-        if let sessionID = campaign.sessionID {
+        if let sessionID = campaign.audience.sessionID {
             session = try SessionStore(database).find(id: sessionID)
-            sessionStart = session?.schedule.occurrences(after: now, limit: 1).first?.start
+            if let session {
+                // The session's next date after the messages go: a campaign sent later is about a later date.
+                sessionStart = session.schedule.occurrences(after: sendAt, limit: 1).first?.start
+                if sessionStart == nil, entry.placeholders.contains(where: { $0.hasPrefix("session.") }) {
+                    problems.append("session \(sessionID) (\(session.title)) has no date after \(Timestamp.format(sendAt)): "
+                                    + "there is nothing to invite to")
+                }
+            } else {
+                problems.append("there is no session \(sessionID) (see 'outreach sessions list')")
+            }
         }
-        let sendAt = quiet.release(campaign.sendAt ?? now, in: config.timeZone)
+        let people = PeopleStore(database)
+        let missing = try campaign.audience.personIDs.filter { try people.find(id: $0) == nil }
+        if !missing.isEmpty {
+            problems.append("no person with id \(missing.map(String.init).joined(separator: ", ")) (see 'outreach people list')")
+        }
+        guard problems.isEmpty else { throw CampaignError(message: problems.joined(separator: "; ")) }
+        return Resolved(entry: entry, session: session, sessionStart: sessionStart, sendAt: sendAt)
+    }
+
+    /// Builds each recipient's message without writing it.
+    func forEachMessage(_ campaign: Campaign, now: Date, _ visit: (Person, NewMessage) throws -> Void) throws {
+        let resolved = try resolve(campaign, now: now)
+        let entry = resolved.entry
+        let session = resolved.session
+        let sessionStart = resolved.sessionStart
+        let sendAt = resolved.sendAt
+        let optOuts = try OptOutStore(database).snapshot()
         let offered = entry.channels
         var shared = ["org.name": config.organization.name, "org.phone": config.organization.phone]
         var dates: [String: Date] = [:]
@@ -131,8 +201,17 @@ public struct CampaignService {
                 if person.channel.includesSMS { channels.append(.sms) }
                 if person.channel.includesVoice { channels.append(.voice) }
             }
-            // A voice-only person with no voice version of this template gets an SMS rather than nothing.
-            if !channels.contains(where: offered.contains), campaign.channel == nil, offered.contains(.sms) { channels = [.sms] }
+            if campaign.channel == nil {
+                // By preference: the channels the template has. A person who takes both gets the one there is, and a
+                // voice-only person with no voice version of this template gets an SMS rather than nothing.
+                // Otherwise the person keeps their channels, and the preview names the missing version.
+                let usable = channels.filter(offered.contains)
+                if !usable.isEmpty {
+                    channels = usable
+                } else if offered.contains(.sms) {
+                    channels = [.sms]
+                }
+            }
             for channel in channels {
                 let text = texts.outcome(for: person, channel: channel)
                 // No text at all outranks an opt-out; an opt-out outranks a missing voice.
@@ -150,7 +229,7 @@ public struct CampaignService {
     }
 }
 
-public struct CampaignError: Error, Sendable, CustomStringConvertible {
+public struct CampaignError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     public var description: String { message }
 }

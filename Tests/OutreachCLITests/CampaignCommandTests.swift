@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+import OutreachStore
+import OutreachTesting
+@testable import OutreachCLI
+
+/// What a coordinator can get wrong when creating and launching a campaign, and what they are told.
+/// The world: three seniors and a guide, a weekly Tuesday 14:00 session, Sunday 2026-11-22 09:00 local.
+@Suite("outreach campaign: mistakes are refused, with the reason")
+struct CampaignCommandTests {
+    func create(_ cli: CLIHarness, _ config: String, _ arguments: [String]) async -> CLIHarness.Outcome {
+        await cli.run(["campaign", "create"] + arguments, config: config)
+    }
+
+    @Test("create refuses an audience, a template, a channel, a time or a name it could not honour, and says why",
+          arguments: [
+              (["--audience", ""], "is empty: write all"),
+              (["--audience", " ; "], "is empty: write all"),
+              (["--audience", "session=1;session=1"], "'session' is given twice"),
+              (["--audience", "session=99"], "there is no session 99"),
+              (["--audience", "people=1,98,99"], "no person with id 98, 99"),
+              (["--audience", "role=senior", "--at", "2026-11-21T10:00:00Z"], "is in the past"),
+              (["--audience", "role=senior", "--at", "tomorrow"], "e.g. 2026-12-01T10:00:00+01:00"),
+              (["--audience", "role=senior", "--channel", "voice"], "template 'help' has no voice version"),
+              (["--audience", "role=senior", "--name", "Other"], "--name is given twice"),
+          ])
+    func createRefuses(arguments: [String], reason: String) async {
+        let (cli, config) = await ServiceCommandTests().world()
+        let outcome = await create(cli, config, ["--name", "Fika", "--template", "help"] + arguments)
+        #expect(outcome.code == 2, "\(outcome.out)\(outcome.err)")
+        #expect(outcome.err.contains(reason), "\(outcome.err)")
+        #expect(await cli.run(["campaign", "list"], config: config).out.contains("Fika") == false)
+    }
+
+    @Test("create refuses an escort template (a campaign cannot fill a guide's name) and a name taken in another case")
+    func createRefusesTemplateAndName() async {
+        let (cli, config) = await ServiceCommandTests().world()
+        let escort = await create(cli, config, ["--name", "Hämtning", "--template", "escort-pickup-notice", "--audience", "role=senior"])
+        #expect(escort.code == 2)
+        #expect(escort.err.contains("needs guide.first_name"), "\(escort.err)")
+        #expect(await create(cli, config, ["--name", "Eid fika", "--template", "help", "--audience", "all"]).code == 0)
+        let again = await create(cli, config, ["--name", "eid FIKA", "--template", "help", "--audience", "all"])
+        #expect(again.code == 1)
+        #expect(again.err.contains("a campaign named 'Eid fika' exists already (campaign 1)"), "\(again.err)")
+    }
+
+    @Test("a one-off session that is over by --at is refused: the invitation would name a date already past")
+    func sessionOverBySendTime() async {
+        let (cli, config) = await ServiceCommandTests().world()
+        #expect(await cli.run(["sessions", "add", "--title", "Julfest", "--start", "2026-11-25 14:00", "--duration", "120"],
+                              config: config).code == 0)
+        let late = await create(cli, config, ["--name", "Jul", "--template", "session-invite", "--audience", "session=2",
+                                              "--at", "2026-11-26T09:00:00Z"])
+        #expect(late.code == 2)
+        #expect(late.err.contains("session 2 (Julfest) has no date after 2026-11-26T09:00:00Z"), "\(late.err)")
+        #expect(await create(cli, config, ["--name", "Jul", "--template", "session-invite", "--audience", "session=2",
+                                           "--at", "2026-11-24T09:00:00Z"]).code == 0)
+    }
+
+    @Test("an audience that matches no one: preview says so, launch refuses and enqueues nothing")
+    func nobody() async {
+        let (cli, config) = await ServiceCommandTests().world()
+        #expect(await create(cli, config, ["--name", "Tyska", "--template", "help", "--audience", "language=de"]).code == 0)
+        let preview = await cli.run(["campaign", "preview", "1"], config: config)
+        #expect(preview.code == 0)
+        #expect(preview.out.contains("no one matches the audience language=de"), "\(preview.out)")
+        let launch = await cli.run(["campaign", "launch", "1", "--yes"], config: config)
+        #expect(launch.code == 1)
+        #expect(launch.err.contains("no one matches the audience language=de; nothing enqueued"), "\(launch.err)")
+        #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("[draft]"))
+    }
+
+    @Test("a campaign scheduled for later: launch says when and returns; due shows it held; pause holds it in due too")
+    func scheduledAndPaused() async {
+        let (cli, config) = await ServiceCommandTests().world()
+        #expect(await create(cli, config, ["--name", "Senare", "--template", "help", "--audience", "role=senior",
+                                           "--at", "2026-11-23T09:00:00Z"]).code == 0)
+        let launch = await cli.run(["campaign", "launch", "1", "--yes"], config: config)  // would wait for ever before
+        #expect(launch.code == 0, "\(launch.err)")
+        #expect(launch.out.contains("scheduled for 2026-11-23T09:00:00Z"), "\(launch.out)")
+        #expect(await cli.run(["campaign", "pause", "1"], config: config).code == 0)
+        let due = await cli.run(["due", "--at", "2026-11-23T10:00:00Z"], config: config)
+        #expect(due.out.contains("queued, held: campaign 1 is paused"), "\(due.out)")
+        #expect(!due.out.contains("campaign 1  queued "), "\(due.out)")
+    }
+
+    @Test("preview prices each language, and notes fallbacks apart from who cannot be reached")
+    func previewCosts() async {
+        let (cli, config) = await ServiceCommandTests().world()
+        #expect(await create(cli, config, ["--name", "Hjälp", "--template", "help", "--audience", "role=senior"]).code == 0)
+        let preview = await cli.run(["campaign", "preview", "1"], config: config)
+        #expect(preview.code == 0, "\(preview.err)")
+        #expect(preview.out.contains("== ar sms: 1 recipient, UCS-2"), "\(preview.out)")
+        #expect(preview.out.contains("segments, about 0.00 SEK"), "\(preview.out)")  // the Simulator is free
+        // Amina takes calls only, and 'help' has no voice version: she gets the SMS.
+        #expect(preview.out.contains("3 messages to send to 3 people"), "\(preview.out)")
+        #expect(!preview.out.contains("cannot be reached"), "\(preview.out)")
+    }
+
+    @Test("replies count only what came back after the campaign's message, not an older text from the same phone")
+    func replies() async {
+        let (cli, config) = await ServiceCommandTests().world()
+        #expect(await cli.run(["simulate", "reply", "--from", "070-174 06 13", "Hej"], config: config).code == 0)
+        cli.now = cli.now.addingTimeInterval(60)
+        #expect(await create(cli, config, ["--name", "Hjälp", "--template", "help", "--audience", "people=3"]).code == 0)
+        #expect(await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config).code == 0)
+        _ = await cli.run(["run", "--once"], config: config)
+        #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("replies 0"))
+        cli.now = cli.now.addingTimeInterval(60)
+        #expect(await cli.run(["simulate", "reply", "--from", "070-174 06 13", "1"], config: config).code == 0)
+        let status = await cli.run(["campaign", "status", "1"], config: config)
+        #expect(status.out.contains("replies 1"), "\(status.out)")
+    }
+}

@@ -69,4 +69,29 @@ struct ReceiptTests {
         #expect(try OptOutStore(world.database).isOptedOut(phone: PhoneNumber(e164: "+46701740606"), channel: .sms))
         #expect(try !OptOutStore(world.database).isOptedOut(phone: PhoneNumber(e164: "+46701740605"), channel: .sms))
     }
+
+    @Test("a receipt that outruns the provider's answer settles the message still sending; the answer's write then leaves it")
+    func receiptBeforeResult() throws {
+        let (world, events) = try world()
+        for id in [4, 5] {
+            try world.database.statement("""
+                INSERT INTO messages (id, phone, channel, language, template, body, dedupe_key, status, attempts, not_before,
+                                      created_at, updated_at)
+                VALUES (?, ?, 'sms', 'sv', 'help', 'Hej', ?, 'sending', 1, '2026-11-22T09:00:00Z', '2026-11-22T09:00:00Z', '2026-11-22T09:00:00Z')
+                """).bind(Int64(id), "+4670174062\(id)", "k\(id)").run()
+        }
+        let delivered = DeliveryStatus(state: .delivered, providerStatus: "delivered")
+        let stopped = DeliveryStatus(state: .failed, providerStatus: "failed", errorCode: "21610", optedOut: true)
+        try events.process([.receipt(providerID: "SMddd", status: delivered, messageID: 4),
+                            .receipt(providerID: "SMeee", status: stopped, messageID: 5)], now: world.clock.now)
+        #expect(try statuses(world) == ["sent", "sent", "sent", "delivered", "failed"])
+        // The opt-out the receipt carries holds, though the message had no provider id when it came.
+        #expect(try OptOutStore(world.database).isOptedOut(phone: PhoneNumber(e164: "+46701740625"), channel: .sms))
+        // The dispatcher writes the answers it had (sent, and a lost answer): neither goes backwards.
+        try OutboxStore(world.database).record([.sent(messageID: 4, provider: "twilio", providerID: "SMddd"),
+                                                .unconfirmed(messageID: 5, error: "no answer")], now: world.clock.now)
+        #expect(try statuses(world) == ["sent", "sent", "sent", "delivered", "failed"])
+        let message = try #require(try OutboxStore(world.database).find(id: 4))
+        #expect(message.providerID == "SMddd" && message.provider == "twilio")
+    }
 }

@@ -103,7 +103,9 @@ public struct OutboxStore {
         }
     }
 
-    /// Records a batch of send results in one transaction.
+    /// Records a batch of send results in one transaction. Only messages still `sending` move: one that changed
+    /// meanwhile keeps what it has (a receipt that outran the provider's answer, see `applyReceipt`; or another
+    /// process's recovery), so a `delivered` never goes back to `sent`.
     public func record(_ outcomes: [SendOutcome], now: Date) throws {
         let stamp = Timestamp.format(now)
         try database.transaction {
@@ -115,7 +117,8 @@ public struct OutboxStore {
                     sent.append((id, provider, providerID))
                 case .retry(let id, let notBefore, let error):
                     try database.statement("""
-                        UPDATE messages SET status = \(Self.backInQueue), not_before = ?, error = ?, updated_at = ? WHERE id = ?
+                        UPDATE messages SET status = \(Self.backInQueue), not_before = ?, error = ?, updated_at = ?
+                        WHERE id = ? AND status = 'sending'
                         """).bind(Timestamp.format(notBefore), error, stamp, id).run()
                 case .failed(let id, let error):
                     try setStatus(id, .failed, error: error, stamp: stamp)
@@ -138,7 +141,7 @@ public struct OutboxStore {
         guard !sent.isEmpty else { return }
         let statement = try database.statement("""
             UPDATE messages SET status = 'sent', provider = ?1, provider_id = v.value, error = NULL, updated_at = ?2
-            FROM json_each(?3) AS v WHERE messages.id = CAST(v.key AS INTEGER)
+            FROM json_each(?3) AS v WHERE messages.id = CAST(v.key AS INTEGER) AND messages.status = 'sending'
             """)
         // Almost always a single provider: the dispatcher's.
         var providers: [String] = []
@@ -150,7 +153,7 @@ public struct OutboxStore {
     }
 
     private func setStatus(_ id: Int64, _ status: MessageStatus, error: String?, stamp: String) throws {
-        try database.statement("UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ?")
+        try database.statement("UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status = 'sending'")
             .bind(status.rawValue, error, stamp, id).run()
     }
 
@@ -240,9 +243,13 @@ public struct OutboxStore {
                 WHERE id = ? AND provider = ? AND provider_id = ? AND status IN \(from)
                 """).bind(status.rawValue, error, Timestamp.format(now), messageID, provider, providerID).run()
             if database.changes == 0 {
-                // A message left unknown (its answer was lost, or a crash came first) has no provider id yet. A receipt
-                // naming it proves the provider has it: it takes the receipt's id and status, and the doubt is over.
-                try settleUnknown(id: messageID, provider: provider, providerID: providerID, status: status, error: error, now: now)
+                // A message without a provider id yet: left unknown (its answer was lost, or a crash came first), or
+                // still `sending` (the receipt outran the write of the provider's answer). A receipt naming it proves
+                // the provider has it: it takes the receipt's id and status. The result write then leaves it alone.
+                try database.statement("""
+                    UPDATE messages SET status = ?, provider = ?, provider_id = ?, error = ?, updated_at = ?
+                    WHERE id = ? AND status IN ('unknown', 'sending') AND provider_id IS NULL
+                    """).bind(status.rawValue, provider, providerID, error, Timestamp.format(now), messageID).run()
             }
         } else {
             try database.statement("""

@@ -71,6 +71,22 @@ struct ServiceCommandTests {
         #expect(status.out.contains("delivered 3"))
     }
 
+    @Test("one service per database: a second run stops at once, naming the first, and touches nothing")
+    func oneServicePerDatabase() async throws {
+        let (cli, config) = await world()
+        _ = await cli.run(["campaign", "create", "--name", "Hjälp", "--template", "help", "--audience", "role=senior"], config: config)
+        _ = await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config)
+        var holder = try RunLock.acquire(databasePath: cli.databasePath)
+        #expect(holder != nil)
+        let second = await cli.run(["run", "--once"], config: config)
+        #expect(second.code == 1)
+        #expect(second.err.contains("another 'outreach run' (pid \(getpid())) is using"), "\(second.err)")
+        #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("queued 3"))
+        holder = nil  // the lock goes with its holder, as it does when a process dies (kill -9 included)
+        #expect(await cli.run(["run", "--once"], config: config).code == 0)
+        #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("queued 0"))
+    }
+
     @Test("settle: a coordinator marks checked unknown messages sent or queues them again; nothing else is touched")
     func settle() async throws {
         let (cli, config) = await world()

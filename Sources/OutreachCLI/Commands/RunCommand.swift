@@ -17,6 +17,7 @@ enum RunCommand {
         Schedules reminders, sends what is due through the configured provider and applies receipts, until
         SIGTERM or Ctrl-C (it then stops taking work, finishes the messages in flight and closes the database).
         At start, messages a crash left 'sending' become 'unknown' and are reported, never re-sent.
+        One service per database: a second 'outreach run' on the same database stops at once with an error.
           --once    one scheduler and dispatch pass, until nothing is due now; then exit (for cron and tests)
           --quiet   log warnings and errors only
         Log lines go to stderr, with phone numbers masked.
@@ -25,6 +26,9 @@ enum RunCommand {
         let quiet = arguments.flag("--quiet")
         try arguments.finish()
         let log = context.serviceLog(quiet: quiet)
+        // Before anything touches the outbox: a second service would take this one's messages in flight for a crash's.
+        let lock = try RunLock.acquire(databasePath: try context.databasePath())
+        defer { withExtendedLifetime(lock) {} }
         let gateway = try context.makeGateway(log: log)
         let stop = StopFlag()
         var sources: [DispatchSourceSignal] = []

@@ -174,6 +174,33 @@ struct CampaignTests {
         #expect(try world.messages().filter { $0.campaignID == id }.map(\.channel) == [.sms])
     }
 
+    @Test("a cancel that comes while a coordinator confirms, or during the enqueue, wins: nothing of the campaign is sent")
+    func cancelDuringLaunch() async throws {
+        let (world, service) = try world()
+        let store = CampaignStore(world.database)
+        let id = try store.create(Campaign(name: "Eid", template: "help", audience: AudienceFilter(roles: [.senior]), channel: .sms,
+                                           sendAt: nil), now: world.clock.now)
+        let stale = try #require(try store.find(id: id))  // read before the confirmation prompt
+        try store.setStatus(id: id, .cancelled, now: world.clock.now)
+        #expect(throws: CampaignError(message: "campaign \(id) is cancelled: nothing enqueued")) {
+            try service.launch(stale, now: world.clock.now)
+        }
+        #expect(try world.messages().isEmpty)
+
+        // Another process cancels after the second message is enqueued (a trigger stands in for it).
+        let second = try store.create(Campaign(name: "Fika", template: "help", audience: AudienceFilter(roles: [.senior]), channel: .sms,
+                                               sendAt: nil), now: world.clock.now)
+        try world.database.execute("""
+            CREATE TEMP TRIGGER cancel_meanwhile AFTER INSERT ON messages WHEN NEW.campaign_id = \(second)
+                AND (SELECT count(*) FROM messages WHERE campaign_id = \(second)) = 2
+            BEGIN UPDATE campaigns SET status = 'cancelled' WHERE id = \(second); END
+            """)
+        #expect(throws: CampaignError.self) { try service.launch(try #require(try store.find(id: second)), now: world.clock.now, batchSize: 1) }
+        #expect(try store.find(id: second)?.status == .cancelled)
+        #expect(try world.messages().filter { $0.campaignID == second }.allSatisfy { $0.status == .cancelled })
+        #expect(try await world.gateway().pass().dispatched.claimed == 0)
+    }
+
     @Test("audience filters parse and print back", arguments: [
         ("role=senior;language=ar,so", "role=senior;language=ar,so"), ("all", "all"), ("people=4,7", "people=4,7"),
         ("session=3;role=guide", "role=guide;session=3"),

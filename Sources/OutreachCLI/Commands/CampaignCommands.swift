@@ -166,7 +166,7 @@ enum CampaignCommands {
         let noWait = arguments.flag("--no-wait")
         let campaign = try campaign(&arguments, context)
         try arguments.finish()
-        guard campaign.status == .draft || campaign.status == .scheduled || campaign.status == .running else {
+        guard CampaignService.launchable.contains(campaign.status) else {
             throw CLIError.failure("campaign launch: campaign \(campaign.id!) is \(campaign.status.rawValue)")
         }
         let service = try service(context)
@@ -261,7 +261,11 @@ enum CampaignCommands {
         }
         let database = try context.database()
         try database.transaction {
-            try CampaignStore(database).setStatus(id: campaign.id!, status, now: context.now())
+            // Checked again in the write: another coordinator may have changed it since it was read.
+            guard try CampaignStore(database).setStatus(id: campaign.id!, status, onlyFrom: allowedFrom, now: context.now()) else {
+                let current = try CampaignStore(database).find(id: campaign.id!)?.status.rawValue ?? "gone"
+                throw CLIError.failure("campaign: campaign \(campaign.id!) is \(current) now, cannot become \(status.rawValue)")
+            }
             if status == .cancelled {
                 let cancelled = try OutboxStore(database).cancelQueued(campaignID: campaign.id!, now: context.now())
                 context.console.print("campaign \(campaign.id!) cancelled: \(cancelled) unsent messages cancelled")

@@ -83,6 +83,11 @@ public struct CampaignService {
     public func launch(_ campaign: Campaign, now: Date, batchSize: Int = 500) throws -> Int {
         guard let id = campaign.id else { return 0 }
         let outbox = OutboxStore(database)
+        let store = CampaignStore(database)
+        // Read again: the caller's copy may be older than a coordinator's cancel or pause (asked to confirm meanwhile).
+        if let current = try store.find(id: id), !Self.launchable.contains(current.status) {
+            throw CampaignError(message: "campaign \(id) is \(current.status.rawValue): nothing enqueued")
+        }
         var batch: [NewMessage] = []
         var enqueued = 0
         try forEachMessage(campaign, now: now) { _, message in
@@ -94,9 +99,19 @@ public struct CampaignService {
         }
         enqueued += try outbox.enqueue(batch, now: now)
         let status: CampaignStatus = (campaign.sendAt.map { $0 > now } ?? false) ? .scheduled : .running
-        try CampaignStore(database).setStatus(id: id, status, now: now)
+        // Until this write the campaign is not running, so nothing of it is sent. A cancel or pause that came during
+        // the enqueue wins: a cancel also cancels what was enqueued after it.
+        guard try store.setStatus(id: id, status, onlyFrom: Self.launchable, now: now) else {
+            let current = try store.find(id: id)?.status
+            if current == .cancelled { try outbox.cancelQueued(campaignID: id, now: now) }
+            throw CampaignError(message: "campaign \(id) became \(current?.rawValue ?? "unknown") while it was launched: "
+                                + (current == .cancelled ? "nothing of it is sent" : "nothing of it is sent until it is resumed"))
+        }
         return enqueued
     }
+
+    /// The statuses a campaign may be launched from (again: a second launch only enqueues what is new).
+    public static let launchable: [CampaignStatus] = [.draft, .scheduled, .running]
 
     /// Throws a `CampaignError` naming what keeps `campaign` from being sent as it stands (see `resolve`).
     public func check(_ campaign: Campaign, now: Date) throws {

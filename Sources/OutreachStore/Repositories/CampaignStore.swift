@@ -36,6 +36,16 @@ public struct CampaignStore {
             .bind(status.rawValue, Timestamp.format(now), id).run()
     }
 
+    /// Sets the status only while the campaign is in one of `from`, read and written in one statement (another
+    /// process may have paused or cancelled it since the caller looked). False when it was not.
+    public func setStatus(id: Int64, _ status: CampaignStatus, onlyFrom from: [CampaignStatus], now: Date) throws -> Bool {
+        // The statuses are the enum's own words, so they can be written into the SQL.
+        let allowed = from.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        try database.statement("UPDATE campaigns SET status = ?, updated_at = ? WHERE id = ? AND status IN (\(allowed))")
+            .bind(status.rawValue, Timestamp.format(now), id).run()
+        return database.changes > 0
+    }
+
     /// Running campaigns with nothing left queued or sending become `done`.
     @discardableResult
     public func finishCompleted(now: Date) throws -> Int {

@@ -478,6 +478,88 @@ struct DispatcherTests {
         #expect(try world.messages().allSatisfy { $0.error?.contains("too late") == true })
     }
 
+    @Test("a STOP written by another process after the claim still wins for messages claimed but not yet started")
+    func optOutAfterClaim() async throws {
+        let world = try fortySeniorsDue()
+        let path = world.path
+        let now = world.clock.now
+        // The last ten seniors say STOPP while the first sends are on their way (all 40 are claimed by then).
+        let provider = SlowSends(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), delay: .milliseconds(100)) {
+            let other = try! Store.open(path: path, now: now)
+            for index in 30..<40 {
+                try! OptOutStore(other).add(phone: PhoneNumber(e164: "+467017406\(index + 10)"), channel: .all, keyword: "STOPP",
+                                            source: "reply", now: now)
+            }
+        }
+        let report = try await world.gateway(provider: provider).pass()
+        #expect(report.dispatched.sent == 30 && report.dispatched.suppressed == 10, "\(report.dispatched)")
+        #expect(!world.ledger.entries.contains { Int($0.to.e164.suffix(2))! >= 40 })
+        let stopped = try world.messages().filter { Int($0.phone.e164.suffix(2))! >= 40 && $0.template == Scheduler.reminderTemplate
+                                                     && $0.status != .queued }
+        #expect(stopped.count == 10 && stopped.allSatisfy { $0.status == .suppressed && $0.error == "opted out" })
+    }
+
+    @Test("a cancel written by another process after the claim stops the campaign's messages not yet started")
+    func cancelAfterClaim() async throws {
+        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
+        var people: [(String, String, String, ContactChannel)] = []
+        for index in 0..<40 { people.append(("Senior \(index)", "+467017406\(String(format: "%02d", index + 10))", "sv", .sms)) }
+        try world.addPeople(people)
+        let store = CampaignStore(world.database)
+        let id = try store.create(Campaign(name: "Eid", template: "help", audience: AudienceFilter(roles: [.senior]), channel: .sms,
+                                           sendAt: nil), now: world.clock.now)
+        let service = CampaignService(database: world.database, config: world.config, library: world.library, voiceLanguages: { $0 })
+        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == 40)
+        let path = world.path
+        let now = world.clock.now
+        let provider = SlowSends(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), delay: .milliseconds(100)) {
+            let other = try! Store.open(path: path, now: now)  // as `outreach campaign cancel` does
+            try! other.transaction {
+                try CampaignStore(other).setStatus(id: id, .cancelled, now: now)
+                try OutboxStore(other).cancelQueued(campaignID: id, now: now)
+            }
+        }
+        let report = try await world.gateway(provider: provider).pass()
+        let counts = try OutboxStore(world.database).counts(campaignID: id)
+        // The sends already started, and those started before the check came back, go; none after.
+        #expect(report.dispatched.sent < 30, "\(report.dispatched)")
+        #expect(counts[.cancelled] == 40 - report.dispatched.sent, "\(counts)")
+        #expect(world.ledger.entries.count == report.dispatched.sent)
+        #expect(counts[.queued] == nil && counts[.sending] == nil)
+    }
+
+    @Test("a message whose session starts while it waits its turn is suppressed, not sent late")
+    func expiresWhileWaiting() async throws {
+        let world = try reminderWorld(now: "2026-11-24T12:59:00Z")  // the 14:00 local session starts at 13:00Z
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let provider = QuietFalls(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), afterSends: 1,
+                                  at: world.at("2026-11-24T13:00:00Z"), clock: world.clock)
+        let report = try await world.gateway(provider: provider, concurrency: 1).pass()
+        #expect(report.dispatched.sent == 1 && report.dispatched.suppressed == 1, "\(report.dispatched)")
+        #expect(try world.messages().contains { $0.status == .suppressed && $0.error == "too late: the session had started" })
+    }
+
+    @Test("results are written within about flushAge even while one slow send is still out")
+    func resultsWrittenWhileASlowSendWaits() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let release = Flag()
+        let provider = HeldFor(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), phone: "+46701740613",
+                               until: release)
+        let gateway = world.gateway(provider: provider)
+        let pass = Task { try await gateway.pass() }
+        // While Birgitta's send is held, Fatima's result is written (it used to wait `sending` for the slow one).
+        let other = try Store.open(path: world.path, now: world.clock.now)
+        var fatima: MessageStatus?
+        for _ in 0..<1000 where fatima != .sent {
+            try await Task.sleep(for: .milliseconds(10))
+            fatima = try OutboxStore(other).list().first { $0.phone.e164 == "+46701740605" && $0.status != .queued }?.status
+        }
+        release.set()
+        #expect(fatima == .sent, "\(String(describing: fatima))")
+        #expect(try await pass.value.dispatched.sent == 2)
+    }
+
     @Test("rate limit: a token bucket spaces sends")
     func rateLimit() {
         var bucket = TokenBucket(ratePerSecond: 30, burst: 30, now: Date(timeIntervalSince1970: 0))
@@ -602,4 +684,51 @@ final class StopAfter: Sendable {
     }
 
     var reached: Bool { ledger.entries.count >= sends }
+}
+
+/// Sends like the Simulator, each send taking `delay`; before the first, `meanwhile` runs (another process writing).
+struct SlowSends: SimulatorStub {
+    let base: SimulatorProvider
+    let delay: Duration
+    let meanwhile: Once
+    init(_ base: SimulatorProvider, delay: Duration, meanwhile: @escaping @Sendable () -> Void) {
+        self.base = base
+        self.delay = delay
+        self.meanwhile = Once(meanwhile)
+    }
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
+        meanwhile.run()
+        try? await Task.sleep(for: delay)
+        return await base.sendSMS(sms)
+    }
+}
+
+/// The Simulator, but a send to one number waits until `until` is set.
+struct HeldFor: SimulatorStub {
+    let base: SimulatorProvider
+    let phone: String
+    let until: Flag
+    init(_ base: SimulatorProvider, phone: String, until: Flag) {
+        self.base = base
+        self.phone = phone
+        self.until = until
+    }
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
+        while sms.to.e164 == phone, !until.isSet { try? await Task.sleep(for: .milliseconds(5)) }
+        return await base.sendSMS(sms)
+    }
+}
+
+/// An action run once, the first time any thread asks.
+final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var action: (@Sendable () -> Void)?
+    init(_ action: @escaping @Sendable () -> Void) { self.action = action }
+    func run() {
+        let pending = lock.withLock { () -> (@Sendable () -> Void)? in
+            defer { action = nil }
+            return action
+        }
+        pending?()
+    }
 }

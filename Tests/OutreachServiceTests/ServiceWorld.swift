@@ -52,10 +52,10 @@ final class ServiceWorld {
         return id
     }
 
-    func gateway(provider: (any Provider)? = nil, backoff: Backoff = Backoff(), claimSize: Int = 32) -> Gateway {
+    func gateway(provider: (any Provider)? = nil, backoff: Backoff = Backoff(), claimSize: Int = 32, concurrency: Int = 4) -> Gateway {
         let provider = provider ?? SimulatorProvider(settings: SimulatorSettings(), ledger: ledger)
         return Gateway(database: database, config: config, library: library, provider: provider,
-                       dispatch: DispatchSettings(claimSize: claimSize, concurrency: 4, backoff: backoff, from: "Raslatt",
+                       dispatch: DispatchSettings(claimSize: claimSize, concurrency: concurrency, backoff: backoff, from: "Raslatt",
                                                   callbackBaseURL: "http://127.0.0.1:8080/hooks/\(provider.name)",
                                                   quietHours: QuietWindow(config.quietHours), timeZone: Self.zone),
                        now: clock.function, random: { 0.5 }, log: .silent)

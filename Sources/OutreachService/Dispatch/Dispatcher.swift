@@ -93,6 +93,9 @@ public final class Dispatcher {
     /// when the oldest has waited `flushAge`, or when no send is in flight.
     static let flushBatch = 128
     static let flushAge: Duration = .milliseconds(50)
+    /// How often messages claimed but not started are checked again, when another process has written since the last
+    /// look: a STOP, a pause or a cancel that lands after the claim holds for them too (see `recheck`).
+    static let recheckEvery: Duration = .milliseconds(100)
 
     public init(database: Database, provider: any Provider, settings: DispatchSettings, now: @escaping @Sendable () -> Date,
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
@@ -124,6 +127,10 @@ public final class Dispatcher {
         case claimed(Result<Claim, LaneFailure>)
         case recorded(Result<[SendOutcome], LaneFailure>)
         case released(Result<Int, LaneFailure>)
+        case rechecked(Result<Recheck, LaneFailure>)
+        /// `flushAge` has passed since results began to wait: without it, the last results of a drain could wait
+        /// `sending` for as long as one slow send takes (up to the client's timeout).
+        case tick
     }
 
     /// A claimed batch: what may be sent, and what was settled at once (expired, opted out meanwhile).
@@ -133,6 +140,16 @@ public final class Dispatcher {
         var settled: [SendOutcome] = []
         /// Results written in the claim's transaction (see `claimRecording`).
         var recorded: [SendOutcome] = []
+        /// `Database.dataVersion()` when the claim looked.
+        var dataVersion: Int64 = 0
+    }
+
+    /// Claimed messages not started yet that must not start any more: their person opted out, or their campaign was
+    /// paused or cancelled, since they were claimed.
+    struct Recheck: Sendable {
+        var dataVersion: Int64
+        var optedOut: Set<Int64> = []
+        var held: Set<Int64> = []
     }
 
     /// The pipeline's bookkeeping, owned by the dispatcher's task (the database is only touched on the lane).
@@ -155,6 +172,13 @@ public final class Dispatcher {
         var troubled = false
         /// Quiet hours began during the drain.
         var quiet = false
+        /// What another connection had written when the messages waiting to start were last checked (nil before
+        /// the first claim); whether a check is on the lane, and when the last one began.
+        var dataVersion: Int64?
+        var rechecking = false
+        var lastRecheck = ContinuousClock.now
+        /// A `.tick` is on its way.
+        var ticking = false
 
         var readyCount: Int { ready.count - readyIndex }
 
@@ -177,6 +201,25 @@ public final class Dispatcher {
                 readyIndex = 0
             }
             return Array(ready[readyIndex...])
+        }
+
+        /// Takes the messages not started yet whose ids are in `optedOut` or `held`, and returns them.
+        mutating func takeReady(optedOut: Set<Int64>, held: Set<Int64>) -> (optedOut: [OutboxMessage], held: [OutboxMessage]) {
+            var kept: [OutboxMessage] = []
+            var stopped: [OutboxMessage] = []
+            var paused: [OutboxMessage] = []
+            for message in ready[readyIndex...] {
+                if optedOut.contains(message.id) {
+                    stopped.append(message)
+                } else if held.contains(message.id) {
+                    paused.append(message)
+                } else {
+                    kept.append(message)
+                }
+            }
+            ready = kept
+            readyIndex = 0
+            return (stopped, paused)
         }
 
         mutating func takePending() -> [SendOutcome] {
@@ -241,9 +284,18 @@ public final class Dispatcher {
                         }
                     }
                 }
+                if !state.stopping, !state.rechecking, state.readyCount > 0, let baseline = state.dataVersion,
+                   .now - state.lastRecheck >= Self.recheckEvery {
+                    recheck(Array(state.ready[state.readyIndex...]), &state, since: baseline, group: &group, lane: lane)
+                }
                 if !state.stopping, state.sendsInFlight < limit, state.readyCount > 0 {
                     let message = state.nextReady()
                     await waitForToken()
+                    // Expiry was checked at the claim; a rate limit or a slow provider can make a message wait past it.
+                    if let expiry = message.expiresAt, expiry <= now() {
+                        state.add(.suppressed(messageID: message.id, reason: "too late: the session had started"))
+                        continue
+                    }
                     let script = message.channel == .voice ? voiceScript(message) : nil
                     group.addTask {
                         let result = await Self.send(message, provider: provider, from: from, callbackBase: callbackBase,
@@ -256,6 +308,12 @@ public final class Dispatcher {
                 if !state.pending.isEmpty, state.pending.count >= Self.flushBatch || state.sendsInFlight == 0
                     || state.pendingSince.map({ .now - $0 >= Self.flushAge }) == true {
                     record(&state, group: &group, lane: lane)
+                } else if !state.pending.isEmpty, !state.ticking {
+                    state.ticking = true
+                    group.addTask {
+                        try? await Task.sleep(for: Self.flushAge)
+                        return .tick
+                    }
                 }
                 guard state.sendsInFlight > 0 || state.laneJobs > 0, let finished = await group.next() else { break }
                 switch finished {
@@ -269,6 +327,8 @@ public final class Dispatcher {
                     state.laneJobs -= 1
                     switch result {
                     case .success(let claim):
+                        // Later claims' messages were checked when claimed, at this version or a later one.
+                        if state.dataVersion == nil { state.dataVersion = claim.dataVersion }
                         tally(claim.recorded, into: &state.report)
                         state.report.claimed += claim.count
                         if claim.count == 0 { state.exhausted = true }
@@ -290,6 +350,21 @@ public final class Dispatcher {
                         // Those messages stay `sending` and become `unknown` at the next start: never sent twice.
                         state.failure = state.failure ?? failure
                     }
+                case .rechecked(let result):
+                    state.rechecking = false
+                    state.laneJobs -= 1
+                    switch result {
+                    case .success(let recheck):
+                        state.dataVersion = recheck.dataVersion
+                        guard !recheck.optedOut.isEmpty || !recheck.held.isEmpty else { break }
+                        let (optedOut, held) = state.takeReady(optedOut: recheck.optedOut, held: recheck.held)
+                        for message in optedOut { state.add(.suppressed(messageID: message.id, reason: "opted out")) }
+                        release(held, &state, group: &group, lane: lane)
+                    case .failure(let failure):
+                        state.failure = state.failure ?? failure
+                    }
+                case .tick:
+                    state.ticking = false
                 case .released(let result):
                     state.laneJobs -= 1
                     switch result {
@@ -302,6 +377,8 @@ public final class Dispatcher {
                     }
                 }
             }
+            // A `.tick` may still be asleep: it has nothing left to do.
+            group.cancelAll()
         }
         if let failure = state.failure { throw failure.underlying }
         return state.report
@@ -310,8 +387,9 @@ public final class Dispatcher {
     /// Claims up to `limit` due messages and settles at once those past their expiry or whose person opted out
     /// after they were enqueued (a STOP that arrived in between wins).
     private static func claim(in database: Database, limit: Int, now: Date) throws -> Claim {
+        let version = try database.dataVersion()
         let claimed = try OutboxStore(database).claimDueCheckingOptOuts(now: now, limit: limit)
-        var claim = Claim(count: claimed.count)
+        var claim = Claim(count: claimed.count, dataVersion: version)
         guard !claimed.isEmpty else { return claim }
         claim.ready.reserveCapacity(claimed.count)
         for (message, optedOut) in claimed {
@@ -344,6 +422,42 @@ public final class Dispatcher {
             claim.recorded = outcomes
             return claim
         }
+    }
+
+    /// Checks the messages claimed but not started once more, on the lane, if another connection (a coordinator's
+    /// command, the webhook server) has written since the last look: those whose person has opted out since are
+    /// suppressed, those whose campaign was paused or cancelled go back (see `OutboxStore.backInQueue`). The claim
+    /// checked them, but a claim runs ahead of the sends (up to `claimSize` plus a lead), which with a slow provider
+    /// or a rate limit is seconds.
+    private func recheck(_ waiting: [OutboxMessage], _ state: inout Pump, since baseline: Int64, group: inout TaskGroup<Finished>,
+                         lane: DatabaseLane) {
+        state.rechecking = true
+        state.lastRecheck = .now
+        state.laneJobs += 1
+        group.addTask {
+            let result = await lane.run { database in try Dispatcher.check(waiting, since: baseline, in: database) }
+            return .rechecked(result)
+        }
+    }
+
+    /// Campaign statuses whose messages a claim takes (see `OutboxStore.claimDueCheckingOptOuts`).
+    static let sendingCampaigns: Set<CampaignStatus> = [.running, .scheduled, .done]
+
+    private static func check(_ waiting: [OutboxMessage], since baseline: Int64, in database: Database) throws -> Recheck {
+        var recheck = Recheck(dataVersion: try database.dataVersion())
+        guard recheck.dataVersion != baseline else { return recheck }
+        let optOuts = try OptOutStore(database).snapshot(of: waiting.map(\.phone))
+        let campaigns = CampaignStore(database)
+        var sendable: [Int64: Bool] = [:]
+        for message in waiting {
+            if optOuts.contains(phone: message.phone, channel: message.channel) {
+                recheck.optedOut.insert(message.id)
+            } else if let id = message.campaignID {
+                if sendable[id] == nil { sendable[id] = try campaigns.find(id: id).map { sendingCampaigns.contains($0.status) } ?? true }
+                if sendable[id] == false { recheck.held.insert(message.id) }
+            }
+        }
+        return recheck
     }
 
     /// Hands the results in hand to the lane, to be written in one transaction.

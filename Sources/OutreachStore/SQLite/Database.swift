@@ -111,6 +111,12 @@ public final class Database {
         }
     }
 
+    /// A number that changes whenever another connection commits (`PRAGMA data_version`): a cheap way to ask
+    /// whether anyone else has written since the last look. This connection's own commits do not change it.
+    public func dataVersion() throws -> Int64 {
+        try statement("PRAGMA data_version").firstRow { $0.int64(0) } ?? 0
+    }
+
     /// False while a transaction is open on this connection.
     public var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
 

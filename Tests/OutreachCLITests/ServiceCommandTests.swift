@@ -130,7 +130,14 @@ struct ServiceCommandTests {
         let status = await cli.run(["status"], config: config)
         #expect(status.out.contains("suppressed 2"))  // both reminders of the opted-out senior
         #expect(status.out.contains("Birgitta Johansson"))
-        #expect(await cli.run(["optouts", "remove", "070-174 06 13"], config: config).out.contains("will get messages again"))
+        // START (or a coordinator's remove) brings back the reminders the STOP held, while their session is ahead.
+        let removed = await cli.run(["optouts", "remove", "070-174 06 13"], config: config)
+        #expect(removed.out.contains("will get messages again; 2 reminders held by the opt-out are queued again"), "\(removed.out)")
+        #expect(await cli.run(["status"], config: config).out.contains("suppressed 0"))
+        // Still Monday 10:00 local: her day-before reminder goes now; the two-hours-before one waits for Tuesday.
+        let run = await cli.run(["run", "--once"], config: config)
+        #expect(run.err.contains("sent=1"), "\(run.err)")
+        #expect(await cli.run(["status"], config: config).out.contains("queued 3"))  // the three two-hours-before reminders
         #expect(await cli.run(["optouts", "list"], config: config).out.contains("0 opted out"))
         #expect(await cli.run(["optouts", "add", "070-174 06 06", "--channel", "voice"], config: config).code == 0)
         #expect(await cli.run(["optouts", "add", "12", "--channel", "voice"], config: config).code == 2)

@@ -35,6 +35,21 @@ struct SchedulerTests {
         #expect(try world.messages().allSatisfy { $0.expiresAt != nil })
     }
 
+    @Test("a call reminder in a language the provider cannot speak is suppressed with the reason when planned, not failed at every send")
+    func noVoiceForLanguage() throws {
+        let world = try ServiceWorld(now: "2026-11-22T12:00:00Z")
+        world.config.provider.kind = .twilio  // Twilio has no Somali voice; it has a Swedish one
+        let ids = try world.addPeople([("Amina Warsame", "+46701740606", "so", .voice), ("Birgitta Johansson", "+46701740613", "sv", .voice)])
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let messages = try world.messages()
+        #expect(messages.filter { $0.phone.e164 == "+46701740606" }.allSatisfy {
+            $0.status == .suppressed && $0.error == "no voice for 'so' with twilio: a recording is needed"
+        })
+        #expect(messages.filter { $0.phone.e164 == "+46701740613" }.allSatisfy { $0.status == .queued && $0.channel == .voice })
+        #expect(messages.count == 4)
+    }
+
     @Test("running the scheduler again enqueues nothing new")
     func idempotent() throws {
         let world = try ServiceWorld(now: "2026-11-22T12:00:00Z")

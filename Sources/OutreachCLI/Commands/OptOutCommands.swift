@@ -39,7 +39,12 @@ enum OptOutCommands {
             try arguments.finish()
             let channel = try channelText.map { try scope($0) }
             let removed = try OptOutStore(try context.database()).remove(phone: phone, channel: channel, now: context.now())
-            context.console.print(removed > 0 ? "\(phone.masked) will get messages again" : "\(phone.masked) had no opt-out")
+            guard removed.revoked > 0 else {
+                context.console.print("\(phone.masked) had no opt-out")
+                return
+            }
+            context.console.print("\(phone.masked) will get messages again"
+                                  + (removed.requeued > 0 ? "; \(removed.requeued) reminders held by the opt-out are queued again" : ""))
         },
     ])
 

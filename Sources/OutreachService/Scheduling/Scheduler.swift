@@ -14,6 +14,8 @@ public struct Scheduler {
     let organization: OutreachConfig.Organization
     /// How far ahead reminders are enqueued (they wait in the outbox with `not_before`).
     let horizon: TimeInterval
+    /// Why a call in a language cannot be placed with the configured provider (it has no voice for it), or nil.
+    let voiceProblem: (String) -> String?
 
     public init(database: Database, config: OutreachConfig, library: PromptLibrary, horizon: TimeInterval = 2 * 86_400) {
         self.database = database
@@ -22,6 +24,14 @@ public struct Scheduler {
         self.renderer = TemplateRenderer(library: library)
         self.organization = config.organization
         self.horizon = horizon
+        let catalog = library.catalog
+        let kind = config.provider.kind
+        // As for campaigns: the reminder is suppressed with the reason when it is planned, so `due` and `status` say
+        // so, instead of failing at every send.
+        self.voiceProblem = { language in
+            Gateway.voiceLanguage(catalog: catalog, kind: kind, language: language) == nil
+                ? "no voice for '\(language)' with \(kind.rawValue): a recording is needed" : nil
+        }
     }
 
     public struct TickReport: Sendable, Equatable {
@@ -87,6 +97,10 @@ public struct Scheduler {
             let rendered = try renderer.render(template: Self.reminderTemplate, channel: channel, language: person.language, context: context)
             body = rendered.text
             language = rendered.language
+            if channel == .voice, status == .queued, let problem = voiceProblem(language) {
+                status = .suppressed
+                reason = problem
+            }
         } catch {
             status = .suppressed
             reason = "cannot render the reminder: \(error.description)"

@@ -30,13 +30,36 @@ public struct OptOutStore {
             """).bind(phone.e164, channel.rawValue, keyword, source, Timestamp.format(now)).run()
     }
 
-    /// Ends opt-outs of the phone (START, or a coordinator). Returns how many were active.
+    /// What ending an opt-out did: opt-outs revoked, and reminders it had suppressed that went back to the queue.
+    public struct Removal: Sendable, Equatable {
+        public let revoked: Int
+        public let requeued: Int
+    }
+
+    /// Ends the phone's opt-outs (START, or a coordinator; of one scope, or all). Their reminders that were suppressed because of it, and
+    /// whose session has not started, go back to the queue: the scheduler never plans a reminder twice, so without
+    /// this a STOP followed by START would lose every reminder planned in between.
     @discardableResult
-    public func remove(phone: PhoneNumber, channel: Scope? = nil, now: Date) throws -> Int {
-        try database.statement("""
-            UPDATE opt_outs SET revoked_at = ? WHERE phone = ? AND revoked_at IS NULL AND (?3 IS NULL OR channel = ?3)
-            """).bind(Timestamp.format(now), phone.e164, channel?.rawValue).run()
-        return database.changes
+    public func remove(phone: PhoneNumber, channel: Scope? = nil, now: Date) throws -> Removal {
+        try database.transaction {
+            let stamp = Timestamp.format(now)
+            try database.statement("""
+                UPDATE opt_outs SET revoked_at = ? WHERE phone = ? AND revoked_at IS NULL AND (?3 IS NULL OR channel = ?3)
+                """).bind(stamp, phone.e164, channel?.rawValue).run()
+            let revoked = database.changes
+            guard revoked > 0,
+                  let person = try database.statement("SELECT id FROM people WHERE phone = ?").bind(phone.e164).firstRow({ $0.int64(0) })
+            else { return Removal(revoked: revoked, requeued: 0) }
+            // Reminder keys begin `reminder:<person>:` (see `ReminderPlanner`): a range of the unique key's index.
+            try database.statement("""
+                UPDATE messages SET status = 'queued', error = NULL, updated_at = ?1
+                WHERE dedupe_key >= ?2 AND dedupe_key < ?3 AND phone = ?4 AND status = 'suppressed' AND error = 'opted out'
+                  AND expires_at > ?1
+                  AND NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = messages.phone AND o.revoked_at IS NULL
+                                  AND o.channel IN (messages.channel, 'all'))
+                """).bind(stamp, "reminder:\(person):", "reminder:\(person);", phone.e164).run()
+            return Removal(revoked: revoked, requeued: database.changes)
+        }
     }
 
     public func isOptedOut(phone: PhoneNumber, channel: Channel) throws -> Bool {

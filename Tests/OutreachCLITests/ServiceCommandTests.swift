@@ -45,6 +45,17 @@ struct ServiceCommandTests {
         #expect(await cli.run(["due", "--at", "tomorrow"], config: config).code == 2)
     }
 
+    @Test("due a week ahead plans from now, as the service will: this week's reminders at their times, none taken for late")
+    func dueAWeekAhead() async {
+        let (cli, config) = await world()
+        let week = await cli.run(["due", "--at", "2026-11-30T08:30:00Z"], config: config)
+        #expect(week.code == 0, "\(week.err)")
+        #expect(week.out.contains("reminder 'day-before' for 2026-11-24T13:00:00Z"), "\(week.out)")
+        #expect(week.out.contains("2026-11-23T09:00:00Z"))  // Monday 10:00 local
+        #expect(!week.out.contains("late") && !week.out.contains("superseded"), "\(week.out)")
+        #expect(!week.out.contains("2026-12-01T13:00:00Z"))  // next week's day-before goes at 09:00Z, after TIME
+    }
+
     @Test("due in quiet hours: what is queued is shown held until the window opens")
     func dueInQuietHours() async {
         let (cli, config) = await world()

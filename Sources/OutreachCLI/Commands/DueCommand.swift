@@ -7,9 +7,10 @@ enum DueCommand {
     static let node = CommandNode("due", summary: "what would be sent at a time, and why (sends nothing)", help: """
         Usage: outreach due [--at TIME] [--json]
 
-        Lists the messages that would go out at TIME (ISO-8601, default now): those already waiting in the
-        outbox and the reminders the scheduler would enqueue, with the reason (rule or campaign), the time they
-        may go (after quiet hours) and the recipient (masked). Nothing is written or sent.
+        Lists the messages that would go out by TIME (ISO-8601, default now): those already waiting in the
+        outbox and the reminders the scheduler would enqueue (planned from now, as the service will), with the
+        reason (rule or campaign), the time they may go (after quiet hours), what holds them (quiet hours, a
+        paused campaign) and the recipient (masked). Nothing is written or sent.
         """) { arguments, context in
         let atText = try arguments.option("--at")
         let json = arguments.flag("--json")
@@ -45,13 +46,23 @@ enum DueCommand {
                                channel: message.channel.rawValue, language: message.language, template: message.template,
                                sendAt: Timestamp.format(message.notBefore), reason: reason(message.dedupeKey), status: status))
         }
+        // Planned from now (as the running service will plan them), through TIME; a TIME in the past is planned as if
+        // it were now. Planning from TIME itself would take every reminder before it for one missed while the
+        // gateway was down.
         let scheduler = Scheduler(database: database, config: config, library: library)
-        for (reminder, message) in try scheduler.pending(now: at) where message.notBefore <= at || message.status == .suppressed {
+        let planFrom = min(context.now(), at)
+        for (reminder, message) in try scheduler.pending(now: planFrom, through: at)
+        where message.notBefore <= at || message.status == .suppressed {
             let person = try people.find(id: reminder.personID)
+            var why = "reminder '\(reminder.rule)' for \(Timestamp.format(reminder.occurrence.start))"
+            if reminder.sendAt < planFrom {
+                why += ", late: its time passed while nothing ran"
+            } else if reminder.sendAt != reminder.notBefore {
+                why += ", held by quiet hours"
+            }
             rows.append(DueRow(id: nil, name: person?.name ?? "-", phone: message.phone.masked, channel: message.channel.rawValue,
                                language: message.language, template: message.template, sendAt: Timestamp.format(message.notBefore),
-                               reason: "reminder '\(reminder.rule)' for \(Timestamp.format(reminder.occurrence.start))" +
-                                   (reminder.sendAt != reminder.notBefore ? ", held by quiet hours" : ""),
+                               reason: why,
                                status: message.status == .suppressed ? "would be suppressed: \(message.error ?? "")" : "would be enqueued"))
         }
         if json {

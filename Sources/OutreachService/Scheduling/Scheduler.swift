@@ -43,14 +43,16 @@ public struct Scheduler {
     }
 
     /// What would be enqueued at `now`, without writing: (reminder, message) pairs for reminders not yet in the outbox.
-    public func pending(now: Date) throws -> [(PlannedReminder, NewMessage)] {
+    /// With `through`, the horizon reaches at least that far (`outreach due --at` a later time, planned from now).
+    public func pending(now: Date, through: Date? = nil) throws -> [(PlannedReminder, NewMessage)] {
         let enrollments = try loadEnrollments()
         let outbox = OutboxStore(database)
         let optOuts = OptOutStore(database)
         var byKey: [String: Enrollment] = [:]
         for enrollment in enrollments { byKey["\(enrollment.person.id ?? 0):\(enrollment.sessionID)"] = enrollment }
         var result: [(PlannedReminder, NewMessage)] = []
-        for reminder in planner.plan(enrollments, now: now, horizon: horizon) {
+        let reach = max(horizon, through.map { $0.timeIntervalSince(now) } ?? 0)
+        for reminder in planner.plan(enrollments, now: now, horizon: reach) {
             if try outbox.find(dedupeKey: reminder.dedupeKey) != nil { continue }
             guard let enrollment = byKey["\(reminder.personID):\(reminder.sessionID)"] else { continue }
             result.append((reminder, try message(for: reminder, enrollment: enrollment, optOuts: optOuts)))

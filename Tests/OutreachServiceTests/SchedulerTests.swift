@@ -50,6 +50,28 @@ struct SchedulerTests {
         #expect(messages.count == 4)
     }
 
+    @Test("a re-import that changes a senior's channel or language re-plans their queued reminders as they are now")
+    func personChanged() throws {
+        let world = try ServiceWorld(now: "2026-11-22T12:00:00Z")
+        let ids = try world.addPeople([("Reza Karimi", "+46701740607", "fa", .both), ("Fatima Hassan", "+46701740605", "ar", .sms)])
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        let scheduler = Scheduler(database: world.database, config: world.config, library: world.library)
+        #expect(try scheduler.tick(now: world.clock.now).enqueued == 6)  // Reza by SMS and by call, Fatima by SMS
+        // Reza now takes SMS only, and reads Swedish.
+        let summary = try PeopleStore(world.database).upsert(
+            [Person(role: .senior, name: "Reza Karimi", phone: PhoneNumber(e164: "+46701740607"), language: "sv", channel: .sms)],
+            now: world.clock.now)
+        #expect(summary.remindersReplanned == 4)
+        #expect(try scheduler.tick(now: world.clock.now).enqueued == 2)
+        let reza = try world.messages().filter { $0.phone.e164 == "+46701740607" }
+        let queued = reza.filter { $0.status == .queued }
+        #expect(queued.count == 2 && queued.allSatisfy { $0.channel == .sms && $0.language == "sv" }, "\(queued)")
+        #expect(reza.filter { $0.status == .cancelled }.allSatisfy { $0.error?.hasPrefix("replaced:") == true })
+        #expect(try world.messages().filter { $0.phone.e164 == "+46701740605" }.allSatisfy { $0.status == .queued && $0.language == "ar" })
+        // Nothing else changes: a second tick plans nothing.
+        #expect(try scheduler.tick(now: world.clock.now).enqueued == 0)
+    }
+
     @Test("running the scheduler again enqueues nothing new")
     func idempotent() throws {
         let world = try ServiceWorld(now: "2026-11-22T12:00:00Z")

@@ -6,6 +6,8 @@ public struct UpsertSummary: Equatable, Sendable {
     public var added = 0
     public var updated = 0
     public var unchanged = 0
+    /// Queued reminders set aside because their person's language or channel changed (see `upsert`).
+    public var remindersReplanned = 0
     public init(added: Int = 0, updated: Int = 0, unchanged: Int = 0) {
         self.added = added
         self.updated = updated
@@ -49,6 +51,9 @@ public struct PeopleStore {
                         """).bind(person.role.rawValue, person.name, person.language, person.channel.rawValue,
                                   person.pickup, person.notes, stamp, existing.id!).run()
                     summary.updated += 1
+                    if person.language != existing.language || person.channel != existing.channel {
+                        summary.remindersReplanned += try setAsideQueuedReminders(personID: existing.id!, stamp: stamp)
+                    }
                 } else {
                     try database.statement("""
                         INSERT INTO people (role, name, phone, language, channel, pickup, notes, created_at, updated_at)
@@ -60,6 +65,19 @@ public struct PeopleStore {
             }
             return summary
         }
+    }
+
+    /// A person's queued reminders were rendered for their old language and channel (a call to someone who now takes
+    /// SMS only would still ring). They are cancelled with the reason, their dedupe key freed by a suffix, and the
+    /// scheduler's next tick plans them again as the person is now. Reminders already sending or sent stay as they are.
+    private func setAsideQueuedReminders(personID: Int64, stamp: String) throws -> Int {
+        // Reminder keys begin `reminder:<person>:`: a range of the unique key's index.
+        try database.statement("""
+            UPDATE messages SET status = 'cancelled', dedupe_key = dedupe_key || ':replaced:' || id, updated_at = ?1,
+                error = 'replaced: the person''s language or channel changed; planned again as they are now'
+            WHERE dedupe_key >= ?2 AND dedupe_key < ?3 AND status = 'queued'
+            """).bind(stamp, "reminder:\(personID):", "reminder:\(personID);").run()
+        return database.changes
     }
 
     public func find(phone: PhoneNumber) throws -> Person? {

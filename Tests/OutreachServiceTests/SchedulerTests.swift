@@ -6,6 +6,13 @@ import OutreachStore
 
 @Suite("Scheduler: reminders enqueued once, at the right instants")
 struct SchedulerTests {
+    /// `people` enrolled in a weekly Tuesday 14:00 session, on Sunday 2026-11-22 at 13:00 local.
+    func tuesdaySession(_ people: [(String, String, String, ContactChannel)]) throws -> (ServiceWorld, Scheduler) {
+        let world = try ServiceWorld(now: "2026-11-22T12:00:00Z")
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: try world.addPeople(people))
+        return (world, Scheduler(database: world.database, config: world.config, library: world.library))
+    }
+
     @Test("day-before 10:00 and two-hours-before across the October DST change (Europe/Stockholm)")
     func octoberDST() throws {
         let world = try ServiceWorld(now: "2026-10-19T05:00:00Z")
@@ -52,10 +59,8 @@ struct SchedulerTests {
 
     @Test("a re-import that changes a senior's channel or language re-plans their queued reminders as they are now")
     func personChanged() throws {
-        let world = try ServiceWorld(now: "2026-11-22T12:00:00Z")
-        let ids = try world.addPeople([("Reza Karimi", "+46701740607", "fa", .both), ("Fatima Hassan", "+46701740605", "ar", .sms)])
-        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
-        let scheduler = Scheduler(database: world.database, config: world.config, library: world.library)
+        let (world, scheduler) = try tuesdaySession([("Reza Karimi", "+46701740607", "fa", .both),
+                                                     ("Fatima Hassan", "+46701740605", "ar", .sms)])
         #expect(try scheduler.tick(now: world.clock.now).enqueued == 6)  // Reza by SMS and by call, Fatima by SMS
         // Reza now takes SMS only, and reads Swedish.
         let summary = try PeopleStore(world.database).upsert(
@@ -74,10 +79,8 @@ struct SchedulerTests {
 
     @Test("running the scheduler again enqueues nothing new")
     func idempotent() throws {
-        let world = try ServiceWorld(now: "2026-11-22T12:00:00Z")
-        let ids = try world.addPeople([("Fatima Hassan", "+46701740605", "ar", .sms), ("Gül Yılmaz", "+46701740611", "tr", .both)])
-        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
-        let scheduler = Scheduler(database: world.database, config: world.config, library: world.library)
+        let (world, scheduler) = try tuesdaySession([("Fatima Hassan", "+46701740605", "ar", .sms),
+                                                     ("Gül Yılmaz", "+46701740611", "tr", .both)])
         let first = try scheduler.tick(now: world.clock.now)
         #expect(first.enqueued == 6)  // 2 rules × (1 SMS + 1 SMS + 1 call)
         #expect(try scheduler.tick(now: world.clock.now).enqueued == 0)

@@ -82,6 +82,21 @@ struct ServiceCommandTests {
         #expect(status.out.contains("delivered 3"))
     }
 
+    @Test("after downtime, or a START, only the latest reminder of a session date goes, not every one that came due")
+    func onlyTheLatestAfterDowntime() async {
+        let (cli, config) = await world()
+        #expect(await cli.run(["simulate", "reply", "--from", "070-174 06 13", "STOPP"], config: config).code == 0)
+        _ = await cli.run(["run", "--once"], config: config)  // Sunday: all six reminders planned, Birgitta's two suppressed
+        cli.now = Date(timeIntervalSince1970: 1_795_523_400)  // Tuesday 2026-11-24T12:30:00Z, 13:30 local: both times passed
+        let start = await cli.run(["simulate", "reply", "--from", "070-174 06 13", "START"], config: config)
+        #expect(start.code == 0, "\(start.err)")
+        let run = await cli.run(["run", "--once"], config: config)
+        // Each senior gets the two-hours-before reminder; the day-before one would only repeat it at the same moment.
+        #expect(run.err.contains("sent=3"), "\(run.err)")
+        let status = await cli.run(["status"], config: config)
+        #expect(status.out.contains("suppressed 3") && status.out.contains("delivered 3"), "\(status.out)")
+    }
+
     @Test("one service per database: a second run stops at once, naming the first, and touches nothing")
     func oneServicePerDatabase() async throws {
         let (cli, config) = await world()

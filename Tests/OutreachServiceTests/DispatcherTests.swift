@@ -499,6 +499,22 @@ struct DispatcherTests {
         #expect(stopped.count == 10 && stopped.allSatisfy { $0.status == .suppressed && $0.error == "opted out" })
     }
 
+    @Test("a STOP written during a slow send holds for the very next message in line (one send at a time)")
+    func optOutDuringSlowSend() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let path = world.path
+        let now = world.clock.now
+        let provider = SlowSends(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), delay: .milliseconds(400)) {
+            let other = try! Store.open(path: path, now: now)
+            try! OptOutStore(other).add(phone: PhoneNumber(e164: "+46701740613"), channel: .all, keyword: "STOPP", source: "reply",
+                                        now: now)
+        }
+        let report = try await world.gateway(provider: provider, concurrency: 1).pass()
+        #expect(report.dispatched.sent == 1 && report.dispatched.suppressed == 1, "\(report.dispatched)")
+        #expect(world.ledger.entries.map(\.to.e164) == ["+46701740605"])
+    }
+
     @Test("a cancel written by another process after the claim stops the campaign's messages not yet started")
     func cancelAfterClaim() async throws {
         let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")

@@ -219,11 +219,13 @@ enum CampaignCommands {
         }
     }
 
-    /// Replies from the campaign's recipients received after their message was enqueued, of those it was sent to
-    /// (a reply to another campaign sent meanwhile counts for both: an SMS reply names no message).
+    /// Replies from the campaign's recipients received after their message could go (enqueued, and its send time
+    /// come), of those it was sent to (a reply to another campaign sent meanwhile counts for both: an SMS reply names
+    /// no message).
     static func replies(campaignID: Int64, _ database: Database) throws -> Int {
         try database.statement("""
-            SELECT count(DISTINCT i.id) FROM messages m JOIN inbound i ON i.from_phone = m.phone AND i.received_at >= m.created_at
+            SELECT count(DISTINCT i.id) FROM messages m
+            JOIN inbound i ON i.from_phone = m.phone AND i.received_at >= max(m.created_at, m.not_before)
             WHERE m.campaign_id = ? AND m.status IN ('sent', 'delivered', 'undelivered', 'unknown')
             """).bind(campaignID).firstRow { $0.int(0) } ?? 0
     }

@@ -105,8 +105,8 @@ enum DueCommand {
     }
 
     static func reason(_ dedupeKey: String) -> String {
+        if let rule = PlannedReminder.rule(inKey: dedupeKey) { return "reminder '\(rule)'" }
         let parts = dedupeKey.split(separator: ":")
-        if parts.first == "reminder", parts.count >= 5 { return "reminder '\(parts[parts.count - (parts.last == "voice" ? 2 : 1)])'" }
         if parts.first == "campaign", parts.count >= 2 { return "campaign \(parts[1])" }
         return dedupeKey
     }

@@ -62,7 +62,7 @@ enum PeopleCommands {
                 let summary = try PeopleStore(database).upsert(people, now: context.now())
                 context.console.print("\(file): \(rows.count) people: \(summary.added) new, \(summary.updated) updated, \(summary.unchanged) unchanged")
                 if summary.remindersReplanned > 0 {
-                    context.console.print("\(summary.remindersReplanned) queued reminders of people whose language or channel changed "
+                    context.console.print("\(summary.remindersReplanned) reminders still to go to people whose language or channel changed "
                                           + "are cancelled and planned again as they are now at the service's next tick")
                 }
             }

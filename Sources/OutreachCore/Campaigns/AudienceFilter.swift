@@ -35,6 +35,10 @@ public struct AudienceFilter: Sendable, Equatable, CustomStringConvertible {
                 return .failure(ParseError(message: "'\(part)' is not NAME=VALUE (e.g. role=senior;language=ar)"))
             }
             let values = pieces[1].split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+            // `role=,` would otherwise filter nothing, and reach everyone.
+            guard !values.isEmpty else {
+                return .failure(ParseError(message: "'\(part)' names no value (e.g. role=senior)"))
+            }
             let name = Self.partNames[pieces[0].lowercased()] ?? pieces[0].lowercased()
             // Parts combine with AND, so a repeated part would silently replace or narrow the first.
             guard seen.insert(name).inserted else {

@@ -49,6 +49,26 @@ public struct PlannedReminder: Sendable, Equatable {
     public var dedupeKey: String {
         "reminder:\(personID):\(sessionID):\(Timestamp.format(occurrence.start)):\(rule)" + (channel == .voice ? ":voice" : "")
     }
+
+    /// The dedupe keys of one person's reminders, as a half-open range (`lower <= key < upper`): a range of the
+    /// outbox's unique key index. (`;` is the character after `:`.)
+    public static func keyRange(personID: Int64) -> (lower: String, upper: String) {
+        ("reminder:\(personID):", "reminder:\(personID);")
+    }
+
+    /// The rule's name in one of these keys, or nil when it is not a reminder key.
+    public static func rule(inKey key: String) -> String? {
+        let parts = key.split(separator: ":")
+        guard parts.first == "reminder", parts.count >= 5 else { return nil }
+        return String(parts[parts.count - (parts.last == "voice" ? 2 : 1)])
+    }
+
+    /// The session id in one of these keys, or nil when it is not a reminder key.
+    public static func sessionID(inKey key: String) -> Int64? {
+        let parts = key.split(separator: ":", maxSplits: 3)
+        guard parts.count >= 3, parts[0] == "reminder" else { return nil }
+        return Int64(parts[2])
+    }
 }
 
 /// Turns reminder rules, enrollments and quiet hours into the reminders to enqueue. Pure: `now` is a parameter.

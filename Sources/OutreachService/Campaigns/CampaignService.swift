@@ -205,7 +205,7 @@ public struct CampaignService {
         var texts = CampaignTexts(template: campaign.template, placeholders: entry.placeholders, offered: offered, shared: shared,
                                   dates: dates, timeZone: session?.schedule.timeZone ?? config.timeZone,
                                   renderer: TemplateRenderer(library: library)) { language in
-            voiceLanguages(language) == nil ? "no voice for '\(language)' with \(kind.rawValue): a recording is needed" : nil
+            voiceLanguages(language) == nil ? Gateway.noVoiceReason(language: language, provider: kind.rawValue) : nil
         }
         try PeopleStore(database).forEach(in: campaign.audience) { person in
             var channels: [Channel]

@@ -261,7 +261,8 @@ public final class Dispatcher {
         let instant = now
         await withTaskGroup(of: Finished.self) { group in
             while true {
-                if !state.stopping, state.failure != nil || state.troubled || state.quiet || shouldStop() {
+                // A cancelled task is a stop too (its sleeps would return at once, and the loop would spin).
+                if !state.stopping, state.failure != nil || state.troubled || state.quiet || shouldStop() || Task.isCancelled {
                     state.stopping = true
                     state.exhausted = true
                     release(state.takeUnstarted(), &state, group: &group, lane: lane)
@@ -284,15 +285,21 @@ public final class Dispatcher {
                         }
                     }
                 }
-                if !state.stopping, !state.rechecking, state.readyCount > 0, let baseline = state.dataVersion,
+                // Not while a claim is out: its messages are not in the list, yet the check's version would cover them.
+                if !state.stopping, !state.rechecking, !state.claiming, state.readyCount > 0, let baseline = state.dataVersion,
                    .now - state.lastRecheck >= Self.recheckEvery {
                     recheck(Array(state.ready[state.readyIndex...]), &state, since: baseline, group: &group, lane: lane)
                 }
-                if !state.stopping, state.sendsInFlight < limit, state.readyCount > 0 {
+                // No send starts while a check is out: the message next in line may be one it stops.
+                if !state.stopping, !state.rechecking, state.sendsInFlight < limit, state.readyCount > 0 {
                     let message = state.nextReady()
-                    await waitForToken()
                     // Expiry was checked at the claim; a rate limit or a slow provider can make a message wait past it.
-                    if let expiry = message.expiresAt, expiry <= now() {
+                    if isExpired(message) {
+                        state.add(.suppressed(messageID: message.id, reason: "too late: the session had started"))
+                        continue
+                    }
+                    await waitForToken()
+                    if isExpired(message) {
                         state.add(.suppressed(messageID: message.id, reason: "too late: the session had started"))
                         continue
                     }
@@ -308,7 +315,10 @@ public final class Dispatcher {
                 if !state.pending.isEmpty, state.pending.count >= Self.flushBatch || state.sendsInFlight == 0
                     || state.pendingSince.map({ .now - $0 >= Self.flushAge }) == true {
                     record(&state, group: &group, lane: lane)
-                } else if !state.pending.isEmpty, !state.ticking {
+                }
+                // Wake the loop while results wait to be written or messages wait to be checked again: otherwise it
+                // sleeps until a send ends, which with a slow provider is seconds.
+                if !state.ticking, !state.pending.isEmpty || (state.readyCount > 0 && state.dataVersion != nil && !state.stopping) {
                     state.ticking = true
                     group.addTask {
                         try? await Task.sleep(for: Self.flushAge)
@@ -559,12 +569,16 @@ public final class Dispatcher {
         case .voice:
             guard let script else {
                 return .failure(.permanent(code: "no-voice",
-                    reason: "no voice for language '\(message.language)' with \(provider.name): a recording is needed"))
+                    reason: Gateway.noVoiceReason(language: message.language, provider: provider.name)))
             }
             let call = OutboundCall(messageID: message.id, to: message.phone, from: from, script: script,
                                     callbackBaseURL: callbackBase ?? "")
             return await provider.placeCall(call)
         }
+    }
+
+    private func isExpired(_ message: OutboxMessage) -> Bool {
+        message.expiresAt.map { $0 <= now() } ?? false
     }
 
     private func waitForToken() async {

@@ -51,6 +51,11 @@ public final class Gateway: @unchecked Sendable {
         }
     }
 
+    /// Why a message in `language` cannot be a call with `provider` (worded for the coordinator).
+    public static func noVoiceReason(language: String, provider: String) -> String {
+        "no voice for '\(language)' with \(provider): a recording is needed"
+    }
+
     public struct PassReport: Sendable, Equatable {
         public var scheduled = Scheduler.TickReport()
         public var dispatched = DispatchReport()

@@ -30,7 +30,7 @@ public struct Scheduler {
         // so, instead of failing at every send.
         self.voiceProblem = { language in
             Gateway.voiceLanguage(catalog: catalog, kind: kind, language: language) == nil
-                ? "no voice for '\(language)' with \(kind.rawValue): a recording is needed" : nil
+                ? Gateway.noVoiceReason(language: language, provider: kind.rawValue) : nil
         }
     }
 
@@ -39,6 +39,8 @@ public struct Scheduler {
         public var enqueued = 0
         public var suppressed = 0
         public var alreadyQueued = 0
+        /// Queued reminders dropped because a later one of the same session date was due as well (see `supersedeMissed`).
+        public var superseded = 0
         public init() {}
     }
 
@@ -70,8 +72,38 @@ public struct Scheduler {
             report.suppressed = pending.filter { $0.1.status == .suppressed }.count
             report.enqueued = try OutboxStore(database).enqueue(pending.map(\.1), now: now)
             report.alreadyQueued = pending.count - report.enqueued
+            report.superseded = try supersedeMissed(now: now)
         }
         return report
+    }
+
+    /// Reminders are enqueued days ahead, so after downtime (or an opt-out ended late) several of one session date can
+    /// be due at once: only the latest goes, as the planner decides for reminders it plans late. The others are
+    /// suppressed with the reason (those past their session are left to the dispatcher: "too late"). Reads only the
+    /// due queue (its partial index), which the dispatcher keeps short.
+    func supersedeMissed(now: Date) throws -> Int {
+        var latest: [String: (id: Int64, rule: String)] = [:]
+        var superseded: [(id: Int64, by: String)] = []
+        try database.statement("""
+            SELECT id, person_id, expires_at, channel, dedupe_key FROM messages
+            WHERE status = 'queued' AND not_before <= ?1 AND template = ?2 AND person_id IS NOT NULL AND expires_at > ?1
+            ORDER BY not_before, id
+            """).bind(Timestamp.format(now), Self.reminderTemplate).forEachRow { row in
+            let date = "\(row.int64(1)) \(row.string(2)) \(row.string(3))"
+            let due = (id: row.int64(0), rule: PlannedReminder.rule(inKey: row.string(4)) ?? "?")
+            // Oldest first: each later one supersedes the one before it.
+            if let earlier = latest[date] { superseded.append((earlier.id, due.rule)) }
+            latest[date] = due
+            return true
+        }
+        guard !superseded.isEmpty else { return 0 }
+        let update = try database.statement("""
+            UPDATE messages SET status = 'suppressed', error = ?, updated_at = ? WHERE id = ? AND status = 'queued'
+            """)
+        for (id, rule) in superseded {
+            try update.bind("superseded by reminder '\(rule)', due at the same time", Timestamp.format(now), id).run()
+        }
+        return superseded.count
     }
 
     func message(for reminder: PlannedReminder, enrollment: Enrollment, optOuts: OptOutStore) throws -> NewMessage {

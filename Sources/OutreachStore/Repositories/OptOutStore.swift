@@ -36,9 +36,9 @@ public struct OptOutStore {
         public let requeued: Int
     }
 
-    /// Ends the phone's opt-outs (START, or a coordinator; of one scope, or all). Their reminders that were suppressed because of it, and
-    /// whose session has not started, go back to the queue: the scheduler never plans a reminder twice, so without
-    /// this a STOP followed by START would lose every reminder planned in between.
+    /// Ends the phone's opt-outs (START, or a coordinator; of one scope, or all). The reminders they suppressed whose
+    /// session has not started go back to the queue (see `remindersToRequeue`): the scheduler never plans a reminder
+    /// twice, so without this a STOP followed by START would lose every reminder planned in between.
     @discardableResult
     public func remove(phone: PhoneNumber, channel: Scope? = nil, now: Date) throws -> Removal {
         try database.transaction {
@@ -50,16 +50,42 @@ public struct OptOutStore {
             guard revoked > 0,
                   let person = try database.statement("SELECT id FROM people WHERE phone = ?").bind(phone.e164).firstRow({ $0.int64(0) })
             else { return Removal(revoked: revoked, requeued: 0) }
-            // Reminder keys begin `reminder:<person>:` (see `ReminderPlanner`): a range of the unique key's index.
+            let requeue = try remindersToRequeue(personID: person, phone: phone, stamp: stamp)
+            guard !requeue.isEmpty else { return Removal(revoked: revoked, requeued: 0) }
             try database.statement("""
                 UPDATE messages SET status = 'queued', error = NULL, updated_at = ?1
-                WHERE dedupe_key >= ?2 AND dedupe_key < ?3 AND phone = ?4 AND status = 'suppressed' AND error = 'opted out'
-                  AND expires_at > ?1
-                  AND NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = messages.phone AND o.revoked_at IS NULL
-                                  AND o.channel IN (messages.channel, 'all'))
-                """).bind(stamp, "reminder:\(person):", "reminder:\(person);", phone.e164).run()
+                FROM json_each(?2) AS v WHERE messages.id = v.value AND messages.status = 'suppressed'
+                """).bind(stamp, JSONBatch.ids(requeue)).run()
             return Removal(revoked: revoked, requeued: database.changes)
         }
+    }
+
+    /// The person's reminders an opt-out suppressed, no longer opted out on their channel, whose session is ahead:
+    /// those whose time is still to come, and of those whose time has passed only the latest per session date and
+    /// channel (as the scheduler plans after downtime: two reminders of one date at once help no one).
+    private func remindersToRequeue(personID: Int64, phone: PhoneNumber, stamp: String) throws -> [Int64] {
+        let keys = PlannedReminder.keyRange(personID: personID)
+        let optOuts = try snapshot(of: [phone])
+        var requeue: [Int64] = []
+        var latestPastDue: [String: (id: Int64, notBefore: String)] = [:]
+        // A range of the unique key's index, then the few rows of one person.
+        try database.statement("""
+            SELECT id, dedupe_key, channel, not_before, expires_at FROM messages
+            WHERE dedupe_key >= ? AND dedupe_key < ? AND phone = ? AND status = 'suppressed' AND error = 'opted out'
+              AND expires_at > ?
+            """).bind(keys.lower, keys.upper, phone.e164, stamp).forEachRow { row in
+            let channel = Channel(rawValue: row.string(2)) ?? .sms
+            guard !optOuts.contains(phone: phone, channel: channel) else { return true }
+            let notBefore = row.string(3)
+            if notBefore > stamp {
+                requeue.append(row.int64(0))
+            } else {
+                let date = "\(PlannedReminder.sessionID(inKey: row.string(1)) ?? 0) \(row.string(4)) \(channel.rawValue)"
+                if latestPastDue[date].map({ $0.notBefore < notBefore }) ?? true { latestPastDue[date] = (row.int64(0), notBefore) }
+            }
+            return true
+        }
+        return requeue + latestPastDue.values.map(\.id)
     }
 
     public func isOptedOut(phone: PhoneNumber, channel: Channel) throws -> Bool {

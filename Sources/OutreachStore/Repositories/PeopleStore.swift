@@ -6,7 +6,7 @@ public struct UpsertSummary: Equatable, Sendable {
     public var added = 0
     public var updated = 0
     public var unchanged = 0
-    /// Queued reminders set aside because their person's language or channel changed (see `upsert`).
+    /// Reminders still to go set aside because their person's language or channel changed (see `upsert`).
     public var remindersReplanned = 0
     public init(added: Int = 0, updated: Int = 0, unchanged: Int = 0) {
         self.added = added
@@ -52,7 +52,7 @@ public struct PeopleStore {
                                   person.pickup, person.notes, stamp, existing.id!).run()
                     summary.updated += 1
                     if person.language != existing.language || person.channel != existing.channel {
-                        summary.remindersReplanned += try setAsideQueuedReminders(personID: existing.id!, stamp: stamp)
+                        summary.remindersReplanned += try setAsideReminders(personID: existing.id!, stamp: stamp)
                     }
                 } else {
                     try database.statement("""
@@ -67,16 +67,17 @@ public struct PeopleStore {
         }
     }
 
-    /// A person's queued reminders were rendered for their old language and channel (a call to someone who now takes
-    /// SMS only would still ring). They are cancelled with the reason, their dedupe key freed by a suffix, and the
-    /// scheduler's next tick plans them again as the person is now. Reminders already sending or sent stay as they are.
-    private func setAsideQueuedReminders(personID: Int64, stamp: String) throws -> Int {
-        // Reminder keys begin `reminder:<person>:`: a range of the unique key's index.
+    /// A person's reminders still to go were rendered, or suppressed, for their old language and channel (a call to
+    /// someone who now takes SMS only would still ring; a reminder suppressed for want of a voice would stay so).
+    /// Those queued or suppressed whose session is ahead are cancelled with the reason, their dedupe key freed by a
+    /// suffix, and the scheduler's next tick plans them again as the person is now. Sending or sent ones stay.
+    private func setAsideReminders(personID: Int64, stamp: String) throws -> Int {
+        let keys = PlannedReminder.keyRange(personID: personID)
         try database.statement("""
             UPDATE messages SET status = 'cancelled', dedupe_key = dedupe_key || ':replaced:' || id, updated_at = ?1,
                 error = 'replaced: the person''s language or channel changed; planned again as they are now'
-            WHERE dedupe_key >= ?2 AND dedupe_key < ?3 AND status = 'queued'
-            """).bind(stamp, "reminder:\(personID):", "reminder:\(personID);").run()
+            WHERE dedupe_key >= ?2 AND dedupe_key < ?3 AND status IN ('queued', 'suppressed') AND expires_at > ?1
+            """).bind(stamp, keys.lower, keys.upper).run()
         return database.changes
     }
 

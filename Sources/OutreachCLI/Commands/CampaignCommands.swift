@@ -196,6 +196,7 @@ enum CampaignCommands {
     /// Shows the progress line until the campaign has nothing left queued or sending.
     static func watch(_ id: Int64, _ context: AppContext) throws {
         let database = try context.database()
+        context.console.print("(Ctrl-C stops watching only: the service goes on sending; 'outreach campaign status \(id)' shows it)")
         var last = ""
         var unchangedSince = Date()
         while true {

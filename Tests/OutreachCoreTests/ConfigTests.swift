@@ -82,6 +82,8 @@ struct ConfigTests {
         ("{ reminders: [ { name: 'x', daysBefore: 1 } ] }", "Config/outreach.json5: reminders[0]: reminder 'x' needs either daysBefore with at, or hoursBefore, or minutesBefore"),
         ("{ reminders: [ { name: 'a b', hoursBefore: 1 } ] }", "Config/outreach.json5: reminders[0].name: 'a b' must be letters, digits, '-' or '_'"),
         ("{ reminders: [ { name: 'x', hoursBefore: 1 }, { name: 'x', hoursBefore: 2 } ] }", "Config/outreach.json5: reminders: two reminder rules have the same name"),
+        ("{ reminders: [ { name: 'voice', hoursBefore: 1 } ] }",
+         "Config/outreach.json5: reminders[0].name: 'voice' is reserved (it marks a call in a reminder's key); choose another name"),
         ("{ database: 5 }", "Config/outreach.json5: database: expected a text in quotes"),
         ("{ database: ", "Config/outreach.json5: not valid JSON5"),
     ])

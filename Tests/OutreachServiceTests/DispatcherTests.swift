@@ -15,12 +15,12 @@ struct DispatcherTests {
         return world
     }
 
-    /// 40 seniors enrolled in Tuesday's session, scheduled at 10:00 the day before: their 40 day-before reminders
-    /// are due now, the 40 two-hours-before ones later.
-    func fortySeniorsDue() throws -> ServiceWorld {
+    /// 40 seniors (or `count`) enrolled in Tuesday's session, scheduled at 10:00 the day before: their day-before
+    /// reminders are due now, the two-hours-before ones later. Senior i has the number +467017406(10 + i).
+    func fortySeniorsDue(count: Int = 40) throws -> ServiceWorld {
         let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
         var people: [(String, String, String, ContactChannel)] = []
-        for index in 0..<40 { people.append(("Senior \(index)", "+467017406\(String(format: "%02d", index + 10))", "sv", .sms)) }
+        for index in 0..<count { people.append(("Senior \(index)", "+467017406\(String(format: "%02d", index + 10))", "sv", .sms)) }
         let ids = try world.addPeople(people)
         try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
         try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
@@ -515,6 +515,30 @@ struct DispatcherTests {
         #expect(world.ledger.entries.map(\.to.e164) == ["+46701740605"])
     }
 
+    @Test("under a rate limit, a STOP that lands while a message waits for its turn holds for that message")
+    func optOutDuringRateLimitWait() async throws {
+        let world = try fortySeniorsDue(count: 6)
+        let path = world.path
+        let base = world.clock.now
+        let started = Date()
+        let running: @Sendable () -> Date = { base.addingTimeInterval(Date().timeIntervalSince(started)) }
+        // Two a second: the first two go at once, then one every half second. When the fourth goes (at about 1 s),
+        // the fifth senior says STOPP 200 ms later, while the fifth message waits for its turn (until about 1.5 s).
+        let provider = StopDuringSend(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), atSend: 4,
+                                      after: .milliseconds(200)) {
+            let other = try! Store.open(path: path, now: base)
+            try! OptOutStore(other).add(phone: PhoneNumber(e164: "+46701740614"), channel: .all, keyword: "STOPP", source: "reply",
+                                        now: base)
+        }
+        let dispatcher = Dispatcher(database: world.database, provider: provider,
+                                    settings: DispatchSettings(concurrency: 4, ratePerSecond: 2, from: "Raslatt"), now: running,
+                                    random: { 0.5 }, voiceScript: { _ in nil }, log: .silent)
+        let report = try await dispatcher.drain()
+        #expect(provider.stopWritten.isSet)
+        #expect(report.sent == 5 && report.suppressed == 1, "\(report) \(provider.sends.value)")
+        #expect(!world.ledger.entries.contains { $0.to.e164 == "+46701740614" })
+    }
+
     @Test("a cancel written by another process after the claim stops the campaign's messages not yet started")
     func cancelAfterClaim() async throws {
         let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
@@ -746,5 +770,33 @@ final class Once: @unchecked Sendable {
             return action
         }
         pending?()
+    }
+}
+
+/// The Simulator; on its `atSend`-th send it starts `action` after `after` (another process writing meanwhile).
+struct StopDuringSend: SimulatorStub {
+    let base: SimulatorProvider
+    let atSend: Int
+    let after: Duration
+    let action: @Sendable () -> Void
+    let sends = Recorded()
+    let stopWritten = Flag()
+    init(_ base: SimulatorProvider, atSend: Int, after: Duration, action: @escaping @Sendable () -> Void) {
+        self.base = base
+        self.atSend = atSend
+        self.after = after
+        self.action = action
+    }
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
+        sends.append(sms.to.e164)
+        if sends.value.count == atSend {
+            let (after, action, written) = (after, action, stopWritten)
+            Task.detached {
+                try? await Task.sleep(for: after)
+                action()
+                written.set()
+            }
+        }
+        return await base.sendSMS(sms)
     }
 }

@@ -77,6 +77,24 @@ struct SchedulerTests {
         #expect(try scheduler.tick(now: world.clock.now).enqueued == 0)
     }
 
+    @Test("of reminders of one date found due together, the latest rule's goes, however a retry moved the others; two sessions at once are two dates")
+    func supersedeByRule() throws {
+        let (world, scheduler) = try tuesdaySession([("Fatima Hassan", "+46701740605", "ar", .sms)])
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: [1])  // a second session at the same hour
+        #expect(try scheduler.tick(now: world.clock.now).enqueued == 4)
+        // Monday 10:00 local: both sessions' day-before reminders are due; neither supersedes the other.
+        #expect(try scheduler.tick(now: world.at("2026-11-23T09:00:00Z")).superseded == 0)
+        // The first session's day-before reminder was retried until after its two-hours-before one (12:00Z) came due.
+        try world.database.statement("""
+            UPDATE messages SET not_before = '2026-11-24T12:20:00Z' WHERE dedupe_key LIKE 'reminder:1:1:%:day-before'
+            """).run()
+        try world.database.statement("UPDATE messages SET status = 'sent' WHERE dedupe_key LIKE 'reminder:1:2:%:day-before'").run()
+        #expect(try scheduler.tick(now: world.at("2026-11-24T12:30:00Z")).superseded == 1)
+        let first = try world.messages().filter { $0.dedupeKey.hasPrefix("reminder:1:1:") }
+        #expect(first.first { $0.dedupeKey.hasSuffix("day-before") }?.error == "superseded by reminder 'two-hours-before', due at the same time")
+        #expect(first.first { $0.dedupeKey.hasSuffix("two-hours-before") }?.status == .queued)
+    }
+
     @Test("running the scheduler again enqueues nothing new")
     func idempotent() throws {
         let (world, scheduler) = try tuesdaySession([("Fatima Hassan", "+46701740605", "ar", .sms),

@@ -31,6 +31,10 @@ extension ReminderRule: Decodable {
         guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw decoder.valueError(CodingKeys.name, "'\(name)' must be letters, digits, '-' or '_'")
         }
+        // A call's dedupe key ends in `:voice`: a rule of that name would make an SMS key read as a call's.
+        guard name != "voice" else {
+            throw decoder.valueError(CodingKeys.name, "'voice' is reserved (it marks a call in a reminder's key); choose another name")
+        }
         let days = try container.decodeIfPresent(Int.self, forKey: .daysBefore)
         let at = try container.decodeIfPresent(ClockTime.self, forKey: .at)
         let hours = try container.decodeIfPresent(Int.self, forKey: .hoursBefore)

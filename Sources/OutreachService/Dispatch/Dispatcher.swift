@@ -176,9 +176,14 @@ public final class Dispatcher {
         /// the first claim); whether a check is on the lane, and when the last one began.
         var dataVersion: Int64?
         var rechecking = false
+        /// The check on the lane started while a claim was out: that claim's messages are not in its list, so its
+        /// version must not become the baseline (they would count as checked at it).
+        var recheckPartial = false
         var lastRecheck = ContinuousClock.now
         /// A `.tick` is on its way.
         var ticking = false
+        /// A rate-limit token was taken for the next send (after a wait; see the send step).
+        var holdsToken = false
 
         var readyCount: Int { ready.count - readyIndex }
 
@@ -285,24 +290,25 @@ public final class Dispatcher {
                         }
                     }
                 }
-                // Not while a claim is out: its messages are not in the list, yet the check's version would cover them.
-                if !state.stopping, !state.rechecking, !state.claiming, state.readyCount > 0, let baseline = state.dataVersion,
+                if !state.stopping, !state.rechecking, state.readyCount > 0, let baseline = state.dataVersion,
                    .now - state.lastRecheck >= Self.recheckEvery {
                     recheck(Array(state.ready[state.readyIndex...]), &state, since: baseline, group: &group, lane: lane)
                 }
                 // No send starts while a check is out: the message next in line may be one it stops.
                 if !state.stopping, !state.rechecking, state.sendsInFlight < limit, state.readyCount > 0 {
-                    let message = state.nextReady()
                     // Expiry was checked at the claim; a rate limit or a slow provider can make a message wait past it.
-                    if isExpired(message) {
-                        state.add(.suppressed(messageID: message.id, reason: "too late: the session had started"))
+                    if isExpired(state.ready[state.readyIndex]) {
+                        state.add(.suppressed(messageID: state.nextReady().id, reason: "too late: the session had started"))
                         continue
                     }
-                    await waitForToken()
-                    if isExpired(message) {
-                        state.add(.suppressed(messageID: message.id, reason: "too late: the session had started"))
+                    // Under a rate limit the wait for a token can be long: with the token in hand, the loop looks again
+                    // at a stop, quiet hours, expiry and the recheck before the message goes.
+                    if !state.holdsToken, await waitForToken() {
+                        state.holdsToken = true
                         continue
                     }
+                    state.holdsToken = false
+                    let message = state.nextReady()
                     let script = message.channel == .voice ? voiceScript(message) : nil
                     group.addTask {
                         let result = await Self.send(message, provider: provider, from: from, callbackBase: callbackBase,
@@ -312,7 +318,7 @@ public final class Dispatcher {
                     state.sendsInFlight += 1
                     continue
                 }
-                if !state.pending.isEmpty, state.pending.count >= Self.flushBatch || state.sendsInFlight == 0
+                if !state.pending.isEmpty, state.pending.count >= Self.flushBatch || state.sendsInFlight == 0 || state.stopping
                     || state.pendingSince.map({ .now - $0 >= Self.flushAge }) == true {
                     record(&state, group: &group, lane: lane)
                 }
@@ -365,7 +371,7 @@ public final class Dispatcher {
                     state.laneJobs -= 1
                     switch result {
                     case .success(let recheck):
-                        state.dataVersion = recheck.dataVersion
+                        if !state.recheckPartial { state.dataVersion = recheck.dataVersion }
                         guard !recheck.optedOut.isEmpty || !recheck.held.isEmpty else { break }
                         let (optedOut, held) = state.takeReady(optedOut: recheck.optedOut, held: recheck.held)
                         for message in optedOut { state.add(.suppressed(messageID: message.id, reason: "opted out")) }
@@ -442,6 +448,7 @@ public final class Dispatcher {
     private func recheck(_ waiting: [OutboxMessage], _ state: inout Pump, since baseline: Int64, group: inout TaskGroup<Finished>,
                          lane: DatabaseLane) {
         state.rechecking = true
+        state.recheckPartial = state.claiming
         state.lastRecheck = .now
         state.laneJobs += 1
         group.addTask {
@@ -581,11 +588,16 @@ public final class Dispatcher {
         message.expiresAt.map { $0 <= now() } ?? false
     }
 
-    private func waitForToken() async {
-        guard bucket != nil else { return }
+    /// Takes a rate-limit token, waiting for one if need be. Whether it waited (or was cancelled while waiting).
+    private func waitForToken() async -> Bool {
+        guard bucket != nil else { return false }
+        var waited = false
         while let wait = bucket?.take(now: now()) {
+            waited = true
+            guard !Task.isCancelled else { break }
             try? await Task.sleep(nanoseconds: UInt64(max(wait, 0.001) * 1_000_000_000))
         }
+        return waited
     }
 
     private func outcome(for message: OutboxMessage, _ result: Result<ProviderAccepted, SendFailure>) -> SendOutcome {

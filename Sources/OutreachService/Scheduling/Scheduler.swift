@@ -78,23 +78,33 @@ public struct Scheduler {
     }
 
     /// Reminders are enqueued days ahead, so after downtime (or an opt-out ended late) several of one session date can
-    /// be due at once: only the latest goes, as the planner decides for reminders it plans late. The others are
-    /// suppressed with the reason (those past their session are left to the dispatcher: "too late"). Reads only the
+    /// be due at once: only the latest by its rule goes, as the planner decides for reminders it plans late. The others
+    /// are suppressed with the reason (those past their session are left to the dispatcher: "too late"). Reads only the
     /// due queue (its partial index), which the dispatcher keeps short.
     func supersedeMissed(now: Date) throws -> Int {
-        var latest: [String: (id: Int64, rule: String)] = [:]
-        var superseded: [(id: Int64, by: String)] = []
+        struct Due { let id: Int64; let rule: String; let rank: Date }
+        var dates: [String: [Due]] = [:]
+        var zones: [Int64: TimeZone] = [:]
         try database.statement("""
-            SELECT id, person_id, expires_at, channel, dedupe_key FROM messages
+            SELECT id, person_id, expires_at, channel, dedupe_key, not_before FROM messages
             WHERE status = 'queued' AND not_before <= ?1 AND template = ?2 AND person_id IS NOT NULL AND expires_at > ?1
-            ORDER BY not_before, id
             """).bind(Timestamp.format(now), Self.reminderTemplate).forEachRow { row in
-            let date = "\(row.int64(1)) \(row.string(2)) \(row.string(3))"
-            let due = (id: row.int64(0), rule: PlannedReminder.rule(inKey: row.string(4)) ?? "?")
-            // Oldest first: each later one supersedes the one before it.
-            if let earlier = latest[date] { superseded.append((earlier.id, due.rule)) }
-            latest[date] = due
+            let key = row.string(4)
+            guard let sessionID = PlannedReminder.sessionID(inKey: key), let rule = PlannedReminder.rule(inKey: key),
+                  let start = Timestamp.parse(row.string(2)) else { return true }
+            if zones[sessionID] == nil {
+                zones[sessionID] = (try? SessionStore(database).find(id: sessionID))??.schedule.timeZone ?? TimeZone(identifier: "UTC")!
+            }
+            // Ranked by when the rule sends for this date, not by `not_before`, which a retry or quiet hours move.
+            let rank = sendTime(rule: rule, start: start, zone: zones[sessionID]!) ?? Timestamp.parse(row.string(5)) ?? start
+            dates["\(row.int64(1)) \(sessionID) \(row.string(2)) \(row.string(3))", default: []]
+                .append(Due(id: row.int64(0), rule: rule, rank: rank))
             return true
+        }
+        var superseded: [(id: Int64, by: String)] = []
+        for due in dates.values where due.count > 1 {
+            let latest = due.max { ($0.rank, $0.id) < ($1.rank, $1.id) }!
+            superseded += due.filter { $0.id != latest.id }.map { ($0.id, latest.rule) }
         }
         guard !superseded.isEmpty else { return 0 }
         let update = try database.statement("""
@@ -104,6 +114,13 @@ public struct Scheduler {
             try update.bind("superseded by reminder '\(rule)', due at the same time", Timestamp.format(now), id).run()
         }
         return superseded.count
+    }
+
+    /// When the rule named `rule` sends for an occurrence starting at `start` (nil for a rule no longer configured).
+    private func sendTime(rule name: String, start: Date, zone: TimeZone) -> Date? {
+        guard let rule = planner.rules.first(where: { $0.name == name }) else { return nil }
+        let occurrence = Occurrence(start: start, end: start, localDate: LocalDateTime(start, in: zone).date)
+        return planner.sendTime(of: rule, for: occurrence, in: zone)
     }
 
     func message(for reminder: PlannedReminder, enrollment: Enrollment, optOuts: OptOutStore) throws -> NewMessage {

@@ -90,6 +90,8 @@ struct ServiceCommandTests {
         cli.now = Date(timeIntervalSince1970: 1_795_523_400)  // Tuesday 2026-11-24T12:30:00Z, 13:30 local: both times passed
         let start = await cli.run(["simulate", "reply", "--from", "070-174 06 13", "START"], config: config)
         #expect(start.code == 0, "\(start.err)")
+        let due = await cli.run(["due"], config: config)
+        #expect(due.out.contains("would be suppressed: superseded by reminder 'two-hours-before'"), "\(due.out)")
         let run = await cli.run(["run", "--once"], config: config)
         // Each senior gets the two-hours-before reminder; the day-before one would only repeat it at the same moment.
         #expect(run.err.contains("sent=3"), "\(run.err)")

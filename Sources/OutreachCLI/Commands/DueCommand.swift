@@ -31,7 +31,27 @@ enum DueCommand {
         let opens = QuietWindow(config.quietHours).release(at, in: config.timeZone)
         let queuedStatus = opens > at ? "queued, held by quiet hours until \(Timestamp.format(opens))" : "queued"
         var campaigns: [Int64: Campaign?] = [:]
-        for message in try OutboxStore(database).queued(dueBy: at) {
+        // Planned from now (as the running service will plan them), through TIME; a TIME in the past is planned as if
+        // it were now. Planning from TIME itself would take every reminder before it for one missed while the
+        // gateway was down.
+        let scheduler = Scheduler(database: database, config: config, library: library)
+        let planFrom = min(context.now(), at)
+        let pending = try scheduler.pending(now: planFrom, through: at).filter { $0.1.notBefore <= at || $0.1.status == .suppressed }
+        // After downtime several reminders of one date can be due at once: the next tick keeps only the latest, among
+        // those queued, and over those it plans then (planned later, their rules send later).
+        var superseded = try scheduler.supersededDue(now: at)
+        var laterPlanned: [String: String] = [:]
+        for (reminder, message) in pending where message.status == .queued {
+            laterPlanned[Self.date(reminder.personID, reminder.sessionID, reminder.occurrence.start, message.channel)] = reminder.rule
+        }
+        let queued = try OutboxStore(database).queued(dueBy: at)
+        for message in queued {
+            guard let person = message.personID, let session = PlannedReminder.sessionID(inKey: message.dedupeKey),
+                  let start = message.expiresAt, let rule = laterPlanned[Self.date(person, session, start, message.channel)]
+            else { continue }
+            superseded[message.id] = "superseded by reminder '\(rule)', due at the same time"
+        }
+        for message in queued {
             let person = try message.personID.flatMap { try people.find(id: $0) }
             var status = queuedStatus
             if let id = message.campaignID {
@@ -41,18 +61,14 @@ enum DueCommand {
             // The dispatcher suppresses it when it comes to it (the session has started by then).
             if let expiry = message.expiresAt, expiry <= max(at, opens) {
                 status = "would be suppressed: too late, the session starts \(Timestamp.format(expiry))"
+            } else if let reason = superseded[message.id] {
+                status = "would be suppressed: \(reason)"
             }
             rows.append(DueRow(id: message.id, name: person?.name ?? "-", phone: message.phone.masked,
                                channel: message.channel.rawValue, language: message.language, template: message.template,
                                sendAt: Timestamp.format(message.notBefore), reason: reason(message.dedupeKey), status: status))
         }
-        // Planned from now (as the running service will plan them), through TIME; a TIME in the past is planned as if
-        // it were now. Planning from TIME itself would take every reminder before it for one missed while the
-        // gateway was down.
-        let scheduler = Scheduler(database: database, config: config, library: library)
-        let planFrom = min(context.now(), at)
-        for (reminder, message) in try scheduler.pending(now: planFrom, through: at)
-        where message.notBefore <= at || message.status == .suppressed {
+        for (reminder, message) in pending {
             let person = try people.find(id: reminder.personID)
             var why = "reminder '\(reminder.rule)' for \(Timestamp.format(reminder.occurrence.start))"
             if reminder.sendAt < planFrom {
@@ -102,6 +118,11 @@ enum DueCommand {
             return "queued, held: campaign \(campaign.id!) starts \(Timestamp.format(sendAt))"
         case .running, .done: return nil
         }
+    }
+
+    /// One person's session date on one channel.
+    static func date(_ person: Int64, _ session: Int64, _ start: Date, _ channel: Channel) -> String {
+        "\(person) \(session) \(Timestamp.format(start)) \(channel.rawValue)"
     }
 
     static func reason(_ dedupeKey: String) -> String {

@@ -302,7 +302,7 @@ public final class Dispatcher {
                         continue
                     }
                     // Under a rate limit the wait for a token can be long: with the token in hand, the loop looks again
-                    // at a stop, quiet hours, expiry and the recheck before the message goes.
+                    // at a stop, expiry and the recheck before the message goes.
                     if !state.holdsToken, await waitForToken() {
                         state.holdsToken = true
                         continue

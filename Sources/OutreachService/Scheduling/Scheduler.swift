@@ -82,6 +82,20 @@ public struct Scheduler {
     /// are suppressed with the reason (those past their session are left to the dispatcher: "too late"). Reads only the
     /// due queue (its partial index), which the dispatcher keeps short.
     func supersedeMissed(now: Date) throws -> Int {
+        let superseded = try supersededDue(now: now)
+        guard !superseded.isEmpty else { return 0 }
+        let update = try database.statement("""
+            UPDATE messages SET status = 'suppressed', error = ?, updated_at = ? WHERE id = ? AND status = 'queued'
+            """)
+        for (id, reason) in superseded {
+            try update.bind(reason, Timestamp.format(now), id).run()
+        }
+        return superseded.count
+    }
+
+    /// The queued reminders `supersedeMissed` would suppress at `now` (for `outreach due`, which writes nothing),
+    /// with the reason.
+    public func supersededDue(now: Date) throws -> [Int64: String] {
         struct Due { let id: Int64; let rule: String; let rank: Date }
         var dates: [String: [Due]] = [:]
         var zones: [Int64: TimeZone] = [:]
@@ -101,19 +115,14 @@ public struct Scheduler {
                 .append(Due(id: row.int64(0), rule: rule, rank: rank))
             return true
         }
-        var superseded: [(id: Int64, by: String)] = []
+        var superseded: [Int64: String] = [:]
         for due in dates.values where due.count > 1 {
             let latest = due.max { ($0.rank, $0.id) < ($1.rank, $1.id) }!
-            superseded += due.filter { $0.id != latest.id }.map { ($0.id, latest.rule) }
+            for earlier in due where earlier.id != latest.id {
+                superseded[earlier.id] = "superseded by reminder '\(latest.rule)', due at the same time"
+            }
         }
-        guard !superseded.isEmpty else { return 0 }
-        let update = try database.statement("""
-            UPDATE messages SET status = 'suppressed', error = ?, updated_at = ? WHERE id = ? AND status = 'queued'
-            """)
-        for (id, rule) in superseded {
-            try update.bind("superseded by reminder '\(rule)', due at the same time", Timestamp.format(now), id).run()
-        }
-        return superseded.count
+        return superseded
     }
 
     /// When the rule named `rule` sends for an occurrence starting at `start` (nil for a rule no longer configured).

@@ -54,6 +54,11 @@ struct ServiceCommandTests {
         #expect(week.out.contains("2026-11-23T09:00:00Z"))  // Monday 10:00 local
         #expect(!week.out.contains("late") && !week.out.contains("superseded"), "\(week.out)")
         #expect(!week.out.contains("2026-12-01T13:00:00Z"))  // next week's day-before goes at 09:00Z, after TIME
+        // With Monday's reminders queued, Tuesday 13:30 local: the day-before ones go on Monday, none superseded.
+        _ = await cli.run(["run", "--once"], config: config)
+        let tuesday = await cli.run(["due", "--at", "2026-11-24T12:30:00Z"], config: config)
+        #expect(tuesday.out.contains("reminder 'day-before'") && tuesday.out.contains("reminder 'two-hours-before'"), "\(tuesday.out)")
+        #expect(!tuesday.out.contains("superseded"), "\(tuesday.out)")
     }
 
     @Test("due in quiet hours: what is queued is shown held until the window opens")

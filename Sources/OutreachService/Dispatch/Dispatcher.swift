@@ -281,6 +281,8 @@ public final class Dispatcher {
                         continue
                     } else {
                         state.claiming = true
+                        // The lane may run this claim before a check that is out: that check must not advance the baseline.
+                        if state.rechecking { state.recheckPartial = true }
                         state.claims += 1
                         state.laneJobs += 1
                         // Results waiting to be written go in the claim's transaction: one commit instead of two.

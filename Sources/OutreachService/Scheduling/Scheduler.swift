@@ -93,14 +93,14 @@ public struct Scheduler {
         return superseded.count
     }
 
-    /// The queued reminders `supersedeMissed` would suppress at `now` (for `outreach due`, which writes nothing),
-    /// with the reason.
-    public func supersededDue(now: Date) throws -> [Int64: String] {
-        struct Due { let id: Int64; let rule: String; let rank: Date }
+    /// The queued reminders `supersedeMissed` would suppress at `now`, with the reason. `outreach due` (which writes
+    /// nothing) passes the reminders the tick would plan now as `planned`: they compete as if already queued.
+    public func supersededDue(now: Date, planned: [PlannedReminder] = []) throws -> [Int64: String] {
+        struct Due { let id: Int64?; let rule: String; let rank: Date }
         var dates: [String: [Due]] = [:]
         var zones: [Int64: TimeZone] = [:]
         try database.statement("""
-            SELECT id, person_id, expires_at, channel, dedupe_key, not_before FROM messages
+            SELECT id, person_id, expires_at, channel, dedupe_key FROM messages
             WHERE status = 'queued' AND not_before <= ?1 AND template = ?2 AND person_id IS NOT NULL AND expires_at > ?1
             """).bind(Timestamp.format(now), Self.reminderTemplate).forEachRow { row in
             let key = row.string(4)
@@ -109,20 +109,31 @@ public struct Scheduler {
             if zones[sessionID] == nil {
                 zones[sessionID] = (try? SessionStore(database).find(id: sessionID))??.schedule.timeZone ?? TimeZone(identifier: "UTC")!
             }
-            // Ranked by when the rule sends for this date, not by `not_before`, which a retry or quiet hours move.
-            let rank = sendTime(rule: rule, start: start, zone: zones[sessionID]!) ?? Timestamp.parse(row.string(5)) ?? start
-            dates["\(row.int64(1)) \(sessionID) \(row.string(2)) \(row.string(3))", default: []]
-                .append(Due(id: row.int64(0), rule: rule, rank: rank))
+            // Ranked by when the rule sends for this date, not by `not_before`, which a retry or quiet hours move. A rule
+            // no longer configured ranks first: any configured one supersedes it.
+            let rank = sendTime(rule: rule, start: start, zone: zones[sessionID]!) ?? .distantPast
+            dates[Self.date(row.int64(1), sessionID, start, row.string(3)), default: []].append(Due(id: row.int64(0), rule: rule, rank: rank))
             return true
+        }
+        for reminder in planned where reminder.suppressed == nil && reminder.notBefore <= now && reminder.expiresAt > now {
+            let channel = reminder.channel == .voice ? Channel.voice : .sms
+            dates[Self.date(reminder.personID, reminder.sessionID, reminder.occurrence.start, channel.rawValue), default: []]
+                .append(Due(id: nil, rule: reminder.rule, rank: reminder.sendAt))
         }
         var superseded: [Int64: String] = [:]
         for due in dates.values where due.count > 1 {
-            let latest = due.max { ($0.rank, $0.id) < ($1.rank, $1.id) }!
+            let latest = due.max { ($0.rank, $0.id ?? .max) < ($1.rank, $1.id ?? .max) }!
             for earlier in due where earlier.id != latest.id {
-                superseded[earlier.id] = "superseded by reminder '\(latest.rule)', due at the same time"
+                guard let id = earlier.id else { continue }
+                superseded[id] = "superseded by reminder '\(latest.rule)', due at the same time"
             }
         }
         return superseded
+    }
+
+    /// One person's session date on one channel.
+    private static func date(_ person: Int64, _ session: Int64, _ start: Date, _ channel: String) -> String {
+        "\(person) \(session) \(Timestamp.format(start)) \(channel)"
     }
 
     /// When the rule named `rule` sends for an occurrence starting at `start` (nil for a rule no longer configured).

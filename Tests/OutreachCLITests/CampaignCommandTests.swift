@@ -79,6 +79,9 @@ struct CampaignCommandTests {
         let launch = await cli.run(["campaign", "launch", "1", "--yes"], config: config)  // would wait for ever before
         #expect(launch.code == 0, "\(launch.err)")
         #expect(launch.out.contains("scheduled for 2026-11-23T09:00:00Z"), "\(launch.out)")
+        let status = await cli.run(["campaign", "status", "1"], config: config)
+        #expect(status.out.contains("[scheduled], template help, audience role=senior, channel each person's own, sends from 2026-11-23T09:00:00Z"),
+                "\(status.out)")
         #expect(await cli.run(["campaign", "pause", "1"], config: config).code == 0)
         let due = await cli.run(["due", "--at", "2026-11-23T10:00:00Z"], config: config)
         let rows = due.out.split(separator: "\n").filter { $0.contains("campaign 1") }

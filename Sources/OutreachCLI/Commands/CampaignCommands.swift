@@ -252,7 +252,10 @@ enum CampaignCommands {
                                                                counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }))))
             return
         }
-        context.console.print("campaign \(campaign.id!) \(campaign.name) [\(campaign.status.rawValue)]")
+        var header = "campaign \(campaign.id!) \(campaign.name) [\(campaign.status.rawValue)], template \(campaign.template)"
+        header += ", audience \(campaign.audience), channel \(campaign.channel?.rawValue ?? "each person's own")"
+        if let sendAt = campaign.sendAt { header += ", sends from \(Timestamp.format(sendAt))" }
+        context.console.print(header)
         context.console.print(progressLine(counts, replies: try replies(campaignID: campaign.id!, database)))
     }
 

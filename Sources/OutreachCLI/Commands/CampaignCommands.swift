@@ -78,11 +78,7 @@ enum CampaignCommands {
         }
         let database = try context.database()
         let campaign = Campaign(name: name, template: template, audience: audience, channel: channel, sendAt: sendAt)
-        do {
-            try service(context).check(campaign, now: context.now())
-        } catch let error as CampaignError {
-            throw CLIError.usage("campaign create: \(error.message)")
-        }
+        try checked("campaign create", as: CLIError.usage) { try service(context).check(campaign, now: context.now()) }
         // Names differing only in case would be told apart by nobody reading a list.
         if let same = try CampaignStore(database).list().first(where: { $0.name.lowercased() == name.lowercased() }) {
             throw CLIError.failure("campaign create: a campaign named '\(same.name)' exists already (campaign \(same.id!))")
@@ -152,12 +148,13 @@ enum CampaignCommands {
         }
     }
 
-    /// Runs `body`, turning a campaign that cannot be sent as it stands into the command's error.
-    static func checked<T>(_ command: String, _ body: () throws -> T) throws -> T {
+    /// Runs `body`, turning a campaign that cannot be sent as it stands into the command's error (a failure, or a
+    /// usage error where the arguments just given are at fault).
+    static func checked<T>(_ command: String, as kind: (String) -> CLIError = CLIError.failure, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as CampaignError {
-            throw CLIError.failure("\(command): \(error.message)")
+            throw kind("\(command): \(error.message)")
         }
     }
 

@@ -96,6 +96,8 @@ public final class Dispatcher {
     /// How often messages claimed but not started are checked again, when another process has written since the last
     /// look: a STOP, a pause or a cancel that lands after the claim holds for them too (see `recheck`).
     static let recheckEvery: Duration = .milliseconds(100)
+    /// Why a message whose session has started is not sent (at the claim, or when its turn comes).
+    static let tooLate = "too late: the session had started"
 
     public init(database: Database, provider: any Provider, settings: DispatchSettings, now: @escaping @Sendable () -> Date,
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
@@ -300,7 +302,7 @@ public final class Dispatcher {
                 if !state.stopping, !state.rechecking, state.sendsInFlight < limit, state.readyCount > 0 {
                     // Expiry was checked at the claim; a rate limit or a slow provider can make a message wait past it.
                     if isExpired(state.ready[state.readyIndex]) {
-                        state.add(.suppressed(messageID: state.nextReady().id, reason: "too late: the session had started"))
+                        state.add(.suppressed(messageID: state.nextReady().id, reason: Self.tooLate))
                         continue
                     }
                     // Under a rate limit the wait for a token can be long: with the token in hand, the loop looks again
@@ -412,7 +414,7 @@ public final class Dispatcher {
         claim.ready.reserveCapacity(claimed.count)
         for (message, optedOut) in claimed {
             if let expiry = message.expiresAt, expiry <= now {
-                claim.settled.append(.suppressed(messageID: message.id, reason: "too late: the session had started"))
+                claim.settled.append(.suppressed(messageID: message.id, reason: Self.tooLate))
             } else if optedOut {
                 claim.settled.append(.suppressed(messageID: message.id, reason: "opted out"))
             } else {
@@ -459,9 +461,6 @@ public final class Dispatcher {
         }
     }
 
-    /// Campaign statuses whose messages a claim takes (see `OutboxStore.claimDueCheckingOptOuts`).
-    static let sendingCampaigns: Set<CampaignStatus> = [.running, .scheduled, .done]
-
     private static func check(_ waiting: [OutboxMessage], since baseline: Int64, in database: Database) throws -> Recheck {
         var recheck = Recheck(dataVersion: try database.dataVersion())
         guard recheck.dataVersion != baseline else { return recheck }
@@ -472,7 +471,7 @@ public final class Dispatcher {
             if optOuts.contains(phone: message.phone, channel: message.channel) {
                 recheck.optedOut.insert(message.id)
             } else if let id = message.campaignID {
-                if sendable[id] == nil { sendable[id] = try campaigns.find(id: id).map { sendingCampaigns.contains($0.status) } ?? true }
+                if sendable[id] == nil { sendable[id] = try campaigns.find(id: id).map { OutboxStore.sendingCampaigns.contains($0.status) } ?? true }
                 if sendable[id] == false { recheck.held.insert(message.id) }
             }
         }

@@ -66,7 +66,7 @@ public struct OutboxStore {
                 SELECT \(Self.claimedColumns)
                 FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
                 WHERE m.status = 'queued' AND m.not_before <= ?1
-                  AND (m.campaign_id IS NULL OR c.status IN ('running', 'scheduled', 'done'))
+                  AND (m.campaign_id IS NULL OR c.status IN (\(Self.sendingCampaignsSQL)))
                 ORDER BY m.not_before, m.id LIMIT ?2
                 """).bind(stamp, limit).rows(Self.message)
             if !claimed.isEmpty {
@@ -79,6 +79,12 @@ public struct OutboxStore {
             return claimed.map { ($0, optOuts.contains(phone: $0.phone, channel: $0.channel)) }
         }
     }
+
+    /// The campaign statuses whose messages are sent: a claim takes only theirs (a scheduled campaign's wait in the
+    /// queue until their time), and the dispatcher holds back claimed ones whose campaign left them.
+    public static let sendingCampaigns: Set<CampaignStatus> = [.running, .scheduled, .done]
+    /// The same, as an SQL list (the statuses are the enum's own words).
+    static let sendingCampaignsSQL = sendingCampaigns.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
 
     /// `columns` of `messages m` as a claim leaves them (`sending`, one more attempt). Derived from `columns`, so
     /// the two lists, read by the same `message(_:)`, cannot drift apart.

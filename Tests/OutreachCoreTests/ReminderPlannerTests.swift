@@ -165,6 +165,23 @@ struct ReminderPlannerTests {
         #expect(open.map(summary) == ["day-before@2026-11-24T09:00:00Z", "two-hours-before@2026-11-25T05:00:00Z"])
     }
 
+    @Test("quiet hours are read in the recipients' zone when one is given, not the session's")
+    func quietHoursInRecipientsZone() {
+        // A Tuesday 14:00 session in Helsinki (24 Nov 2026, 12:00Z) with a day-before at 08:30 local: Mon 06:30Z.
+        // That is 07:30 in Stockholm, quiet there until 09:00 (08:00Z); read in Helsinki it would be 08:30, also
+        // quiet until 09:00 Helsinki (07:00Z). The recipients' zone decides, as the dispatcher's check does.
+        let helsinki = TimeZone(identifier: "Europe/Helsinki")!
+        let session = Session(id: 11, title: "Kahvila", place: "Kontula",
+                              schedule: SessionSchedule(start: local("2026-11-24 14:00"), durationMinutes: 60, timeZone: helsinki))
+        let early = ReminderRule(name: "early", timing: .daysBefore(1, at: clock("08:30")))
+        let now = instant("2026-11-23T00:00:00Z")
+        let inStockholm = ReminderPlanner(rules: [early], quietHours: defaultQuiet, quietZone: stockholm)
+            .plan([enrollment(person(1), session)], now: now, horizon: 86_400)
+        #expect(inStockholm.map(summary) == ["early@2026-11-23T06:30:00Z→2026-11-23T08:00:00Z"])
+        let inSessionZone = planner([early]).plan([enrollment(person(1), session)], now: now, horizon: 86_400)
+        #expect(inSessionZone.map(summary) == ["early@2026-11-23T06:30:00Z→2026-11-23T07:00:00Z"])
+    }
+
     @Test("two reminders held to the same morning: only the later rule goes")
     func heldTogether() {
         // A Tuesday 10:00 session (24 Nov 2026, 09:00Z): day-before at 21:00 and two hours before (08:00) both

@@ -107,6 +107,12 @@ struct DispatcherTests {
         world.set("2026-11-24T11:00:00Z")
         _ = try await gateway.pass()
         #expect(world.ledger.entries.map(\.to.e164) == ["+46701740605", "+46701740605"])
+        let heldAtClaim = try #require(try world.messages().first { $0.phone.e164 == "+46701740613" && $0.dedupeKey.hasSuffix("two-hours-before") })
+        #expect(heldAtClaim.status == .suppressed && heldAtClaim.attempts == 1)  // the claim's attempt, nothing sent
+        // START: the latest reminder the STOP held goes back to the queue with its whole retry budget.
+        _ = try gateway.handleWebhook(simulator.inboundRequest(from: PhoneNumber(e164: "+46701740613"), to: "Raslatt", text: "START"))
+        let requeued = try #require(try OutboxStore(world.database).find(id: heldAtClaim.id))
+        #expect(requeued.status == .queued && requeued.attempts == 0)
     }
 
     @Test("429 with Retry-After and 503 are retried with backoff; then sent once")

@@ -79,7 +79,8 @@ public struct PlannedReminder: Sendable, Equatable {
 /// `notBefore` no earlier than `now`. Planning is idempotent through `dedupeKey`: call it on every tick and
 /// enqueue with "insert or ignore"; the first enqueue of a key wins.
 ///
-/// Rules, in the session's time zone (quiet hours use the same zone: seniors live where the meeting place is):
+/// Rules, in the session's time zone. Quiet hours are read in `quietZone` (the config's, where the dispatcher reads
+/// them too), or in the session's zone when it is nil:
 /// - `.daysBefore(n, at: t)`: the occurrence's local date minus n days, at t on the wall clock (DST-correct).
 /// - `.minutesBefore(m)`: the occurrence's start minus m minutes of elapsed time.
 /// - A rule whose `sendAt` is not before the occurrence's start is skipped (not planned at all).
@@ -93,10 +94,14 @@ public struct PlannedReminder: Sendable, Equatable {
 public struct ReminderPlanner: Sendable {
     public let rules: [ReminderRule]
     public let quietHours: QuietWindow
+    /// Where quiet hours are read: the recipients' zone, as the dispatcher reads them (people carry no zone of
+    /// their own, so it is the config's). Nil reads them in each session's zone.
+    public let quietZone: TimeZone?
 
-    public init(rules: [ReminderRule], quietHours: QuietWindow) {
+    public init(rules: [ReminderRule], quietHours: QuietWindow, quietZone: TimeZone? = nil) {
         self.rules = rules
         self.quietHours = quietHours
+        self.quietZone = quietZone
     }
 
     /// Reminders with `sendAt <= now + horizon` of occurrences starting after `now`, ordered by `notBefore`
@@ -169,7 +174,7 @@ public struct ReminderPlanner: Sendable {
         var slots: [Slot] = []
         for (index, rule) in rules.enumerated() {
             guard let sendAt = sendTime(of: rule, for: occurrence, in: zone) else { continue }
-            let notBefore = quietHours.release(max(sendAt, now), in: zone)
+            let notBefore = quietHours.release(max(sendAt, now), in: quietZone ?? zone)
             let tooLate = notBefore >= occurrence.start ? "quiet hours until \(quietHours.end) would make it too late" : nil
             slots.append(Slot(occurrence: occurrence, ruleIndex: index, rule: rule.name, sendAt: sendAt,
                               notBefore: notBefore, suppressed: tooLate))

@@ -20,7 +20,8 @@ public struct Scheduler {
     public init(database: Database, config: OutreachConfig, library: PromptLibrary, horizon: TimeInterval = 2 * 86_400) {
         self.database = database
         self.planner = ReminderPlanner(rules: config.reminders,
-                                       quietHours: QuietWindow(start: config.quietHours.start, end: config.quietHours.end))
+                                       quietHours: QuietWindow(start: config.quietHours.start, end: config.quietHours.end),
+                                       quietZone: config.timeZone)
         self.renderer = TemplateRenderer(library: library)
         self.organization = config.organization
         self.horizon = horizon

@@ -52,8 +52,10 @@ public struct OptOutStore {
             else { return Removal(revoked: revoked, requeued: 0) }
             let requeue = try remindersToRequeue(personID: person, phone: phone, stamp: stamp)
             guard !requeue.isEmpty else { return Removal(revoked: revoked, requeued: 0) }
+            // 'opted out' is written when a reminder is planned (no attempt yet) or when a claim finds the opt-out
+            // (that claim's attempt sent nothing): taking one back, down to 0, gives back exactly what was not used.
             try database.statement("""
-                UPDATE messages SET status = 'queued', error = NULL, updated_at = ?1
+                UPDATE messages SET status = 'queued', error = NULL, attempts = max(attempts - 1, 0), updated_at = ?1
                 FROM json_each(?2) AS v WHERE messages.id = v.value AND messages.status = 'suppressed'
                 """).bind(stamp, JSONBatch.ids(requeue)).run()
             return Removal(revoked: revoked, requeued: database.changes)

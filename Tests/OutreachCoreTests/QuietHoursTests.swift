@@ -99,6 +99,48 @@ struct QuietHoursTests {
         }
     }
 
+    @Test("nextStart: when the window next begins, from outside it", arguments: [
+        ("20:00", "09:00", "2026-11-24T08:00:00Z", "2026-11-24T19:00:00Z"),  // 09:00 CET → 20:00 CET
+        ("20:00", "09:00", "2026-11-24T18:59:59Z", "2026-11-24T19:00:00Z"),
+        ("12:00", "13:00", "2026-11-24T12:30:00Z", "2026-11-25T11:00:00Z"),  // after today's window: tomorrow's
+        ("20:00", "09:00", "2026-10-24T17:00:00Z", "2026-10-24T18:00:00Z"),  // Sat 19:00 CEST → 20:00 CEST
+        ("20:00", "09:00", "2026-10-25T17:00:00Z", "2026-10-25T19:00:00Z"),  // Sun 18:00 CET → 20:00 CET
+        // The start falls in the spring gap (02:30 does not exist): the window begins when the clock jumps, 03:00 CEST.
+        ("02:30", "04:00", "2027-03-27T23:00:00Z", "2027-03-28T01:00:00Z"),
+        // The autumn change sets the clock back from 03:00 CEST to 02:00 CET, into a 01:30–02:30 window: it begins
+        // at the change, though no 01:30 reading comes between...
+        ("01:30", "02:30", "2026-10-25T00:40:00Z", "2026-10-25T01:00:00Z"),
+        // ...and a window of 02:15–02:45 begins again at the second 02:15 (CET).
+        ("02:15", "02:45", "2026-10-25T00:50:00Z", "2026-10-25T01:15:00Z"),
+    ])
+    func nextStart(start: String, end: String, at: String, expected: String) {
+        let next = window(start, end).nextStart(after: instant(at), in: stockholm)
+        #expect(next.map(Timestamp.format) == expected)
+        #expect(QuietWindow.none.nextStart(after: instant(at), in: stockholm) == nil)
+    }
+
+    /// Over both DST weekends, every 7 minutes outside the window: everything before `nextStart` is outside it, and
+    /// `nextStart` itself is quiet (it is the FIRST quiet instant).
+    @Test("nextStart is the first quiet instant", arguments: [
+        ("20:00", "09:00"), ("12:00", "13:00"), ("01:00", "02:30"), ("22:00", "02:30"), ("02:15", "03:00"), ("02:30", "04:00"), ("01:30", "02:30"),
+    ])
+    func nextStartIsFirstQuietInstant(start: String, end: String) throws {
+        let quiet = window(start, end)
+        for weekendStart in ["2026-10-23T12:00:00Z", "2027-03-26T12:00:00Z"] {
+            let from = instant(weekendStart)
+            for step in 0..<(3 * 24 * 60 / 7) {
+                let at = from.addingTimeInterval(Double(step) * 7 * 60)
+                guard !quiet.isQuiet(at, in: stockholm) else { continue }
+                let next = try #require(quiet.nextStart(after: at, in: stockholm))
+                #expect(next > at && quiet.isQuiet(next, in: stockholm), "\(Timestamp.format(at)) → \(Timestamp.format(next))")
+                let probes = stride(from: 0, to: next.timeIntervalSince(at), by: 300).map { at.addingTimeInterval($0) }
+                for probe in probes + [next.addingTimeInterval(-1)] {
+                    #expect(!quiet.isQuiet(probe, in: stockholm), "\(Timestamp.format(probe)) quiet before \(Timestamp.format(next))")
+                }
+            }
+        }
+    }
+
     @Test("built from config: the default is 20:00–09:00")
     func fromConfig() {
         let config = OutreachConfig()

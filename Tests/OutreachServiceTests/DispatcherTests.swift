@@ -79,13 +79,28 @@ struct DispatcherTests {
                                   at: world.at("2026-11-23T19:00:00Z"), clock: world.clock)
         let gateway = world.gateway(provider: provider, claimSize: 4)
         let report = try await gateway.pass()
-        // The five, and what was claimed before the next claim saw 20:00; no new claim after it.
-        #expect(report.dispatched.sent >= 5 && report.dispatched.sent < 20)
+        // The five, and at most the three others in flight (four at a time) when the fifth's answer moved the clock to
+        // 20:00: every message is checked against quiet hours before it starts, not only each claim.
+        #expect(report.dispatched.sent >= 5 && report.dispatched.sent <= 8, "\(report.dispatched)")
         #expect(world.ledger.entries.count == report.dispatched.sent)
         #expect(try world.count(.sending) == 0)
         #expect(try world.count(.queued) == 80 - report.dispatched.sent)
         #expect(try world.messages().filter { $0.status == .queued }.allSatisfy { $0.attempts == 0 })
         #expect(try gateway.nextDue() == world.at("2026-11-24T08:00:00Z"))
+    }
+
+    @Test("no message starts in quiet hours, however long it waited its turn after its claim")
+    func quietHoursCheckedPerMessage() async throws {
+        let world = try fortySeniorsDue()
+        world.set("2026-11-23T18:59:00Z")  // 19:59 local
+        // One send at a time, claims of 32 running ahead: the second send's answer comes at 20:00.
+        let provider = QuietFalls(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), afterSends: 2,
+                                  at: world.at("2026-11-23T19:00:00Z"), clock: world.clock)
+        let report = try await world.gateway(provider: provider, claimSize: 32, concurrency: 1).pass()
+        #expect(report.dispatched.sent == 2, "\(report.dispatched)")
+        #expect(world.ledger.entries.count == 2)
+        #expect(try world.count(.sending) == 0)
+        #expect(try world.count(.queued) == 78)
     }
 
     @Test("a STOP that arrives between enqueue and send wins")

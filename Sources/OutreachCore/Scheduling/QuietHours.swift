@@ -48,6 +48,26 @@ public struct QuietWindow: Sendable, Equatable, CustomStringConvertible {
         return atEnd
     }
 
+    /// The first instant after `instant` at which the window is quiet, for an `instant` outside it (nil without quiet
+    /// hours). A sender checks each message against it with one comparison instead of reading the wall clock.
+    /// DST-correct: a start reading skipped by a spring-forward change begins the window when the clock jumps past it
+    /// (if the window still holds then), and an autumn change that sets the clock back into the window begins it at the change.
+    public func nextStart(after instant: Date, in zone: TimeZone) -> Date? {
+        guard !isEmpty else { return nil }
+        let today = LocalDateTime(instant, in: zone).date
+        let startTime = LocalTime(hour: start.hour, minute: start.minute)!
+        // The start reading today, tomorrow or the day after (a gap can skip one); `firstInstant` answers
+        // `instant` itself when every instant of a reading is before it, hence "after" and "quiet".
+        let reading = (0...2).lazy
+            .map { Self.firstInstant(reading: LocalDateTime(date: today.adding(days: $0), time: startTime), notBefore: instant, in: zone) }
+            .first { $0 > instant && isQuiet($0, in: zone) }
+        guard let reading else { return nil }
+        if let change = Self.offsetChange(after: instant, through: reading, in: zone), change < reading, isQuiet(change, in: zone) {
+            return change
+        }
+        return reading
+    }
+
     private func isQuiet(secondOfDay second: Int) -> Bool {
         let from = start.minutesSinceMidnight * 60
         let until = end.minutesSinceMidnight * 60

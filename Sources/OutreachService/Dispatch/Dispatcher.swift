@@ -251,6 +251,10 @@ public final class Dispatcher {
     private func pump(maxClaims: Int?, shouldStop: @Sendable () -> Bool) async throws -> DispatchReport {
         if let heldUntil, now() < heldUntil { return DispatchReport() }
         if isQuiet() { return DispatchReport() }
+        // When quiet hours begin, found once: each message is checked against it before it starts, so none starts
+        // in the night, however long it waited its turn (a rate limit, a slow provider). The drain stops there.
+        let quietFrom = settings.quietHours.nextStart(after: now(), in: settings.timeZone)
+        let quietBegun = { quietFrom.map { self.now() >= $0 } ?? false }
         var state = Pump()
         let fullLimit = max(1, settings.concurrency)
         // After a pause, one send at a time until one goes through: an outage costs one message per pause.
@@ -277,7 +281,7 @@ public final class Dispatcher {
                 if !state.exhausted, !state.claiming, state.readyCount <= lowWater {
                     if let maxClaims, state.claims >= maxClaims {
                         state.exhausted = true
-                    } else if isQuiet() {
+                    } else if quietBegun() {
                         // Quiet hours began: nothing new starts, and what is claimed but not started goes back.
                         state.quiet = true
                         continue
@@ -300,6 +304,10 @@ public final class Dispatcher {
                 }
                 // No send starts while a check is out: the message next in line may be one it stops.
                 if !state.stopping, !state.rechecking, state.sendsInFlight < limit, state.readyCount > 0 {
+                    if quietBegun() {
+                        state.quiet = true
+                        continue
+                    }
                     // Expiry was checked at the claim; a rate limit or a slow provider can make a message wait past it.
                     if isExpired(state.ready[state.readyIndex]) {
                         state.add(.suppressed(messageID: state.nextReady().id, reason: Self.tooLate))
@@ -493,7 +501,8 @@ public final class Dispatcher {
 
     /// Whether quiet hours hold sending now. Messages are enqueued outside them, but a backlog, a restart after
     /// downtime, a release or a requeue can make one due inside them: it waits for the window to open (and is
-    /// suppressed then if its session has started). Checked per claim, not per message.
+    /// suppressed then if its session has started). A drain checks it when it begins, then compares each message's
+    /// start with the window's next beginning.
     func isQuiet() -> Bool {
         !settings.quietHours.isEmpty && settings.quietHours.isQuiet(now(), in: settings.timeZone)
     }

@@ -114,6 +114,10 @@ struct ServiceCommandTests {
         let second = await cli.run(["run", "--once"], config: config)
         #expect(second.code == 1)
         #expect(second.err.contains("another 'outreach run' (pid \(getpid())) is using"), "\(second.err)")
+        // The same file through a symlink is the same database.
+        let link = cli.databasePath + ".link.sqlite"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: cli.databasePath)
+        #expect(throws: CLIError.self) { _ = try RunLock.acquire(databasePath: link) }
         #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("queued 3"))
         holder = nil  // the lock goes with its holder, as it does when a process dies (kill -9 included)
         #expect(await cli.run(["run", "--once"], config: config).code == 0)

@@ -45,10 +45,14 @@ struct CampaignTests {
         let campaign = try #require(try store.find(id: id))
         #expect(try service.launch(campaign, now: world.clock.now) == 2)
         #expect(try service.launch(campaign, now: world.clock.now) == 0)
+        #expect(try OutboxStore(world.database).nextDue() != nil)
         try store.setStatus(id: id, .paused, now: world.clock.now)
+        // Held messages are not "due": the service sleeps instead of passing again at once.
+        #expect(try OutboxStore(world.database).nextDue() == nil)
         let gateway = world.gateway()
         #expect(try await gateway.pass().dispatched.sent == 0)
         try store.setStatus(id: id, .running, now: world.clock.now)
+        #expect(try OutboxStore(world.database).nextDue() != nil)
         #expect(try await gateway.pass().dispatched.sent == 2)
         #expect(try store.find(id: id)?.status == .done)
 

@@ -17,7 +17,8 @@ final class RunLock {
     /// Takes the lock, or says who holds it. nil for an in-memory database (nothing to share).
     static func acquire(databasePath: String) throws(CLIError) -> RunLock? {
         guard databasePath != ":memory:", !databasePath.isEmpty else { return nil }
-        let path = databasePath + ".run-lock"
+        // By the file's real path: the same database named through a symlink or another relative path is one database.
+        let path = resolved(databasePath) + ".run-lock"
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw .failure("run: cannot open the lock file \(path): \(String(cString: strerror(errno)))")
@@ -32,6 +33,18 @@ final class RunLock {
         _ = ftruncate(descriptor, 0)
         _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
         return RunLock(descriptor: descriptor)
+    }
+
+    /// `path` with symlinks and relative parts resolved; for a database not created yet, its folder's.
+    static func resolved(_ path: String) -> String {
+        if let real = realpath(path, nil) {
+            defer { free(real) }
+            return String(cString: real)
+        }
+        let url = URL(fileURLWithPath: path)
+        guard let folder = realpath(url.deletingLastPathComponent().path, nil) else { return path }
+        defer { free(folder) }
+        return String(cString: folder) + "/" + url.lastPathComponent
     }
 
     private static func readPID(_ descriptor: Int32) -> Int32? {

@@ -313,10 +313,15 @@ public struct OutboxStore {
         return result
     }
 
-    /// The earliest `not_before` of a queued message, to know how long the service may sleep.
+    /// The earliest `not_before` of a queued message a claim would take (not those of a paused or draft campaign),
+    /// to know how long the service may sleep. Counting a paused campaign's messages made the service loop without
+    /// a pause for as long as the campaign stayed paused.
     public func nextDue() throws -> Date? {
-        try database.statement("SELECT min(not_before) FROM messages WHERE status = 'queued'")
-            .firstRow { $0.optionalString(0) }.flatMap { $0 }.flatMap(Timestamp.parse)
+        try database.statement("""
+            SELECT m.not_before FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
+            WHERE m.status = 'queued' AND (m.campaign_id IS NULL OR c.status IN (\(Self.sendingCampaignsSQL)))
+            ORDER BY m.not_before LIMIT 1
+            """).firstRow { $0.string(0) }.flatMap(Timestamp.parse)
     }
 
     /// Cancels what has not been sent yet (a campaign's, or one message). Returns how many.

@@ -186,6 +186,19 @@ struct CLITests {
         #expect(outcome.out.contains("10 seniors enrolled"))
         #expect(outcome.out.contains("Demo finished."))
         #expect(!outcome.out.contains("+46701740605"))
+        // A database that has people or messages is never the demo's.
+        let again = await cli.run("demo", "--people", sample)
+        #expect(again.code == 1 && again.err.contains("already has people or messages; the demo needs a fresh database"), "\(again.err)")
+
+        // $OUTREACH_DB names the coordinator's real database: the demo leaves it alone and uses a temporary one.
+        let real = cli.path("real.sqlite")
+        let captured = CapturedConsole()
+        let fixed = cli.now
+        let code = await OutreachCLI.run(["demo", "--people", sample], console: captured.console, environment: ["OUTREACH_DB": real],
+                                         now: { fixed })
+        #expect(code == 0, "\(captured.err)")
+        #expect(captured.out.contains("a temporary database"))
+        #expect(!FileManager.default.fileExists(atPath: real))
     }
 
     @Test("global options: unknown option is a usage error, --version works")

@@ -9,10 +9,10 @@ import OutreachTesting
 struct ServiceCommandTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// People, a weekly Tuesday 14:00 session with everyone enrolled, at Sunday 2026-11-22 09:00 local.
+    /// People, a weekly Tuesday 14:00 session with everyone enrolled, at Sunday 2026-11-22 11:00 local.
     func world() async -> (CLIHarness, String) {
         let cli = CLIHarness()
-        cli.now = Date(timeIntervalSince1970: 1_795_341_600)  // 2026-11-22T08:00:00Z
+        cli.now = Date(timeIntervalSince1970: 1_795_341_600)  // 2026-11-22T10:00:00Z
         let config = cli.write("outreach.json5", """
             { prompts: '\(Self.repository.appendingPathComponent("Prompts").path)', organization: { name: "Träffpunkt Råslätt", phone: "036-10 50 00" } }
             """)
@@ -43,6 +43,12 @@ struct ServiceCommandTests {
         let json = await cli.run(["due", "--at", "2026-11-23T09:00:00Z", "--json"], config: config)
         #expect(json.out.contains("\"reason\""))
         #expect(await cli.run(["due", "--at", "tomorrow"], config: config).code == 2)
+        // An impossible date is refused as typed, not rolled over into 2 March.
+        let impossible = await cli.run(["due", "--at", "2027-02-30T10:00:00+01:00"], config: config)
+        #expect(impossible.code == 2 && impossible.err.contains("'2027-02-30T10:00:00+01:00' is not"), "\(impossible.err)")
+        #expect(await cli.run(["due", "--at", "2026-11-23T09:00Z"], config: config).out.contains("3 due at 2026-11-23T09:00:00Z"))
+        let past = await cli.run(["due", "--at", "2026-11-21T09:00:00Z"], config: config)
+        #expect(past.code == 2 && past.err.contains("is in the past (now is 2026-11-22T10:00:00Z)"), "\(past.err)")
     }
 
     @Test("due a week ahead plans from now, as the service will: this week's reminders at their times, none taken for late")
@@ -61,15 +67,32 @@ struct ServiceCommandTests {
         #expect(!tuesday.out.contains("superseded"), "\(tuesday.out)")
     }
 
-    @Test("due in quiet hours: what is queued is shown held until the window opens")
+    @Test("due in quiet hours: what is queued is shown held until the window opens; what goes before them, not")
     func dueInQuietHours() async {
         let (cli, config) = await world()
         #expect(await cli.run(["run", "--once"], config: config).code == 0)  // enqueues; nothing is due yet
-        let night = await cli.run(["due", "--at", "2026-11-23T19:30:00Z"], config: config)  // 20:30 local
-        #expect(night.code == 0, "\(night.err)")
-        #expect(night.out.contains("queued, held by quiet hours until 2026-11-24T08:00:00Z"))
-        let day = await cli.run(["due", "--at", "2026-11-23T09:00:00Z"], config: config)
-        #expect(day.out.contains("queued") && !day.out.contains("held by quiet hours"))
+        // With the service running, Monday's 10:00 reminders go at 10:00, before the evening's quiet hours.
+        let evening = await cli.run(["due", "--at", "2026-11-23T19:30:00Z"], config: config)  // 20:30 local
+        #expect(evening.code == 0, "\(evening.err)")
+        #expect(evening.out.contains("2026-11-23T09:00:00Z") && !evening.out.contains("held by quiet hours"), "\(evening.out)")
+        // The gateway was down all day: at 20:30 they wait for 09:00.
+        cli.now = Date(timeIntervalSince1970: 1_795_462_200)  // 2026-11-23T19:30:00Z
+        let night = await cli.run(["due"], config: config)
+        #expect(night.out.contains("queued, held by quiet hours until 2026-11-24T08:00:00Z"), "\(night.out)")
+    }
+
+    @Test("due: a queued reminder to someone who said STOP after it was queued is shown suppressed, as the dispatcher will")
+    func dueAfterStop() async {
+        let (cli, config) = await world()
+        #expect(await cli.run(["run", "--once"], config: config).code == 0)  // Monday's and Tuesday's reminders queued
+        #expect(await cli.run(["simulate", "reply", "--from", "070-174 06 13", "STOPP"], config: config).code == 0)
+        let due = await cli.run(["due", "--at", "2026-11-23T09:00:00Z"], config: config)
+        let birgitta = due.out.split(separator: "\n").filter { $0.contains("Birgitta") }
+        #expect(birgitta.count == 1 && birgitta[0].contains("would be suppressed: opted out"), "\(due.out)")
+        #expect(due.out.split(separator: "\n").filter { $0.hasSuffix("queued") }.count == 2, "\(due.out)")
+        cli.now = Date(timeIntervalSince1970: 1_795_424_400)  // 2026-11-23T09:00:00Z
+        let run = await cli.run(["run", "--once"], config: config)
+        #expect(run.err.contains("sent=2") && run.err.contains("suppressed=1"), "\(run.err)")
     }
 
     @Test("run --once sends what is due, logs masked numbers, and a second run sends nothing")

@@ -29,7 +29,15 @@ struct TimestampTests {
         }
     }
 
-    @Test("rejects text that is not the stored form", arguments: ["", "2026-11-24", "2026-11-24T09:30:00", "2026-13-24T09:30:00Z", "2026-11-24 09:30:00Z"])
+    @Test("29 February exists in a leap year")
+    func leapDay() {
+        #expect(Timestamp.parse("2028-02-29T10:00:00Z") != nil)
+    }
+
+    @Test("rejects text that is not the stored form", arguments: ["", "2026-11-24", "2026-11-24T09:30:00", "2026-13-24T09:30:00Z", "2026-11-24 09:30:00Z",
+                                                                   // Dates and times that do not exist are not rolled over.
+                                                                   "2027-02-30T10:00:00Z", "2027-04-31T10:00:00Z", "2027-02-29T10:00:00Z",
+                                                                   "2027-03-30T10:00:60Z"])
     func rejects(text: String) {
         #expect(Timestamp.parse(text) == nil)
     }

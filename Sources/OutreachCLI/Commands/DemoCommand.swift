@@ -36,7 +36,8 @@ enum DemoCommand {
 
         let configFolder = outer.configFile.map { ($0 as NSString).deletingLastPathComponent } ?? "Config"
         let peopleFile = peopleOption ?? ((configFolder.isEmpty ? "." : configFolder) as NSString).appendingPathComponent("sample-people.csv")
-        let explicitDatabase = outer.databaseOverride ?? outer.environment["OUTREACH_DB"]
+        // Only --db: $OUTREACH_DB names the real database in a coordinator's shell, and the demo must never touch it.
+        let explicitDatabase = outer.databaseOverride
         let databasePath = explicitDatabase ?? (NSTemporaryDirectory() as NSString)
             .appendingPathComponent("outreach-demo-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max)).sqlite")
         func removeDatabase() { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) } }
@@ -46,7 +47,15 @@ enum DemoCommand {
         let clock = DemoClock(outer.now())
         let context = AppContext(console: console, environment: outer.environment, now: { clock.now }, configPath: outer.configPath,
                                  databaseOverride: databasePath, config: config)
+        let lock = try explicitDatabase.flatMap { try RunLock.acquire(databasePath: $0) }
+        defer { withExtendedLifetime(lock) {} }
         let database = try context.database()
+        if let explicitDatabase {
+            let used = try database.statement("SELECT EXISTS (SELECT 1 FROM people) OR EXISTS (SELECT 1 FROM messages)").firstRow { $0.int(0) } ?? 0
+            guard used == 0 else {
+                throw CLIError.failure("demo: \(explicitDatabase) already has people or messages; the demo needs a fresh database (leave out --db for a temporary one)")
+            }
+        }
         let zone = config.timeZone
         console.print("== outreach demo: provider Simulator (nothing leaves this machine), " +
                       (explicitDatabase == nil && !keep ? "a temporary database" : "database \(databasePath)"))
@@ -69,7 +78,10 @@ enum DemoCommand {
 
         // 2. A weekly session, next Tuesday 14:00 local time, skipping the Christmas week; every senior enrolled.
         let start = nextWeekday(3, hour: 14, after: clock.now, in: zone)
-        let christmasWeek = LocalDate(parsing: String(format: "%04d-12-22", start.date.year))!
+        // The Tuesday of the first Christmas week after the start (22–28 December).
+        let christmasWeek = [start.date.year, start.date.year + 1].lazy
+            .flatMap { year in (22...28).map { LocalDate(year: year, month: 12, day: $0)! } }
+            .first { $0.weekday == .tuesday && $0 > start.date }!
         let rule = try RecurrenceRule.parse("FREQ=WEEKLY;BYDAY=TU;COUNT=20", timeZone: zone).get()
         let schedule = SessionSchedule(start: start, durationMinutes: 120, timeZone: zone, rule: rule, exceptionDates: [christmasWeek])
         let sessions = SessionStore(database)

@@ -7,61 +7,69 @@ enum DueCommand {
     static let node = CommandNode("due", summary: "what would be sent at a time, and why (sends nothing)", help: """
         Usage: outreach due [--at TIME] [--json]
 
-        Lists the messages that would go out by TIME (ISO-8601, default now): those already waiting in the
-        outbox and the reminders the scheduler would enqueue (planned from now, as the service will), with the
-        reason (rule or campaign), the time they may go (after quiet hours), what holds them (quiet hours, a
-        paused campaign) and the recipient (masked). Nothing is written or sent.
+        Lists the messages that would go out from now until TIME (ISO-8601, default now; not in the past), as the
+        running service would send them: those already waiting in the outbox and the reminders the scheduler would
+        enqueue, with the reason (rule or campaign), the time they may go (after quiet hours), what holds or stops
+        them (quiet hours, a paused campaign, an opt-out, a session that has started) and the recipient (masked).
+        Nothing is written or sent.
         """) { arguments, context in
         let atText = try arguments.option("--at")
         let json = arguments.flag("--json")
         try arguments.finish()
-        var at = context.now()
+        let now = context.now()
+        var at = now
         if let atText {
             guard let parsed = ISO8601.parse(atText) else {
                 throw CLIError.usage("due: --at '\(atText)' is not an ISO-8601 instant (2026-11-24T09:00:00Z)")
             }
-            at = parsed
+            // A past TIME has nothing to foretell: what went then is in `outreach status`.
+            guard parsed >= now.addingTimeInterval(-60) else {
+                throw CLIError.usage("due: --at \(atText) is in the past (now is \(Timestamp.format(now))); 'outreach status' shows what was sent")
+            }
+            at = max(parsed, now)
         }
         let database = try context.database()
         let config = try context.config()
         let library = try context.promptLibrary()
         let people = PeopleStore(database)
         var rows: [DueRow] = []
-        // Quiet hours hold what is already queued (the dispatcher checks them before each claim).
-        let opens = QuietWindow(config.quietHours).release(at, in: config.timeZone)
-        let queuedStatus = opens > at ? "queued, held by quiet hours until \(Timestamp.format(opens))" : "queued"
+        let quietHours = QuietWindow(config.quietHours)
         var campaigns: [Int64: Campaign?] = [:]
-        // Planned from now (as the running service will plan them), through TIME; a TIME in the past is planned as if
-        // it were now. Planning from TIME itself would take every reminder before it for one missed while the
-        // gateway was down.
+        // Planned from now (as the running service will plan them), through TIME. Planning from TIME itself would
+        // take every reminder before it for one missed while the gateway was down.
         let scheduler = Scheduler(database: database, config: config, library: library)
-        let planFrom = min(context.now(), at)
-        let pending = try scheduler.pending(now: planFrom, through: at).filter { $0.1.notBefore <= at || $0.1.status == .suppressed }
+        let pending = try scheduler.pending(now: now, through: at).filter { $0.1.notBefore <= at || $0.1.status == .suppressed }
         // After downtime several reminders of one date can be due at once: the next tick keeps only the latest, of those
         // queued and those it plans then. Shown for now only: what a tick later will find depends on what goes before.
         let queued = try OutboxStore(database).queued(dueBy: at)
-        let superseded = try scheduler.supersededDue(now: planFrom, planned: pending.map(\.0))
+        let superseded = try scheduler.supersededDue(now: now, planned: pending.map(\.0))
+        // A STOP that came after a message was queued wins when the dispatcher claims it.
+        let optOuts = try OptOutStore(database).snapshot(of: queued.map(\.phone))
         for message in queued {
             let person = try message.personID.flatMap { try people.find(id: $0) }
-            var status = queuedStatus
+            // When the service can start it: its time, or now if that has passed, moved out of quiet hours.
+            let goes = quietHours.release(max(message.notBefore, now), in: config.timeZone)
+            var status = goes > at ? "queued, held by quiet hours until \(Timestamp.format(goes))" : "queued"
             if let id = message.campaignID {
                 if campaigns[id] == nil { campaigns[id] = try CampaignStore(database).find(id: id) }
                 status = held(by: campaigns[id] ?? nil, at: at) ?? status
             }
-            // The dispatcher suppresses it when it comes to it (the session has started by then).
-            if let expiry = message.expiresAt, expiry <= max(at, opens) {
+            // The next tick drops a superseded reminder; the dispatcher suppresses the others when it comes to them.
+            if let expiry = message.expiresAt, expiry <= goes {
                 status = "would be suppressed: too late, the session starts \(Timestamp.format(expiry))"
             } else if let reason = superseded[message.id] {
                 status = "would be suppressed: \(reason)"
+            } else if optOuts.contains(phone: message.phone, channel: message.channel) {
+                status = "would be suppressed: opted out"
             }
             rows.append(DueRow(id: message.id, name: person?.name ?? "-", phone: message.phone.masked,
                                channel: message.channel.rawValue, language: message.language, template: message.template,
-                               sendAt: Timestamp.format(message.notBefore), reason: reason(message.dedupeKey), status: status))
+                               sendAt: Timestamp.format(goes), reason: reason(message.dedupeKey), status: status))
         }
         for (reminder, message) in pending {
             let person = try people.find(id: reminder.personID)
             var why = "reminder '\(reminder.rule)' for \(Timestamp.format(reminder.occurrence.start))"
-            if reminder.sendAt < planFrom {
+            if reminder.sendAt < now {
                 why += ", late: its time passed while nothing ran"
             } else if reminder.sendAt != reminder.notBefore {
                 why += ", held by quiet hours"

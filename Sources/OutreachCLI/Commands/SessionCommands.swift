@@ -183,6 +183,10 @@ enum SessionCommands {
 enum ISO8601 {
     static func parse(_ text: String) -> Date? {
         if let date = Timestamp.parse(text) { return date }
+        // Minutes only, in UTC: "2026-11-24T13:00Z".
+        if text.utf8.count == 17, text.hasSuffix("Z") { return Timestamp.parse(String(text.dropLast()) + ":00Z") }
+        // The formatter rolls an impossible date over (2027-02-30 would be 2 March): the date must exist as typed.
+        guard LocalDate(parsing: String(text.prefix(10))) != nil else { return nil }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         if let date = formatter.date(from: text) { return date }

@@ -103,6 +103,37 @@ struct DispatcherTests {
         #expect(try world.count(.queued) == 78)
     }
 
+    @Test("a database held by another process during a drain loses nothing: results are written once it is free, the rest wait")
+    func databaseBusyMidDrain() async throws {
+        let world = try fortySeniorsDue(count: 12)
+        let path = world.path
+        // On the third send another connection takes the write lock for 1.5 s: far past the dispatcher's busy timeout.
+        let provider = LockDuringSend(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), atSend: 3) {
+            let locked = DispatchSemaphore(value: 0)
+            let holder = Thread {
+                let other = try! Database(path: path)
+                try! other.execute("BEGIN IMMEDIATE")
+                locked.signal()
+                Thread.sleep(forTimeInterval: 1.5)
+                try! other.execute("COMMIT")
+            }
+            holder.start()
+            locked.wait()
+        }
+        let connection = try Database(path: path, busyTimeoutMilliseconds: 100)
+        let dispatcher = Dispatcher(database: connection, provider: provider,
+                                    settings: DispatchSettings(claimSize: 4, concurrency: 2, from: "Raslatt"), now: world.clock.function,
+                                    random: { 0.5 }, voiceScript: { _ in nil }, log: .silent)
+        let first = try await dispatcher.drain()
+        #expect(first.sent == world.ledger.entries.count && first.sent >= 3, "\(first)")
+        #expect(try world.count(.sending) == 0)
+        #expect(try world.count(.sent) == first.sent)
+        // The rest went back to the queue and go on the next drain, once each.
+        let second = try await dispatcher.drain()
+        #expect(first.sent + second.sent == 12)
+        #expect(Set(world.ledger.entries.map(\.to)).count == 12 && world.ledger.entries.count == 12)
+    }
+
     @Test("a STOP that arrives between enqueue and send wins")
     func optOutBetweenEnqueueAndSend() async throws {
         let world = try reminderWorld()
@@ -216,6 +247,32 @@ struct DispatcherTests {
         #expect(report.dispatched.sent == 0)
         #expect(world.ledger.entries.isEmpty)
         #expect(try world.messages().filter { $0.status == .unknown }.allSatisfy { $0.error?.contains("never re-sent") == true })
+    }
+
+    @Test("a coordinator's 'settle --resend' during the lookup that finds the message does not send it twice; a stop ends the lookups")
+    func resendDuringLookup() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let claimed = try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10)
+        for message in claimed { _ = world.ledger.recordSent(kind: "sms", to: message.phone, from: "Raslatt", body: message.body) }
+        let path = world.path
+        let now = world.clock.now
+        // The coordinator queues each one again while the provider is being asked (from another connection).
+        let provider = ResendDuringLookup(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger)) { id in
+            let other = try! Store.open(path: path, now: now)
+            _ = try! OutboxStore(other).requeueUnknown(id: id, reason: "checked by the coordinator: it never arrived; queued again", now: now)
+        }
+        let gateway = world.gateway(provider: provider)
+        #expect(try gateway.recover() == 2)
+        world.clock.advance(by: 601)
+        // A stop before the pass: no lookup is made.
+        #expect(try await gateway.pass(shouldStop: { true }).reconciledFound == 0)
+        #expect(provider.lookups.value.isEmpty)
+        let report = try await gateway.pass()
+        #expect(report.reconciledFound == 2 && report.dispatched.sent == 0, "\(report)")
+        #expect(world.ledger.entries.count == 2)
+        let outbox = OutboxStore(world.database)
+        #expect(try claimed.allSatisfy { try outbox.find(id: $0.id)?.providerID != nil && outbox.find(id: $0.id)?.status != .queued })
     }
 
     @Test("after the grace period, unknown messages are settled from the provider's records: found ones sent, others queued again")
@@ -454,7 +511,7 @@ struct DispatcherTests {
         #expect(Set(world.ledger.entries.map(\.to)).count == 40 && world.ledger.entries.count == 40)
     }
 
-    @Test("a failed write of results stops the pass: those messages stay in doubt, the claim in the same transaction is undone, nothing is sent twice")
+    @Test("a write of results that keeps failing stops the pass after its retries: those messages stay in doubt, the claim in the same transaction is undone, nothing is sent twice")
     func failedResultWrite() async throws {
         let world = try fortySeniorsDue()
         let due = try OutboxStore(world.database).queued(dueBy: world.clock.now).map(\.id).sorted()
@@ -465,7 +522,9 @@ struct DispatcherTests {
             CREATE TRIGGER fail_one BEFORE UPDATE OF status ON messages WHEN NEW.status = 'sent' AND NEW.id = \(failing)
             BEGIN SELECT RAISE(ABORT, 'disk I/O error (test)'); END;
             """)
-        await #expect(throws: StoreError.self) { try await world.gateway(claimSize: 8).pass() }
+        // Written again for a second (in the service, two minutes), then given up.
+        let error = await #expect(throws: DispatchError.self) { try await world.gateway(claimSize: 8, writeRetryBudget: 1).pass() }
+        #expect(error.map { "\($0)" }?.contains("disk I/O error (test); they stay 'sending' until the next start settles them") == true)
 
         // Every send reached the provider once and is either written as sent or still in doubt; none is lost.
         let sentToProvider = world.ledger.entries.count
@@ -791,6 +850,41 @@ final class Once: @unchecked Sendable {
             return action
         }
         pending?()
+    }
+}
+
+/// The Simulator; before each search of its records, `action` runs with our message id (a coordinator acting meanwhile).
+struct ResendDuringLookup: SimulatorStub {
+    let base: SimulatorProvider
+    let action: @Sendable (Int64) -> Void
+    let lookups = Recorded()
+    init(_ base: SimulatorProvider, action: @escaping @Sendable (Int64) -> Void) {
+        self.base = base
+        self.action = action
+    }
+    func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
+        lookups.append(String(lookup.messageID))
+        action(lookup.messageID)
+        return await base.findSent(lookup)
+    }
+}
+
+/// The Simulator, slowed to 20 ms a send; its `atSend`-th send runs `action` first (another process taking the database).
+struct LockDuringSend: SimulatorStub {
+    let base: SimulatorProvider
+    let atSend: Int
+    let action: @Sendable () -> Void
+    let sends = Recorded()
+    init(_ base: SimulatorProvider, atSend: Int, action: @escaping @Sendable () -> Void) {
+        self.base = base
+        self.atSend = atSend
+        self.action = action
+    }
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
+        sends.append(sms.to.e164)
+        if sends.value.count == atSend { action() }
+        try? await Task.sleep(for: .milliseconds(20))
+        return await base.sendSMS(sms)
     }
 }
 

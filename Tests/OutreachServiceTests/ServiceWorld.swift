@@ -52,12 +52,14 @@ final class ServiceWorld {
         return id
     }
 
-    func gateway(provider: (any Provider)? = nil, backoff: Backoff = Backoff(), claimSize: Int = 32, concurrency: Int = 4) -> Gateway {
+    func gateway(provider: (any Provider)? = nil, backoff: Backoff = Backoff(), claimSize: Int = 32, concurrency: Int = 4,
+                 writeRetryBudget: TimeInterval = 120) -> Gateway {
         let provider = provider ?? SimulatorProvider(settings: SimulatorSettings(), ledger: ledger)
         return Gateway(database: database, config: config, library: library, provider: provider,
                        dispatch: DispatchSettings(claimSize: claimSize, concurrency: concurrency, backoff: backoff, from: "Raslatt",
                                                   callbackBaseURL: "http://127.0.0.1:8080/hooks/\(provider.name)",
-                                                  quietHours: QuietWindow(config.quietHours), timeZone: Self.zone),
+                                                  quietHours: QuietWindow(config.quietHours), timeZone: Self.zone,
+                                                  writeRetryBudget: writeRetryBudget),
                        now: clock.function, random: { 0.5 }, log: .silent)
     }
 

@@ -15,7 +15,9 @@ enum RunCommand {
         Usage: outreach run [--once] [--quiet]
 
         Schedules reminders, sends what is due through the configured provider and applies receipts, until
-        SIGTERM or Ctrl-C (it then stops taking work, finishes the messages in flight and closes the database).
+        SIGTERM or Ctrl-C (it then stops taking work, finishes the messages in flight and closes the database; a
+        second signal stops it at once, and the messages then in flight are settled at the next start).
+        A pass that fails (the database held by another process, say) is logged and tried again, 2 s doubling to 60 s.
         At start, messages a crash left 'sending' become 'unknown' and are reported, never re-sent.
         One service per database: a second 'outreach run' on the same database stops at once with an error.
           --once    one scheduler and dispatch pass, until nothing is due now; then exit (for cron and tests)
@@ -35,7 +37,14 @@ enum RunCommand {
         for signalNumber in [SIGTERM, SIGINT] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { stop.set() }
+            source.setEventHandler {
+                guard !stop.isSet else { return }
+                stop.set()
+                log.info("stopping", ["note": "finishing the sends in flight; the same signal again stops at once (messages in flight then become unknown)"])
+                // A second signal takes the default action: the process ends at once (an operator's second Ctrl-C).
+                signal(SIGTERM, SIG_DFL)
+                signal(SIGINT, SIG_DFL)
+            }
             source.resume()
             sources.append(source)
         }
@@ -43,9 +52,35 @@ enum RunCommand {
         let recovered = try gateway.recover()
         log.info("started", ["provider": gateway.provider.name, "once": once ? "yes" : "no", "recovered": String(recovered)])
         let clock = context.now
+        /// Sleeps up to `seconds`, waking early on a stop.
+        func pause(_ seconds: Double) async throws {
+            var slept = 0.0
+            while slept < seconds, !stop.isSet {
+                try await Task.sleep(nanoseconds: 200_000_000)
+                slept += 0.2
+            }
+        }
+        var failuresInARow = 0
         do {
             while !stop.isSet {
-                let report = try await gateway.pass(shouldStop: { stop.isSet })
+                let report: Gateway.PassReport
+                do {
+                    report = try await gateway.pass(shouldStop: { stop.isSet })
+                    failuresInARow = 0
+                } catch let error as DispatchError {
+                    // Results the database refused are only in memory: exit, and the next start settles them.
+                    throw error
+                } catch {
+                    // A database held by another process (a long import, an open sqlite3 transaction) must not end the
+                    // service: nothing of this pass is lost (results are written before a pass ends), so wait and
+                    // try again. `--once` reports it, for cron.
+                    if once { throw error }
+                    failuresInARow += 1
+                    let wait = min(2 * pow(2, Double(min(failuresInARow, 6) - 1)), 60)
+                    log.error("pass-failed", ["reason": "\(error)", "retry_in_seconds": String(Int(wait))])
+                    try await pause(wait)
+                    continue
+                }
                 if report.dispatched.claimed > 0 || report.scheduled.enqueued > 0 {
                     log.info("pass", ["enqueued": String(report.scheduled.enqueued), "sent": String(report.dispatched.sent),
                                       "retried": String(report.dispatched.retried), "failed": String(report.dispatched.failed),
@@ -57,12 +92,8 @@ enum RunCommand {
                     if report.dispatched.claimed == 0 { break }
                     continue
                 }
-                let wait = min(max((try gateway.nextDue()?.timeIntervalSince(clock())) ?? 30, 0.2), 30)
-                var slept = 0.0
-                while slept < wait, !stop.isSet {
-                    try await Task.sleep(nanoseconds: 200_000_000)
-                    slept += 0.2
-                }
+                let next = (try? gateway.nextDue()).flatMap { $0 }
+                try await pause(min(max(next?.timeIntervalSince(clock()) ?? 30, 0.2), 30))
             }
         }
         log.info("stopped", ["reason": stop.isSet ? "signal" : "done"])

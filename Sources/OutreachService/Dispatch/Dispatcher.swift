@@ -26,11 +26,15 @@ public struct DispatchSettings: Sendable {
     /// retries, or turn the whole queue `unknown`, within minutes.
     public var troubleLimit: Int
     public var troublePause: TimeInterval
+    /// How long a drain keeps trying to write results the database refuses (a long `people import`, a coordinator's
+    /// open sqlite3 transaction) before it gives up and leaves them `sending` for the next start to settle.
+    public var writeRetryBudget: TimeInterval
 
     public init(claimSize: Int = 64, concurrency: Int = 16, backoff: Backoff = Backoff(), ratePerSecond: Double? = nil,
                 from: String, callbackBaseURL: String? = nil, quietHours: QuietWindow = .none,
                 timeZone: TimeZone = TimeZone(identifier: "Europe/Stockholm")!, reconcileAfter: TimeInterval = 600,
-                troubleLimit: Int = 8, troublePause: TimeInterval = 60) {
+                troubleLimit: Int = 8, troublePause: TimeInterval = 60, writeRetryBudget: TimeInterval = 120) {
+        self.writeRetryBudget = writeRetryBudget
         self.reconcileAfter = reconcileAfter
         self.troubleLimit = troubleLimit
         self.troublePause = troublePause
@@ -126,9 +130,10 @@ public final class Dispatcher {
     /// What finished in the pipeline: a send, or a job on the database lane.
     private enum Finished: Sendable {
         case sent(OutboxMessage, Result<ProviderAccepted, SendFailure>)
-        case claimed(Result<Claim, LaneFailure>)
-        case recorded(Result<[SendOutcome], LaneFailure>)
-        case released(Result<Int, LaneFailure>)
+        /// A claim, with the results written in its transaction (handed back on failure, to be written again).
+        case claimed([SendOutcome], Result<Claim, LaneFailure>)
+        case recorded([SendOutcome], Result<Void, LaneFailure>)
+        case released([OutboxMessage], Result<Int, LaneFailure>)
         case rechecked(Result<Recheck, LaneFailure>)
         /// `flushAge` has passed since results began to wait: without it, the last results of a drain could wait
         /// `sending` for as long as one slow send takes (up to the client's timeout).
@@ -186,6 +191,17 @@ public final class Dispatcher {
         var ticking = false
         /// A rate-limit token was taken for the next send (after a wait; see the send step).
         var holdsToken = false
+        /// The database refused a write (another process holding it, most often): the drain winds down, and what was
+        /// not written (results, releases) is written again from `writeRetryAt`, until `writeRetryBudget` runs out.
+        var writeTroubleSince: ContinuousClock.Instant?
+        var writeRetryAt: ContinuousClock.Instant?
+        var writeRetries = 0
+        var unreleased: [OutboxMessage] = []
+
+        /// Whether writes may be handed to the lane now (none is waiting for a retry's time).
+        var writesAllowed: Bool { writeRetryAt.map { .now >= $0 } ?? true }
+        /// Something that must reach the database before the drain may end.
+        var unwritten: Bool { !pending.isEmpty || !unreleased.isEmpty }
 
         var readyCount: Int { ready.count - readyIndex }
 
@@ -278,7 +294,7 @@ public final class Dispatcher {
                     state.exhausted = true
                     release(state.takeUnstarted(), &state, group: &group, lane: lane)
                 }
-                if !state.exhausted, !state.claiming, state.readyCount <= lowWater {
+                if !state.exhausted, !state.claiming, state.writeRetryAt == nil, state.readyCount <= lowWater {
                     if let maxClaims, state.claims >= maxClaims {
                         state.exhausted = true
                     } else if quietBegun() {
@@ -294,7 +310,7 @@ public final class Dispatcher {
                         // Results waiting to be written go in the claim's transaction: one commit instead of two.
                         let outcomes = state.takePending()
                         group.addTask {
-                            .claimed(await lane.run { try Self.claimRecording(outcomes, in: $0, limit: claimSize, now: instant()) })
+                            .claimed(outcomes, await lane.run { try Self.claimRecording(outcomes, in: $0, limit: claimSize, now: instant()) })
                         }
                     }
                 }
@@ -330,27 +346,36 @@ public final class Dispatcher {
                     state.sendsInFlight += 1
                     continue
                 }
-                if !state.pending.isEmpty, state.pending.count >= Self.flushBatch || state.sendsInFlight == 0 || state.stopping
-                    || state.pendingSince.map({ .now - $0 >= Self.flushAge }) == true {
+                if !state.pending.isEmpty, state.writesAllowed, state.pending.count >= Self.flushBatch || state.sendsInFlight == 0
+                    || state.stopping || state.pendingSince.map({ .now - $0 >= Self.flushAge }) == true {
+                    state.writeRetryAt = nil
                     record(&state, group: &group, lane: lane)
+                }
+                if !state.unreleased.isEmpty, state.writesAllowed {
+                    state.writeRetryAt = nil
+                    let messages = state.unreleased
+                    state.unreleased = []
+                    release(messages, &state, group: &group, lane: lane)
                 }
                 // Wake the loop while results wait to be written or messages wait to be checked again: otherwise it
                 // sleeps until a send ends, which with a slow provider is seconds.
-                if !state.ticking, !state.pending.isEmpty || (state.readyCount > 0 && state.dataVersion != nil && !state.stopping) {
+                if !state.ticking, state.unwritten || (state.readyCount > 0 && state.dataVersion != nil && !state.stopping) {
                     state.ticking = true
                     group.addTask {
                         try? await Task.sleep(for: Self.flushAge)
                         return .tick
                     }
                 }
-                guard state.sendsInFlight > 0 || state.laneJobs > 0, let finished = await group.next() else { break }
+                // Results or releases waiting for a write retry keep the drain alive (the tick wakes it for them).
+                guard state.sendsInFlight > 0 || state.laneJobs > 0 || (state.unwritten && state.failure == nil),
+                      let finished = await group.next() else { break }
                 switch finished {
                 case .sent(let message, let result):
                     state.sendsInFlight -= 1
                     state.add(outcome(for: message, result))
                     noteTrouble(result, &state)
                     limit = inTrouble ? 1 : fullLimit
-                case .claimed(let result):
+                case .claimed(let outcomes, let result):
                     state.claiming = false
                     state.laneJobs -= 1
                     switch result {
@@ -367,16 +392,19 @@ public final class Dispatcher {
                             state.addReady(claim.ready)
                         }
                     case .failure(let failure):
-                        state.failure = state.failure ?? failure
-                        state.exhausted = true
+                        // The claim's transaction was undone, the results in it too: they are written again.
+                        state.pending.insert(contentsOf: outcomes, at: 0)
+                        writeFailed(failure, &state, group: &group, lane: lane)
                     }
-                case .recorded(let result):
+                case .recorded(let outcomes, let result):
                     state.laneJobs -= 1
                     switch result {
-                    case .success(let outcomes): tally(outcomes, into: &state.report)
+                    case .success:
+                        state.writeTroubleSince = nil
+                        tally(outcomes, into: &state.report)
                     case .failure(let failure):
-                        // Those messages stay `sending` and become `unknown` at the next start: never sent twice.
-                        state.failure = state.failure ?? failure
+                        state.pending.insert(contentsOf: outcomes, at: 0)
+                        writeFailed(failure, &state, group: &group, lane: lane)
                     }
                 case .rechecked(let result):
                     state.rechecking = false
@@ -393,22 +421,33 @@ public final class Dispatcher {
                     }
                 case .tick:
                     state.ticking = false
-                case .released(let result):
+                case .released(let messages, let result):
                     state.laneJobs -= 1
                     switch result {
-                    case .success(let count):
-                        state.report.claimed -= count
-                        if count > 0 { log.info("released", ["messages": String(count), "note": "claimed but not sent; queued again"]) }
+                    case .success(let moved):
+                        state.writeTroubleSince = nil
+                        state.report.claimed -= messages.count
+                        if moved > 0 {
+                            log.info("released", ["messages": String(moved), "note": "claimed but not sent: queued again, or cancelled with their campaign"])
+                        }
                     case .failure(let failure):
-                        log.error("release-failed", ["reason": failure.description])
-                        state.failure = state.failure ?? failure
+                        state.unreleased.append(contentsOf: messages)
+                        writeFailed(failure, &state, group: &group, lane: lane)
                     }
                 }
             }
             // A `.tick` may still be asleep: it has nothing left to do.
             group.cancelAll()
         }
-        if let failure = state.failure { throw failure.underlying }
+        if let failure = state.failure {
+            guard !state.unwritten else {
+                let messages = state.pending.count + state.unreleased.count
+                log.error("results-unwritten", ["messages": String(messages), "reason": failure.description,
+                                                "note": "left sending: the next start makes them unknown and settles them"])
+                throw DispatchError.resultsUnwritten(messages: messages, seconds: settings.writeRetryBudget, underlying: failure.underlying)
+            }
+            throw failure.underlying
+        }
         return state.report
     }
 
@@ -492,10 +531,7 @@ public final class Dispatcher {
         state.laneJobs += 1
         let instant = now
         group.addTask {
-            .recorded(await lane.run { database in
-                try OutboxStore(database).record(outcomes, now: instant())
-                return outcomes
-            })
+            .recorded(outcomes, await lane.run { database in try OutboxStore(database).record(outcomes, now: instant()) })
         }
     }
 
@@ -536,6 +572,35 @@ public final class Dispatcher {
                                          "note": "no new sends until then; then one at a time until one goes through"])
     }
 
+    /// A write the database refused: the drain winds down (no new claim or send; what is claimed but not started goes
+    /// back) and the refused write is tried again after a pause, 0.5 s doubling to 8 s, for up to
+    /// `DispatchSettings.writeRetryBudget`.
+    /// The results in it are the only record of what the provider accepted: dropping them would leave those messages
+    /// `sending`, and calls among them `unknown` for good.
+    private func writeFailed(_ failure: LaneFailure, _ state: inout Pump, group: inout TaskGroup<Finished>, lane: DatabaseLane) {
+        let since = state.writeTroubleSince ?? .now
+        state.writeTroubleSince = since
+        guard .now - since < .milliseconds(Int(settings.writeRetryBudget * 1000)) else {
+            // Given up: nothing more is handed to the lane, and the drain ends with what it holds unwritten.
+            state.failure = state.failure ?? failure
+            state.writeRetryAt = .now + .seconds(86_400 * 365)
+            return
+        }
+        // Writes handed to the lane together fail together: one pause for all of them.
+        if state.writeRetryAt == nil {
+            let delay = min(0.5 * Double(1 << min(state.writeRetries, 4)), 8)
+            state.writeRetries += 1
+            state.writeRetryAt = .now + .milliseconds(Int(delay * 1000))
+            log.warning("database-write-failed", ["reason": failure.description, "retry_in_seconds": String(delay),
+                                                  "note": "no new sends until the results are written"])
+        }
+        if !state.stopping {
+            state.stopping = true
+            state.exhausted = true
+            state.unreleased.append(contentsOf: state.takeUnstarted())
+        }
+    }
+
     /// Messages claimed but never handed to the provider go back to `queued`, as if never claimed.
     private func release(_ messages: [OutboxMessage], _ state: inout Pump, group: inout TaskGroup<Finished>, lane: DatabaseLane) {
         guard !messages.isEmpty else { return }
@@ -543,10 +608,7 @@ public final class Dispatcher {
         state.laneJobs += 1
         let instant = now
         group.addTask {
-            .released(await lane.run { database in
-                try OutboxStore(database).release(ids, now: instant())
-                return ids.count
-            })
+            .released(messages, await lane.run { database in try OutboxStore(database).release(ids, now: instant()) })
         }
     }
 
@@ -634,6 +696,21 @@ public final class Dispatcher {
                 return .suppressed(messageID: message.id, reason: "too late to retry before the session starts: \(reason)")
             }
             return .retry(messageID: message.id, notBefore: next, error: reason)
+        }
+    }
+}
+
+/// Why a drain could not end cleanly.
+public enum DispatchError: Error, CustomStringConvertible {
+    /// The database refused results for `seconds` (`DispatchSettings.writeRetryBudget`): those messages stay
+    /// `sending`, and the next start makes them `unknown` and settles them from the provider's records.
+    case resultsUnwritten(messages: Int, seconds: TimeInterval, underlying: any Error)
+
+    public var description: String {
+        switch self {
+        case .resultsUnwritten(let messages, let seconds, let underlying):
+            "the database refused the results of \(messages) message(s) for \(Int(seconds)) s: \(underlying); " +
+                "they stay 'sending' until the next start settles them"
         }
     }
 }

@@ -17,8 +17,9 @@ final class Reconciler {
     /// How long a message must have been `unknown` before it is looked up: a request the stopping gateway had
     /// on the wire may reach the provider a moment later, and an early "not found" would then send it twice.
     let grace: TimeInterval
-    /// Lookups per pass, so a large backlog never holds up sending.
+    /// Lookups per pass, and how long they may take, so a large backlog holds up sending little.
     let limit: Int
+    static let timeBudget: Duration = .seconds(10)
     /// Set once the provider has answered that it offers no search: later passes read nothing.
     private var providerHasNoSearch = false
     /// Messages whose search failed for good (more pages than a search reads, a status this gateway does not
@@ -43,12 +44,16 @@ final class Reconciler {
         var givenUp = 0
     }
 
-    func reconcile() async throws -> Report {
+    /// Looks up what it can within `limit` and `timeBudget`, stopping early when `shouldStop` says so (a SIGTERM must
+    /// not wait behind a backlog of lookups).
+    func reconcile(shouldStop: @Sendable () -> Bool = { false }) async throws -> Report {
         var report = Report()
+        let started = ContinuousClock.now
         guard !providerHasNoSearch else { return report }
         let outbox = OutboxStore(database)
         let candidates = try outbox.unknownSMS(updatedBefore: now().addingTimeInterval(-grace), limit: limit, excluding: givenUp)
         for message in candidates {
+            if shouldStop() || ContinuousClock.now - started >= Self.timeBudget { break }
             let lookup = SentLookup(messageID: message.id, to: message.phone, body: message.body, since: message.notBefore)
             guard let answer = await provider.findSent(lookup) else {
                 providerHasNoSearch = true
@@ -57,19 +62,28 @@ final class Reconciler {
             switch answer {
             case .success(.found(let providerID, let status)):
                 let error = status.errorText(provider: provider.name)
-                try database.transaction {
-                    try outbox.settleUnknown(id: message.id, provider: provider.name, providerID: providerID,
-                                             status: MessageStatus(status.state), error: error, now: now())
+                let settled = try database.transaction {
+                    let settled = try outbox.settleUnknown(id: message.id, provider: provider.name, providerID: providerID,
+                                                           status: MessageStatus(status.state), error: error, now: now())
                     if status.optedOut {
                         try OptOutStore(database).add(phone: message.phone, channel: OptOutStore.Scope(message.channel),
                                                       keyword: nil, source: provider.name, now: now())
                     }
+                    return settled
+                }
+                guard settled else {
+                    log.warning("reconcile-skipped", ["message": String(message.id), "provider_id": providerID,
+                                                      "note": "found at the provider, but settled meanwhile (outreach settle): left as it is"])
+                    continue
                 }
                 report.found += 1
                 log.info("reconciled", ["message": String(message.id), "provider_id": providerID, "status": status.providerStatus])
             case .success(.notFound):
-                try outbox.requeueUnknown(id: message.id, reason: "\(provider.name) never got it (checked after a stop); queued again",
-                                          now: now())
+                guard try outbox.requeueUnknown(id: message.id, reason: "\(provider.name) never got it (checked after a stop); queued again",
+                                                now: now()) else {
+                    log.info("reconcile-skipped", ["message": String(message.id), "note": "settled meanwhile (outreach settle): left as it is"])
+                    continue
+                }
                 report.requeued += 1
                 log.info("reconciled", ["message": String(message.id), "note": "not at the provider; queued again"])
             case .failure(.permanent(let code, let reason)):

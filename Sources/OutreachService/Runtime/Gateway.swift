@@ -83,7 +83,7 @@ public final class Gateway: @unchecked Sendable {
     /// close finished campaigns.
     public func pass(shouldStop: @Sendable () -> Bool = { false }) async throws -> PassReport {
         var report = PassReport()
-        let reconciled = try await reconciler.reconcile()
+        let reconciled = try await reconciler.reconcile(shouldStop: shouldStop)
         report.reconciledFound = reconciled.found
         report.reconciledRequeued = reconciled.requeued
         report.reconciledGivenUp = reconciled.givenUp

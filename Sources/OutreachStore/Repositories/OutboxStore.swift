@@ -98,14 +98,21 @@ public struct OutboxStore {
 
     /// Claimed messages that were never handed to the provider (a stop came first) go back to `queued`,
     /// with the claim's attempt taken back. Only rows still `sending` move.
-    public func release(_ ids: [Int64], now: Date) throws {
+    /// Returns how many moved.
+    @discardableResult
+    public func release(_ ids: [Int64], now: Date) throws -> Int {
         let stamp = Timestamp.format(now)
-        try database.transaction {
+        return try database.transaction {
             let update = try database.statement("""
                 UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0), updated_at = ?
                 WHERE id = ? AND status = 'sending'
                 """)
-            for id in ids { try update.bind(stamp, id).run() }
+            var moved = 0
+            for id in ids {
+                try update.bind(stamp, id).run()
+                moved += database.changes
+            }
+            return moved
         }
     }
 
@@ -203,11 +210,16 @@ public struct OutboxStore {
 
     /// The provider has an `unknown` message after all (its records, or a receipt naming it, say so): it was sent,
     /// with this id, and is now `status`. Only a message without a provider id yet takes one.
-    public func settleUnknown(id: Int64, provider: String, providerID: String, status: MessageStatus, error: String?, now: Date) throws {
+    /// Also when a coordinator queued it again meanwhile (`settle --resend`) and it has not gone: the provider's record
+    /// is the better evidence, and sending it would be a duplicate. Returns whether it moved (not when a coordinator
+    /// marked it sent meanwhile).
+    @discardableResult
+    public func settleUnknown(id: Int64, provider: String, providerID: String, status: MessageStatus, error: String?, now: Date) throws -> Bool {
         try database.statement("""
             UPDATE messages SET status = ?, provider = ?, provider_id = ?, error = ?, updated_at = ?
-            WHERE id = ? AND status = 'unknown' AND provider_id IS NULL
+            WHERE id = ? AND status IN ('unknown', 'queued') AND provider_id IS NULL
             """).bind(status.rawValue, provider, providerID, error, Timestamp.format(now), id).run()
+        return database.changes > 0
     }
 
     /// A coordinator checked an `unknown` message (in the provider's console, or with the senior) and it arrived:
@@ -219,10 +231,13 @@ public struct OutboxStore {
 
     /// The provider never got an `unknown` message: it goes back to the queue (the dispatcher checks expiry and
     /// opt-outs again before sending it).
-    public func requeueUnknown(id: Int64, reason: String, now: Date) throws {
+    /// Returns whether it moved.
+    @discardableResult
+    public func requeueUnknown(id: Int64, reason: String, now: Date) throws -> Bool {
         try database.statement("""
             UPDATE messages SET status = \(Self.backInQueue), error = ?, updated_at = ? WHERE id = ? AND status = 'unknown'
             """).bind(reason, Timestamp.format(now), id).run()
+        return database.changes > 0
     }
 
     /// The status of a message going back to the queue (a retry, a release at a stop, an unknown one the provider

@@ -472,6 +472,19 @@ struct DispatcherTests {
         #expect(tried.count == report.dispatched.retried)
         #expect(tried.allSatisfy { $0.status == .queued && $0.error?.contains("could not connect") == true })
         #expect(try world.count(.sending) == 0 && world.count(.unknown) == 0)
+
+        // The pause outlives the process: the next `run --once` (a new gateway on the same file) sends nothing until
+        // it ends, then one probe, which fails and pauses again, for twice as long.
+        let provider = TwilioProvider(settings: settings, client: client, now: world.clock.function)
+        let next = world.gateway(provider: provider, claimSize: 8)
+        #expect(try await next.pass().dispatched.claimed == 0)
+        let pausedUntil = try #require(next.dispatcher.heldUntil)
+        #expect(pausedUntil == world.clock.now.addingTimeInterval(60))
+        #expect(try next.nextDue() == pausedUntil)
+        world.clock.advance(by: 61)
+        let probe = try await world.gateway(provider: provider, claimSize: 8).pass()
+        #expect(probe.dispatched.retried == 1, "\(probe.dispatched)")
+        #expect(world.gateway(provider: provider).dispatcher.heldUntil == world.clock.now.addingTimeInterval(120))
     }
 
     @Test("a provider with no search leaves unknown messages unknown after the grace period: reported, never re-sent")

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import OutreachCore
 import OutreachService
 
 /// A flag set from a signal handler and read by the service loop.
@@ -92,9 +93,20 @@ enum RunCommand {
                     if report.dispatched.claimed == 0 { break }
                     continue
                 }
-                let next = (try? gateway.nextDue()).flatMap { $0 }
-                try await pause(min(max(next?.timeIntervalSince(clock()) ?? 30, 0.2), 30))
+                let wait: TimeInterval
+                do {
+                    wait = try gateway.nextDue()?.timeIntervalSince(clock()) ?? 30
+                } catch {
+                    wait = 2  // the database is busy: look again soon
+                }
+                try await pause(min(max(wait, 0.2), 30))
             }
+        }
+        // A pause for provider trouble ends `--once` with messages still due: cron should hear of the outage.
+        if once, !stop.isSet, let until = gateway.pausedUntil, let due = try? gateway.nextDue(), due <= until {
+            log.warning("stopped", ["reason": "provider-trouble", "paused_until": Timestamp.format(until)])
+            throw CLIError.failure("run: \(gateway.provider.name) keeps failing; sending is paused until \(Timestamp.format(until)) "
+                                   + "and the messages due wait in the queue (see the log above)")
         }
         log.info("stopped", ["reason": stop.isSet ? "signal" : "done"])
     }

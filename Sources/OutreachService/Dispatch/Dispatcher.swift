@@ -87,11 +87,12 @@ public final class Dispatcher {
     let log: ServiceLog
     private var bucket: TokenBucket?
     /// Set when a run of failures paused sending (see `DispatchSettings.troubleLimit`): no send starts before it.
-    public private(set) var heldUntil: Date?
-    /// Sends in a row that failed for the provider's sake, across drains; and pauses since the last send that went
-    /// through. At the limit, the next drain sends one message at a time (a probe) until one goes through.
-    private var troubleInARow = 0
-    private var pausesInARow = 0
+    public var heldUntil: Date? { trouble.heldUntil }
+    /// Sends in a row that failed for the provider's sake, across drains and processes (kept in the database: a
+    /// `run --once` from cron must not forget a pause); and pauses since the last send that went through. At the
+    /// limit, the next drain sends one message at a time (a probe) until one goes through.
+    private var trouble: ProviderTroubleStore.Trouble
+    private var troubleSaved: ProviderTroubleStore.Trouble
 
     /// Results usually ride in the next claim's transaction. They are written on their own when this many wait,
     /// when the oldest has waited `flushAge`, or when no send is in flight.
@@ -114,6 +115,20 @@ public final class Dispatcher {
         self.voiceScript = voiceScript
         self.log = log
         self.bucket = settings.ratePerSecond.map { TokenBucket(ratePerSecond: $0, burst: max(1, Int($0.rounded(.up))), now: now()) }
+        // Unreadable (a database not migrated yet): start without trouble, as before it was kept.
+        self.trouble = (try? ProviderTroubleStore(database).load(provider: provider.name)) ?? .init()
+        self.troubleSaved = trouble
+    }
+
+    /// Keeps the trouble in the database when it changed. Called when a drain has ended (the lane is idle).
+    private func saveTrouble() {
+        guard trouble != troubleSaved else { return }
+        do {
+            try ProviderTroubleStore(database).save(trouble, provider: provider.name, now: now())
+            troubleSaved = trouble
+        } catch {
+            log.warning("trouble-not-saved", ["reason": "\(error)", "note": "a restart will not know of the pause"])
+        }
     }
 
     /// Sends everything due now until nothing is due or `shouldStop` says so. On stop, no new send starts:
@@ -439,6 +454,7 @@ public final class Dispatcher {
             // A `.tick` may still be asleep: it has nothing left to do.
             group.cancelAll()
         }
+        saveTrouble()
         if let failure = state.failure {
             guard !state.unwritten else {
                 let messages = state.pending.count + state.unreleased.count
@@ -549,7 +565,7 @@ public final class Dispatcher {
         settings.quietHours.release(max(due, now(), heldUntil ?? due), in: settings.timeZone)
     }
 
-    private var inTrouble: Bool { troubleInARow >= max(1, settings.troubleLimit) }
+    private var inTrouble: Bool { trouble.failuresInARow >= max(1, settings.troubleLimit) }
 
     /// Counts sends that failed for the provider's sake; at the limit, sending pauses: no new send starts, the sends
     /// in flight finish, and messages claimed but not started go back to the queue with their attempt untouched.
@@ -557,18 +573,17 @@ public final class Dispatcher {
     /// `troublePause` itself is longer). An answer from the provider, even a refusal of one message, ends the trouble.
     private func noteTrouble(_ result: Result<ProviderAccepted, SendFailure>, _ state: inout Pump) {
         switch result {
-        case .failure(.transient), .failure(.unconfirmed): troubleInARow += 1
+        case .failure(.transient), .failure(.unconfirmed): trouble.failuresInARow += 1
         default:
-            troubleInARow = 0
-            pausesInARow = 0
+            trouble = .init()
         }
         guard !state.troubled, inTrouble else { return }
         state.troubled = true
-        let pause = min(settings.troublePause * Double(1 << min(pausesInARow, 4)), max(settings.troublePause, 900))
-        pausesInARow += 1
+        let pause = min(settings.troublePause * Double(1 << min(trouble.pausesInARow, 4)), max(settings.troublePause, 900))
+        trouble.pausesInARow += 1
         let until = now().addingTimeInterval(pause)
-        heldUntil = until
-        log.warning("provider-trouble", ["failed_in_a_row": String(troubleInARow), "paused_until": Timestamp.format(until),
+        trouble.heldUntil = until
+        log.warning("provider-trouble", ["failed_in_a_row": String(trouble.failuresInARow), "paused_until": Timestamp.format(until),
                                          "note": "no new sends until then; then one at a time until one goes through"])
     }
 

@@ -130,6 +130,11 @@ public final class Gateway: @unchecked Sendable {
             """).bind(Timestamp.format(now())).run()
     }
 
+    /// Until when sending is paused because the provider kept failing (see `Dispatcher.heldUntil`), if it is now.
+    public var pausedUntil: Date? {
+        dispatcher.heldUntil.flatMap { $0 > now() ? $0 : nil }
+    }
+
     /// When the next queued message can start (to sleep until then): when it is due, or later when a pause for
     /// provider trouble or quiet hours hold it. nil when nothing is queued.
     public func nextDue() throws -> Date? {

@@ -1,7 +1,7 @@
 /// The schema's history. Never edit a shipped migration: add a new one, so old files upgrade in place.
 public enum Schema {
     public static let migrations: [Migration] = [peopleAndSessions, outboxAndReplies, simulatorOutbox, outboxIndexes,
-                                                  plainChecks, noProviderIDIndex, noOpenIndex]
+                                                  plainChecks, noProviderIDIndex, noOpenIndex, providerTrouble]
 
     /// Version 1: who we reach and what they come to.
     static let peopleAndSessions = Migration(version: 1, name: "people and sessions", sql: """
@@ -256,5 +256,17 @@ public enum Schema {
     /// through `messages_campaign` instead, and stops at the first still open: the newest are sent last.
     static let noOpenIndex = Migration(version: 7, name: "no index of open messages", sql: """
         DROP INDEX messages_open;
+        """)
+
+    /// Version 8: a provider's trouble outlives the process. A pause for a failing provider was kept in memory only,
+    /// so `run --once` from cron forgot it each minute and an outage spent the queue's retries.
+    static let providerTrouble = Migration(version: 8, name: "provider trouble", sql: """
+        CREATE TABLE provider_trouble (
+            provider TEXT PRIMARY KEY,
+            failures_in_a_row INTEGER NOT NULL,
+            pauses_in_a_row INTEGER NOT NULL,
+            held_until TEXT,
+            updated_at TEXT NOT NULL
+        );
         """)
 }

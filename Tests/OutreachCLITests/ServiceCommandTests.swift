@@ -43,6 +43,10 @@ struct ServiceCommandTests {
         let json = await cli.run(["due", "--at", "2026-11-23T09:00:00Z", "--json"], config: config)
         #expect(json.out.contains("\"reason\""))
         #expect(await cli.run(["due", "--at", "tomorrow"], config: config).code == 2)
+        // A mistyped database is an error, not a new empty file that has nothing due.
+        let typo = await cli.run(["--db", cli.path("outreach.sqlite3"), "due"], config: config)
+        #expect(typo.code == 1 && typo.err.contains("due: there is no database at"), "\(typo.err)")
+        #expect(!FileManager.default.fileExists(atPath: cli.path("outreach.sqlite3")))
         // An impossible date is refused as typed, not rolled over into 2 March.
         let impossible = await cli.run(["due", "--at", "2027-02-30T10:00:00+01:00"], config: config)
         #expect(impossible.code == 2 && impossible.err.contains("'2027-02-30T10:00:00+01:00' is not"), "\(impossible.err)")

@@ -28,7 +28,7 @@ enum DueCommand {
             }
             at = max(parsed, now)
         }
-        let database = try context.database()
+        let database = try context.existingDatabase(for: "due")
         let config = try context.config()
         let library = try context.promptLibrary()
         let people = PeopleStore(database)

@@ -9,7 +9,7 @@ enum StatusCommand {
         """) { arguments, context in
         let json = arguments.flag("--json")
         try arguments.finish()
-        let database = try context.database()
+        let database = try context.existingDatabase(for: "status")
         let outbox = OutboxStore(database)
         let counts = try outbox.counts()
         if json {

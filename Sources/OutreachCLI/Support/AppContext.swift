@@ -55,6 +55,16 @@ final class AppContext {
         return try config().database
     }
 
+    /// The database for a command that only reads: a file that is not there is an error (a mistyped --db or
+    /// $OUTREACH_DB), not a new empty database and a confident "nothing due".
+    func existingDatabase(for command: String) throws -> Database {
+        let path = try databasePath()
+        guard path == ":memory:" || FileManager.default.fileExists(atPath: path) else {
+            throw CLIError.failure("\(command): there is no database at \(path); check --db or $OUTREACH_DB, or run 'outreach init'")
+        }
+        return try database()
+    }
+
     /// The migrated database, opened once per run.
     func database() throws -> Database {
         if let openDatabase { return openDatabase }

@@ -183,6 +183,32 @@ struct ServiceCommandTests {
         #expect(again.err.contains("sent=1"))
     }
 
+    @Test("--json carries what the text shows: status, campaign status and list, session occurrences")
+    func jsonOutputs() async throws {
+        let (cli, config) = await world()
+        _ = await cli.run(["campaign", "create", "--name", "Hjälp", "--template", "help", "--audience", "role=senior"], config: config)
+        _ = await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config)
+        #expect(await cli.run(["simulate", "reply", "--from", "070-174 06 13", "STOPP"], config: config).code == 0)
+        cli.now = Date(timeIntervalSince1970: 1_795_424_400)
+        _ = await cli.run(["run", "--once"], config: config)
+        func object(_ arguments: [String]) async throws -> Any {
+            let outcome = await cli.run(arguments, config: config)
+            #expect(outcome.code == 0, "\(outcome.err)")
+            return try JSONSerialization.jsonObject(with: Data(outcome.out.utf8))
+        }
+        let status = try #require(try await object(["status", "--json"]) as? [String: Any])
+        let suppressed = try #require((status["attention"] as? [String: Any])?["suppressed"] as? [[String: Any]])
+        #expect(suppressed.contains { $0["name"] as? String == "Birgitta Johansson" && $0["phone"] as? String == "+46 70 *** ** 13" })
+        #expect((status["campaigns"] as? [[String: Any]])?.first?["template"] as? String == "help")
+        #expect((status["counts"] as? [String: Int])?["suppressed"] ?? 0 >= 1)
+        let campaign = try #require(try await object(["campaign", "status", "1", "--json"]) as? [String: Any])
+        #expect(campaign["audience"] as? String == "role=senior" && campaign["replies"] as? Int == 0, "\(campaign)")
+        let list = try #require(try await object(["campaign", "list", "--json"]) as? [[String: Any]])
+        #expect(list.count == 1 && list[0]["status"] as? String == "done", "\(list)")
+        let starts = try #require(try await object(["sessions", "occurrences", "1", "--count", "2", "--json"]) as? [String])
+        #expect(starts == ["2026-11-24T13:00:00Z", "2026-12-01T13:00:00Z"])
+    }
+
     @Test("a simulated STOPP reply opts the person out; the next reminder is suppressed; optouts remove ends it")
     func optOutFlow() async {
         let (cli, config) = await world()

@@ -31,9 +31,16 @@ enum CampaignCommands {
         CommandNode("cancel", summary: "stop what has not been sent (sent messages stay sent)", help: "Usage: outreach campaign cancel ID") { arguments, context in
             try setStatus(&arguments, context, to: .cancelled, allowedFrom: [.draft, .scheduled, .running, .paused])
         },
-        CommandNode("list", summary: "list campaigns", help: "Usage: outreach campaign list") { arguments, context in
+        CommandNode("list", summary: "list campaigns", help: "Usage: outreach campaign list [--json]") { arguments, context in
+            let json = arguments.flag("--json")
             try arguments.finish()
             let database = try context.database()
+            if json {
+                context.console.print(try JSONOutput.string(try CampaignStore(database).list().map { campaign in
+                    CampaignJSON(campaign, counts: try OutboxStore(database).counts(campaignID: campaign.id), replies: nil)
+                }))
+                return
+            }
             var table = Table("ID", "NAME", "TEMPLATE", "AUDIENCE", "STATUS", "PROGRESS")
             for campaign in try CampaignStore(database).list() {
                 table.add(String(campaign.id!), campaign.name, campaign.template, campaign.audience.description, campaign.status.rawValue,
@@ -228,6 +235,32 @@ enum CampaignCommands {
             """).bind(campaignID).firstRow { $0.int(0) } ?? 0
     }
 
+    /// A campaign as `status --json` and `list --json` print it: what the text shows.
+    struct CampaignJSON: Encodable {
+        let id: Int64
+        let name: String
+        let status: String
+        let template: String
+        let audience: String
+        /// nil: each person's own channel.
+        let channel: String?
+        let sendAt: String?
+        let counts: [String: Int]
+        let replies: Int?
+
+        init(_ campaign: Campaign, counts: [MessageStatus: Int], replies: Int?) {
+            id = campaign.id ?? 0
+            name = campaign.name
+            status = campaign.status.rawValue
+            template = campaign.template
+            audience = campaign.audience.description
+            channel = campaign.channel?.rawValue
+            sendAt = campaign.sendAt.map(Timestamp.format)
+            self.counts = Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
+            self.replies = replies
+        }
+    }
+
     static func progressLine(_ counts: [MessageStatus: Int], replies: Int?) -> String {
         var line = "queued \(counts[.queued] ?? 0) / sending \(counts[.sending] ?? 0) / sent \(counts[.sent] ?? 0) / delivered \(counts[.delivered] ?? 0)"
         line += " / failed \((counts[.failed] ?? 0) + (counts[.undelivered] ?? 0)) / suppressed \(counts[.suppressed] ?? 0)"
@@ -244,9 +277,8 @@ enum CampaignCommands {
         let database = try context.database()
         let counts = try OutboxStore(database).counts(campaignID: campaign.id)
         if json {
-            struct Status: Encodable { let id: Int64; let name: String; let status: String; let counts: [String: Int] }
-            context.console.print(try JSONOutput.string(Status(id: campaign.id!, name: campaign.name, status: campaign.status.rawValue,
-                                                               counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }))))
+            context.console.print(try JSONOutput.string(CampaignJSON(campaign, counts: counts,
+                                                                     replies: try replies(campaignID: campaign.id!, database))))
             return
         }
         var header = "campaign \(campaign.id!) \(campaign.name) [\(campaign.status.rawValue)], template \(campaign.template)"

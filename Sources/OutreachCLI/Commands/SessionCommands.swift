@@ -17,7 +17,7 @@ enum SessionCommands {
             """, run: add),
         CommandNode("list", summary: "list sessions", help: "Usage: outreach sessions list [--json]", run: list),
         CommandNode("occurrences", summary: "print upcoming occurrences as UTC instants", help: """
-            Usage: outreach sessions occurrences SESSION_ID [--count N] [--from TIME]
+            Usage: outreach sessions occurrences SESSION_ID [--count N] [--from TIME] [--json]
 
             Prints one UTC ISO-8601 start instant a line (e.g. 2026-11-24T13:00:00Z): the next N (default 10)
             occurrences that have not ended at --from (default: now; an ISO-8601 instant or "all" for the first ones).
@@ -117,6 +117,7 @@ enum SessionCommands {
         let idText = try arguments.requiredPositional("SESSION_ID")
         let count = try arguments.intOption("--count") ?? 10
         let fromText = try arguments.option("--from")
+        let json = arguments.flag("--json")
         try arguments.finish()
         guard let id = Int64(idText) else { throw CLIError.usage("sessions occurrences: '\(idText)' is not a session id") }
         guard (1...10_000).contains(count) else { throw CLIError.usage("sessions occurrences: --count must be 1 to 10000") }
@@ -133,9 +134,12 @@ enum SessionCommands {
         guard let session = try SessionStore(try context.database()).find(id: id) else {
             throw CLIError.failure("sessions occurrences: there is no session with id \(id)")
         }
-        for occurrence in session.schedule.occurrences(after: from, limit: count) {
-            context.console.print(Timestamp.format(occurrence.start))
+        let starts = session.schedule.occurrences(after: from, limit: count).map { Timestamp.format($0.start) }
+        if json {
+            context.console.print(try JSONOutput.string(starts))
+            return
         }
+        for start in starts { context.console.print(start) }
     }
 
     struct SessionJSON: Encodable {

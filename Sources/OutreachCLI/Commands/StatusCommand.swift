@@ -12,14 +12,35 @@ enum StatusCommand {
         let database = try context.existingDatabase(for: "status")
         let outbox = OutboxStore(database)
         let counts = try outbox.counts()
+        let people = PeopleStore(database)
+        let attentionStatuses = [MessageStatus.unknown, .failed, .suppressed, .undelivered]
         if json {
-            context.console.print(try JSONOutput.string(Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })))
+            // What the text shows: the counts, the newest messages that need a coordinator, the campaigns.
+            struct Problem: Encodable { let id: Int64; let name: String; let phone: String; let channel: String; let template: String; let error: String? }
+            struct Status: Encodable {
+                let counts: [String: Int]
+                let attention: [String: [Problem]]
+                let campaigns: [CampaignCommands.CampaignJSON]
+            }
+            var attention: [String: [Problem]] = [:]
+            for status in attentionStatuses {
+                let messages = try outbox.list(status: status, limit: 20)
+                guard !messages.isEmpty else { continue }
+                attention[status.rawValue] = try messages.map { message in
+                    Problem(id: message.id, name: try message.personID.flatMap { try people.find(id: $0)?.name } ?? "-",
+                            phone: message.phone.masked, channel: message.channel.rawValue, template: message.template, error: message.error)
+                }
+            }
+            let campaigns = try CampaignStore(database).list().map { campaign in
+                CampaignCommands.CampaignJSON(campaign, counts: try outbox.counts(campaignID: campaign.id), replies: nil)
+            }
+            context.console.print(try JSONOutput.string(Status(counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
+                                                               attention: attention, campaigns: campaigns)))
             return
         }
         let console = context.console
         console.print("messages: " + MessageStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
-        let people = PeopleStore(database)
-        for status in [MessageStatus.unknown, .failed, .suppressed, .undelivered] {
+        for status in attentionStatuses {
             let messages = try outbox.list(status: status, limit: 20)
             guard !messages.isEmpty else { continue }
             console.print("")

@@ -83,9 +83,13 @@ enum RunCommand {
                     continue
                 }
                 if report.dispatched.claimed > 0 || report.scheduled.enqueued > 0 {
-                    log.info("pass", ["enqueued": String(report.scheduled.enqueued), "sent": String(report.dispatched.sent),
+                    // Reminders stored as suppressed when planned (opted out, too late, superseded, no voice) count as
+                    // suppressed here, not as enqueued; so do queued ones a tick superseded.
+                    let plannedSuppressed = report.scheduled.suppressed + report.scheduled.superseded
+                    log.info("pass", ["enqueued": String(max(0, report.scheduled.enqueued - report.scheduled.suppressed)),
+                                      "sent": String(report.dispatched.sent),
                                       "retried": String(report.dispatched.retried), "failed": String(report.dispatched.failed),
-                                      "suppressed": String(report.dispatched.suppressed),
+                                      "suppressed": String(report.dispatched.suppressed + plannedSuppressed),
                                       "unconfirmed": String(report.dispatched.unconfirmed)])
                 }
                 if once {

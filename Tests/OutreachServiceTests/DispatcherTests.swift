@@ -124,14 +124,52 @@ struct DispatcherTests {
         let dispatcher = Dispatcher(database: connection, provider: provider,
                                     settings: DispatchSettings(claimSize: 4, concurrency: 2, from: "Raslatt"), now: world.clock.function,
                                     random: { 0.5 }, voiceScript: { _ in nil }, log: .silent)
-        let first = try await dispatcher.drain()
-        #expect(first.sent == world.ledger.entries.count && first.sent >= 3, "\(first)")
+        // The pass may fail (a claim refused with nothing of ours in it: the service tries again later); the results
+        // of the sends made are written all the same, and nothing is left `sending`.
+        _ = try? await dispatcher.drain()
+        let sentFirst = world.ledger.entries.count
+        #expect(sentFirst >= 3)
         #expect(try world.count(.sending) == 0)
-        #expect(try world.count(.sent) == first.sent)
+        #expect(try world.count(.sent) == sentFirst)
         // The rest went back to the queue and go on the next drain, once each.
         let second = try await dispatcher.drain()
-        #expect(first.sent + second.sent == 12)
+        #expect(sentFirst + second.sent == 12)
         #expect(Set(world.ledger.entries.map(\.to)).count == 12 && world.ledger.entries.count == 12)
+    }
+
+    @Test("a database held longer than a drain waits: the drain fails, keeping its results; the next drain writes them before anything else")
+    func databaseBusyPastBudget() async throws {
+        let world = try fortySeniorsDue(count: 12)
+        let path = world.path
+        let released = Flag()
+        let provider = LockDuringSend(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), atSend: 3) {
+            let locked = DispatchSemaphore(value: 0)
+            let holder = Thread {
+                let other = try! Database(path: path)
+                try! other.execute("BEGIN IMMEDIATE")
+                locked.signal()
+                Thread.sleep(forTimeInterval: 1.5)
+                try! other.execute("COMMIT")
+                released.set()
+            }
+            holder.start()
+            locked.wait()
+        }
+        let connection = try Database(path: path, busyTimeoutMilliseconds: 100)
+        let dispatcher = Dispatcher(database: connection, provider: provider,
+                                    settings: DispatchSettings(claimSize: 4, concurrency: 2, from: "Raslatt", writeRetryBudget: 0.3),
+                                    now: world.clock.function, random: { 0.5 }, voiceScript: { _ in nil }, log: .silent)
+        await #expect(throws: StoreError.self) { try await dispatcher.drain() }
+        let sentFirst = world.ledger.entries.count
+        #expect(sentFirst >= 3)
+        while !released.isSet { try await Task.sleep(for: .milliseconds(50)) }
+        // The kept results go first, alone: nothing new is claimed by that drain.
+        let kept = try await dispatcher.drain()
+        #expect(kept.sent == sentFirst && kept.claimed == 0, "\(kept)")
+        #expect(try world.count(.sending) == 0 && world.count(.sent) == sentFirst)
+        let rest = try await dispatcher.drain()
+        #expect(sentFirst + rest.sent == 12 && world.ledger.entries.count == 12)
+        #expect(Set(world.ledger.entries.map(\.to)).count == 12)
     }
 
     @Test("a STOP that arrives between enqueue and send wins")

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import OutreachCore
 import OutreachService
+import OutreachStore
 
 /// A flag set from a signal handler and read by the service loop.
 final class StopFlag: @unchecked Sendable {
@@ -50,7 +51,22 @@ enum RunCommand {
             sources.append(source)
         }
         defer { sources.forEach { $0.cancel() } }
-        let recovered = try gateway.recover()
+        // At start the recovery needs the write lock too: a database held by another process is waited for.
+        var recovered = 0
+        for attempt in 1... {
+            do {
+                recovered = try gateway.recover()
+                break
+            } catch let error as StoreError where error.kind == .busy && !once && !stop.isSet {
+                let wait = min(2 * pow(2, Double(min(attempt, 6) - 1)), 60)
+                log.error("recover-failed", ["reason": "\(error)", "retry_in_seconds": String(Int(wait))])
+                var slept = 0.0
+                while slept < wait, !stop.isSet {
+                    try await Task.sleep(nanoseconds: 200_000_000)
+                    slept += 0.2
+                }
+            }
+        }
         log.info("started", ["provider": gateway.provider.name, "once": once ? "yes" : "no", "recovered": String(recovered)])
         let clock = context.now
         /// Sleeps up to `seconds`, waking early on a stop.

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import OutreachCore
 import OutreachProviders
@@ -27,13 +28,13 @@ public struct DispatchSettings: Sendable {
     public var troubleLimit: Int
     public var troublePause: TimeInterval
     /// How long a drain keeps trying to write results the database refuses (a long `people import`, a coordinator's
-    /// open sqlite3 transaction) before it gives up and leaves them `sending` for the next start to settle.
+    /// open sqlite3 transaction) before it ends, keeping them for the next drain, which writes them before anything else.
     public var writeRetryBudget: TimeInterval
 
     public init(claimSize: Int = 64, concurrency: Int = 16, backoff: Backoff = Backoff(), ratePerSecond: Double? = nil,
                 from: String, callbackBaseURL: String? = nil, quietHours: QuietWindow = .none,
                 timeZone: TimeZone = TimeZone(identifier: "Europe/Stockholm")!, reconcileAfter: TimeInterval = 600,
-                troubleLimit: Int = 8, troublePause: TimeInterval = 60, writeRetryBudget: TimeInterval = 120) {
+                troubleLimit: Int = 8, troublePause: TimeInterval = 60, writeRetryBudget: TimeInterval = 30) {
         self.writeRetryBudget = writeRetryBudget
         self.reconcileAfter = reconcileAfter
         self.troubleLimit = troubleLimit
@@ -93,6 +94,10 @@ public final class Dispatcher {
     /// limit, the next drain sends one message at a time (a probe) until one goes through.
     private var trouble: ProviderTroubleStore.Trouble
     private var troubleSaved: ProviderTroubleStore.Trouble
+    /// Results and releases a drain could not write (the database stayed busy past `writeRetryBudget`): the next drain
+    /// writes them before it claims anything. In memory only; each is logged when kept, so nothing is known only here.
+    private var carriedResults: [SendOutcome] = []
+    private var carriedReleases: [OutboxMessage] = []
 
     /// Results usually ride in the next claim's transaction. They are written on their own when this many wait,
     /// when the oldest has waited `flushAge`, or when no send is in flight.
@@ -212,6 +217,10 @@ public final class Dispatcher {
         var writeRetryAt: ContinuousClock.Instant?
         var writeRetries = 0
         var unreleased: [OutboxMessage] = []
+        /// The drain stopped trying to write (see `writeFailed`): it ends with what it holds, after one last try at
+        /// releasing what was claimed but not started (a release may pass where a result did not).
+        var gaveUp = false
+        var lastReleaseDue = false
 
         /// Whether writes may be handed to the lane now (none is waiting for a retry's time).
         var writesAllowed: Bool { writeRetryAt.map { .now >= $0 } ?? true }
@@ -280,13 +289,23 @@ public final class Dispatcher {
     }
 
     private func pump(maxClaims: Int?, shouldStop: @Sendable () -> Bool) async throws -> DispatchReport {
-        if let heldUntil, now() < heldUntil { return DispatchReport() }
-        if isQuiet() { return DispatchReport() }
+        // What the last drain could not write goes first, whatever holds sending: this drain writes only that.
+        let carrying = !carriedResults.isEmpty || !carriedReleases.isEmpty
+        if !carrying, let heldUntil, now() < heldUntil { return DispatchReport() }
+        if !carrying, isQuiet() { return DispatchReport() }
         // When quiet hours begin, found once: each message is checked against it before it starts, so none starts
         // in the night, however long it waited its turn (a rate limit, a slow provider). The drain stops there.
         let quietFrom = settings.quietHours.nextStart(after: now(), in: settings.timeZone)
         let quietBegun = { quietFrom.map { self.now() >= $0 } ?? false }
         var state = Pump()
+        if carrying {
+            state.pending = carriedResults
+            state.unreleased = carriedReleases
+            state.report.claimed = carriedReleases.count  // released below, claimed by the drain before
+            (carriedResults, carriedReleases) = ([], [])
+            state.stopping = true
+            state.exhausted = true
+        }
         let fullLimit = max(1, settings.concurrency)
         // After a pause, one send at a time until one goes through: an outage costs one message per pause.
         var limit = inTrouble ? 1 : fullLimit
@@ -366,6 +385,12 @@ public final class Dispatcher {
                     state.writeRetryAt = nil
                     record(&state, group: &group, lane: lane)
                 }
+                if state.gaveUp, state.lastReleaseDue, !state.unreleased.isEmpty {
+                    state.lastReleaseDue = false
+                    let messages = state.unreleased
+                    state.unreleased = []
+                    release(messages, &state, group: &group, lane: lane)
+                }
                 if !state.unreleased.isEmpty, state.writesAllowed {
                     state.writeRetryAt = nil
                     let messages = state.unreleased
@@ -377,12 +402,12 @@ public final class Dispatcher {
                 if !state.ticking, state.unwritten || (state.readyCount > 0 && state.dataVersion != nil && !state.stopping) {
                     state.ticking = true
                     group.addTask {
-                        try? await Task.sleep(for: Self.flushAge)
+                        await Self.nap(Self.flushAge)
                         return .tick
                     }
                 }
                 // Results or releases waiting for a write retry keep the drain alive (the tick wakes it for them).
-                guard state.sendsInFlight > 0 || state.laneJobs > 0 || (state.unwritten && state.failure == nil),
+                guard state.sendsInFlight > 0 || state.laneJobs > 0 || (state.unwritten && !state.gaveUp),
                       let finished = await group.next() else { break }
                 switch finished {
                 case .sent(let message, let result):
@@ -407,9 +432,15 @@ public final class Dispatcher {
                             state.addReady(claim.ready)
                         }
                     case .failure(let failure):
-                        // The claim's transaction was undone, the results in it too: they are written again.
-                        state.pending.insert(contentsOf: outcomes, at: 0)
-                        writeFailed(failure, &state, group: &group, lane: lane)
+                        if outcomes.isEmpty && !state.unwritten {
+                            // Nothing of ours was in it: the pass fails, and the service tries again later.
+                            state.failure = state.failure ?? failure
+                            state.exhausted = true
+                        } else {
+                            // The claim's transaction was undone, the results in it too: they are written again.
+                            state.pending.insert(contentsOf: outcomes, at: 0)
+                            writeFailed(failure, &state, shouldStop: shouldStop)
+                        }
                     }
                 case .recorded(let outcomes, let result):
                     state.laneJobs -= 1
@@ -419,7 +450,7 @@ public final class Dispatcher {
                         tally(outcomes, into: &state.report)
                     case .failure(let failure):
                         state.pending.insert(contentsOf: outcomes, at: 0)
-                        writeFailed(failure, &state, group: &group, lane: lane)
+                        writeFailed(failure, &state, shouldStop: shouldStop)
                     }
                 case .rechecked(let result):
                     state.rechecking = false
@@ -447,7 +478,7 @@ public final class Dispatcher {
                         }
                     case .failure(let failure):
                         state.unreleased.append(contentsOf: messages)
-                        writeFailed(failure, &state, group: &group, lane: lane)
+                        writeFailed(failure, &state, shouldStop: shouldStop)
                     }
                 }
             }
@@ -455,15 +486,18 @@ public final class Dispatcher {
             group.cancelAll()
         }
         saveTrouble()
-        if let failure = state.failure {
-            guard !state.unwritten else {
-                let messages = state.pending.count + state.unreleased.count
-                log.error("results-unwritten", ["messages": String(messages), "reason": failure.description,
-                                                "note": "left sending: the next start makes them unknown and settles them"])
-                throw DispatchError.resultsUnwritten(messages: messages, seconds: settings.writeRetryBudget, underlying: failure.underlying)
+        if state.unwritten, let failure = state.failure {
+            let busy = (failure.underlying as? StoreError)?.kind == .busy
+            // Logged one by one: if the process ends before they are written, the log is what a coordinator settles from.
+            logUnwritten(state.pending, state.unreleased, kept: busy && !shouldStop())
+            if busy && !shouldStop() {
+                // Kept for the next drain; this pass fails, and the service tries again after a pause.
+                (carriedResults, carriedReleases) = (state.pending, state.unreleased)
+                throw failure.underlying
             }
-            throw failure.underlying
+            throw DispatchError.resultsUnwritten(messages: state.pending.count + state.unreleased.count, underlying: failure.underlying)
         }
+        if let failure = state.failure { throw failure.underlying }
         return state.report
     }
 
@@ -588,15 +622,26 @@ public final class Dispatcher {
     }
 
     /// A write the database refused: the drain winds down (no new claim or send; what is claimed but not started goes
-    /// back) and the refused write is tried again after a pause, 0.5 s doubling to 8 s, for up to
-    /// `DispatchSettings.writeRetryBudget`.
-    /// The results in it are the only record of what the provider accepted: dropping them would leave those messages
+    /// back) and, when the database was busy (another process holding it), the refused write is tried again after a
+    /// pause, 0.5 s doubling to 8 s, for up to `DispatchSettings.writeRetryBudget` (10 s once a stop is asked for).
+    /// Then the drain ends and the next one writes them first. Any other error (a constraint, the disk) will not pass
+    /// by waiting: the drain ends at once, and what it holds stays `sending` for the next start to settle.
+    /// The results are the only record of what the provider accepted: dropping them would leave those messages
     /// `sending`, and calls among them `unknown` for good.
-    private func writeFailed(_ failure: LaneFailure, _ state: inout Pump, group: inout TaskGroup<Finished>, lane: DatabaseLane) {
+    private func writeFailed(_ failure: LaneFailure, _ state: inout Pump, shouldStop: () -> Bool) {
         let since = state.writeTroubleSince ?? .now
         state.writeTroubleSince = since
-        guard .now - since < .milliseconds(Int(settings.writeRetryBudget * 1000)) else {
+        let busy = (failure.underlying as? StoreError)?.kind == .busy
+        let budget: Duration = .milliseconds(Int((shouldStop() ? min(10, settings.writeRetryBudget) : settings.writeRetryBudget) * 1000))
+        if !state.stopping {
+            state.stopping = true
+            state.exhausted = true
+            state.unreleased.append(contentsOf: state.takeUnstarted())
+        }
+        guard busy, .now - since < budget else {
             // Given up: nothing more is handed to the lane, and the drain ends with what it holds unwritten.
+            state.lastReleaseDue = !state.gaveUp
+            state.gaveUp = true
             state.failure = state.failure ?? failure
             state.writeRetryAt = .now + .seconds(86_400 * 365)
             return
@@ -609,10 +654,26 @@ public final class Dispatcher {
             log.warning("database-write-failed", ["reason": failure.description, "retry_in_seconds": String(delay),
                                                   "note": "no new sends until the results are written"])
         }
-        if !state.stopping {
-            state.stopping = true
-            state.exhausted = true
-            state.unreleased.append(contentsOf: state.takeUnstarted())
+    }
+
+    /// One line per result or release the database has not taken: `kept` ones are written by the next drain; the
+    /// others stay `sending`, become `unknown` at the next start, and these lines say what each one was.
+    private func logUnwritten(_ results: [SendOutcome], _ releases: [OutboxMessage], kept: Bool) {
+        let note = kept ? "kept: written when the database takes it" : "not written: 'outreach settle' it after the next start"
+        for outcome in results {
+            var fields: KeyValuePairs<String, String>
+            switch outcome {
+            case .sent(let id, _, let providerID): fields = ["message": String(id), "result": "sent", "provider_id": providerID, "note": note]
+            case .retry(let id, _, let error): fields = ["message": String(id), "result": "not sent (retry)", "reason": error, "note": note]
+            case .failed(let id, let error): fields = ["message": String(id), "result": "failed", "reason": error, "note": note]
+            case .optedOut(let id, _, _, let reason): fields = ["message": String(id), "result": "opted out", "reason": reason, "note": note]
+            case .suppressed(let id, let reason): fields = ["message": String(id), "result": "not sent (suppressed)", "reason": reason, "note": note]
+            case .unconfirmed(let id, let error): fields = ["message": String(id), "result": "unconfirmed", "reason": error, "note": note]
+            }
+            log.warning("result-unwritten", fields)
+        }
+        for message in releases {
+            log.warning("result-unwritten", ["message": String(message.id), "result": "never handed to the provider", "note": note])
         }
     }
 
@@ -624,6 +685,16 @@ public final class Dispatcher {
         let instant = now
         group.addTask {
             .released(messages, await lane.run { database in try OutboxStore(database).release(ids, now: instant()) })
+        }
+    }
+
+    /// Waits `duration` even when the task is cancelled: the wake-up's `Task.sleep` would return at once then, and the
+    /// loop, waiting to write results again after a refused write, would spin.
+    private static func nap(_ duration: Duration) async {
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { continuation.resume() }
         }
     }
 
@@ -717,14 +788,15 @@ public final class Dispatcher {
 
 /// Why a drain could not end cleanly.
 public enum DispatchError: Error, CustomStringConvertible {
-    /// The database refused results for `seconds` (`DispatchSettings.writeRetryBudget`): those messages stay
-    /// `sending`, and the next start makes them `unknown` and settles them from the provider's records.
-    case resultsUnwritten(messages: Int, seconds: TimeInterval, underlying: any Error)
+    /// The database refused results for good (an error waiting does not cure, or a stop came while it was busy):
+    /// those messages stay `sending`, and the next start makes them `unknown` and settles them from the provider's
+    /// records. The log names each one.
+    case resultsUnwritten(messages: Int, underlying: any Error)
 
     public var description: String {
         switch self {
-        case .resultsUnwritten(let messages, let seconds, let underlying):
-            "the database refused the results of \(messages) message(s) for \(Int(seconds)) s: \(underlying); " +
+        case .resultsUnwritten(let messages, let underlying):
+            "the database refused the results of \(messages) message(s): \(underlying); " +
                 "they stay 'sending' until the next start settles them"
         }
     }

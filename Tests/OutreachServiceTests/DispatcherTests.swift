@@ -109,16 +109,7 @@ struct DispatcherTests {
         let path = world.path
         // On the third send another connection takes the write lock for 1.5 s: far past the dispatcher's busy timeout.
         let provider = LockDuringSend(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), atSend: 3) {
-            let locked = DispatchSemaphore(value: 0)
-            let holder = Thread {
-                let other = try! Database(path: path)
-                try! other.execute("BEGIN IMMEDIATE")
-                locked.signal()
-                Thread.sleep(forTimeInterval: 1.5)
-                try! other.execute("COMMIT")
-            }
-            holder.start()
-            locked.wait()
+            holdWriteLock(path, seconds: 1.5)
         }
         let connection = try Database(path: path, busyTimeoutMilliseconds: 100)
         let dispatcher = Dispatcher(database: connection, provider: provider,
@@ -143,17 +134,7 @@ struct DispatcherTests {
         let path = world.path
         let released = Flag()
         let provider = LockDuringSend(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), atSend: 3) {
-            let locked = DispatchSemaphore(value: 0)
-            let holder = Thread {
-                let other = try! Database(path: path)
-                try! other.execute("BEGIN IMMEDIATE")
-                locked.signal()
-                Thread.sleep(forTimeInterval: 1.5)
-                try! other.execute("COMMIT")
-                released.set()
-            }
-            holder.start()
-            locked.wait()
+            holdWriteLock(path, seconds: 1.5, then: released)
         }
         let connection = try Database(path: path, busyTimeoutMilliseconds: 100)
         let dispatcher = Dispatcher(database: connection, provider: provider,
@@ -918,6 +899,22 @@ struct ResendDuringLookup: SimulatorStub {
         action(lookup.messageID)
         return await base.findSent(lookup)
     }
+}
+
+/// Takes the database's write lock on a connection of its own (another process, in effect) and holds it for `seconds`
+/// on a thread of its own; returns once it is held. `then` is set when it is let go.
+func holdWriteLock(_ path: String, seconds: Double, then released: Flag? = nil) {
+    let locked = DispatchSemaphore(value: 0)
+    let holder = Thread {
+        let other = try! Database(path: path)
+        try! other.execute("BEGIN IMMEDIATE")
+        locked.signal()
+        Thread.sleep(forTimeInterval: seconds)
+        try! other.execute("COMMIT")
+        released?.set()
+    }
+    holder.start()
+    locked.wait()
 }
 
 /// The Simulator, slowed to 20 ms a send; its `atSend`-th send runs `action` first (another process taking the database).

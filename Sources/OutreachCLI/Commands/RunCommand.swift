@@ -91,7 +91,10 @@ enum RunCommand {
                     // A database held by another process (a long import, an open sqlite3 transaction) must not end the
                     // service: nothing of this pass is lost (results are written before a pass ends), so wait and
                     // try again. `--once` reports it, for cron.
-                    if once { throw error }
+                    if once {
+                        try? await gateway.writeKept()
+                        throw error
+                    }
                     failuresInARow += 1
                     let wait = min(2 * pow(2, Double(min(failuresInARow, 6) - 1)), 60)
                     log.error("pass-failed", ["reason": "\(error)", "retry_in_seconds": String(Int(wait))])
@@ -121,6 +124,12 @@ enum RunCommand {
                 }
                 try await pause(min(max(wait, 0.2), 30))
             }
+        }
+        // Results a busy database refused are written before the process ends, if it will take them now.
+        do {
+            try await gateway.writeKept()
+        } catch {
+            log.error("results-unwritten", ["reason": "\(error)", "note": "the next start makes them unknown and settles them"])
         }
         // A pause for provider trouble ends `--once` with messages still due: cron should hear of the outage.
         if once, !stop.isSet, let until = gateway.pausedUntil, let due = try? gateway.nextDue(), due <= until {

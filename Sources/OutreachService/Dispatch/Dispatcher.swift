@@ -136,6 +136,9 @@ public final class Dispatcher {
         }
     }
 
+    /// Whether results or releases a busy database refused are kept in memory for the next drain to write.
+    public var keepsUnwritten: Bool { !carriedResults.isEmpty || !carriedReleases.isEmpty }
+
     /// Sends everything due now until nothing is due or `shouldStop` says so. On stop, no new send starts:
     /// the sends in flight finish and are recorded, and messages claimed but not started go back to `queued`.
     public func drain(shouldStop: @Sendable () -> Bool = { false }) async throws -> DispatchReport {

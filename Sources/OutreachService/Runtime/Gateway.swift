@@ -130,6 +130,13 @@ public final class Gateway: @unchecked Sendable {
             """).bind(Timestamp.format(now())).run()
     }
 
+    /// At a stop: writes what a busy database refused earlier (see `Dispatcher.keepsUnwritten`), sending nothing new.
+    /// Gives up after about 10 s; the log has named each one.
+    public func writeKept() async throws {
+        guard dispatcher.keepsUnwritten else { return }
+        _ = try await dispatcher.drain(shouldStop: { true })
+    }
+
     /// Until when sending is paused because the provider kept failing (see `Dispatcher.heldUntil`), if it is now.
     public var pausedUntil: Date? {
         dispatcher.heldUntil.flatMap { $0 > now() ? $0 : nil }

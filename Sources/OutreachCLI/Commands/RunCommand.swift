@@ -89,8 +89,8 @@ enum RunCommand {
                     throw error
                 } catch {
                     // A database held by another process (a long import, an open sqlite3 transaction) must not end the
-                    // service: nothing of this pass is lost (results are written before a pass ends), so wait and
-                    // try again. `--once` reports it, for cron.
+                    // service: results it refused are kept and written first by the next pass (see
+                    // `Dispatcher.keepsUnwritten`), so wait and try again. `--once` reports it, for cron.
                     if once {
                         try? await gateway.writeKept()
                         throw error

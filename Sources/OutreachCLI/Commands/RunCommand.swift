@@ -51,24 +51,6 @@ enum RunCommand {
             sources.append(source)
         }
         defer { sources.forEach { $0.cancel() } }
-        // At start the recovery needs the write lock too: a database held by another process is waited for.
-        var recovered = 0
-        for attempt in 1... {
-            do {
-                recovered = try gateway.recover()
-                break
-            } catch let error as StoreError where error.kind == .busy && !once && !stop.isSet {
-                let wait = min(2 * pow(2, Double(min(attempt, 6) - 1)), 60)
-                log.error("recover-failed", ["reason": "\(error)", "retry_in_seconds": String(Int(wait))])
-                var slept = 0.0
-                while slept < wait, !stop.isSet {
-                    try await Task.sleep(nanoseconds: 200_000_000)
-                    slept += 0.2
-                }
-            }
-        }
-        log.info("started", ["provider": gateway.provider.name, "once": once ? "yes" : "no", "recovered": String(recovered)])
-        let clock = context.now
         /// Sleeps up to `seconds`, waking early on a stop.
         func pause(_ seconds: Double) async throws {
             var slept = 0.0
@@ -77,6 +59,21 @@ enum RunCommand {
                 slept += 0.2
             }
         }
+        /// The wait after the `failures`-th failure in a row: 2 s, doubling to 60 s.
+        func backoff(_ failures: Int) -> Double { min(2 * pow(2, Double(min(failures, 6) - 1)), 60) }
+        // At start the recovery needs the write lock too: a database held by another process is waited for.
+        var recovered = 0
+        for attempt in 1... {
+            do {
+                recovered = try gateway.recover()
+                break
+            } catch let error as StoreError where error.kind == .busy && !once && !stop.isSet {
+                log.error("recover-failed", ["reason": "\(error)", "retry_in_seconds": String(Int(backoff(attempt)))])
+                try await pause(backoff(attempt))
+            }
+        }
+        log.info("started", ["provider": gateway.provider.name, "once": once ? "yes" : "no", "recovered": String(recovered)])
+        let clock = context.now
         var failuresInARow = 0
         do {
             while !stop.isSet {
@@ -96,9 +93,8 @@ enum RunCommand {
                         throw error
                     }
                     failuresInARow += 1
-                    let wait = min(2 * pow(2, Double(min(failuresInARow, 6) - 1)), 60)
-                    log.error("pass-failed", ["reason": "\(error)", "retry_in_seconds": String(Int(wait))])
-                    try await pause(wait)
+                    log.error("pass-failed", ["reason": "\(error)", "retry_in_seconds": String(Int(backoff(failuresInARow)))])
+                    try await pause(backoff(failuresInARow))
                     continue
                 }
                 if report.dispatched.claimed > 0 || report.scheduled.enqueued > 0 {

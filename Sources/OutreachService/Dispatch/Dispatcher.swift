@@ -388,14 +388,10 @@ public final class Dispatcher {
                     state.writeRetryAt = nil
                     record(&state, group: &group, lane: lane)
                 }
-                if state.gaveUp, state.lastReleaseDue, !state.unreleased.isEmpty {
+                // Releases refused before, when their retry is due; or once more after giving up on writes.
+                if !state.unreleased.isEmpty, state.writesAllowed || state.lastReleaseDue {
+                    if !state.gaveUp { state.writeRetryAt = nil }
                     state.lastReleaseDue = false
-                    let messages = state.unreleased
-                    state.unreleased = []
-                    release(messages, &state, group: &group, lane: lane)
-                }
-                if !state.unreleased.isEmpty, state.writesAllowed {
-                    state.writeRetryAt = nil
                     let messages = state.unreleased
                     state.unreleased = []
                     release(messages, &state, group: &group, lane: lane)

@@ -63,10 +63,7 @@ public struct OutboxStore {
         let stamp = Timestamp.format(now)
         return try database.transaction {
             let claimed = try database.statement("""
-                SELECT \(Self.claimedColumns)
-                FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
-                WHERE m.status = 'queued' AND m.not_before <= ?1
-                  AND (m.campaign_id IS NULL OR c.status IN (\(Self.sendingCampaignsSQL)))
+                SELECT \(Self.claimedColumns) FROM \(Self.claimableQueued) AND m.not_before <= ?1
                 ORDER BY m.not_before, m.id LIMIT ?2
                 """).bind(stamp, limit).rows(Self.message)
             if !claimed.isEmpty {
@@ -85,6 +82,12 @@ public struct OutboxStore {
     public static let sendingCampaigns: Set<CampaignStatus> = [.running, .scheduled, .done]
     /// The same, as an SQL list (the statuses are the enum's own words).
     static let sendingCampaignsSQL = sendingCampaigns.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
+    /// The queued messages a claim may take, as `messages m`, once their time has come: the claim and `nextDue` read
+    /// the same set (a FROM and WHERE to extend with `AND`).
+    static let claimableQueued = """
+        messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
+        WHERE m.status = 'queued' AND (m.campaign_id IS NULL OR c.status IN (\(sendingCampaignsSQL)))
+        """
 
     /// `columns` of `messages m` as a claim leaves them (`sending`, one more attempt). Derived from `columns`, so
     /// the two lists, read by the same `message(_:)`, cannot drift apart.
@@ -333,9 +336,7 @@ public struct OutboxStore {
     /// a pause for as long as the campaign stayed paused.
     public func nextDue() throws -> Date? {
         try database.statement("""
-            SELECT m.not_before FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
-            WHERE m.status = 'queued' AND (m.campaign_id IS NULL OR c.status IN (\(Self.sendingCampaignsSQL)))
-            ORDER BY m.not_before LIMIT 1
+            SELECT m.not_before FROM \(Self.claimableQueued) ORDER BY m.not_before LIMIT 1
             """).firstRow { $0.string(0) }.flatMap(Timestamp.parse)
     }
 

@@ -34,6 +34,14 @@ struct CampaignTests {
         #expect(preview.unreachable == 3)
         #expect(preview.warnings.contains { $0.contains("Birgitta") && $0.contains("opted out") })
         #expect(preview.warnings.contains { $0.contains("Amina") && $0.contains("recording") })
+
+        // Reza takes both channels: after his STOPP, one line names both (it used to be two identical lines).
+        try OptOutStore(world.database).add(phone: PhoneNumber(e164: "+46701740607"), channel: .all, keyword: "STOPP", source: "reply",
+                                            now: world.clock.now)
+        let after = try service.preview(campaign, now: world.clock.now)
+        #expect(after.unreachable == 4)
+        #expect(after.warnings.filter { $0.contains("Reza") } == ["Reza Karimi (+46 70 *** ** 07, fa), sms and voice: opted out"])
+        #expect(after.warnings.filter { $0.contains("Birgitta") } == ["Birgitta Johansson (+46 70 *** ** 13, sv), sms: opted out"])
     }
 
     @Test("launch twice enqueues once; pause holds, resume sends, cancel stops what is left")

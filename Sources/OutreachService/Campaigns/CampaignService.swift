@@ -28,7 +28,7 @@ public struct CampaignService {
 
     public struct Preview: Sendable {
         public var languages: [LanguagePreview] = []
-        /// Who cannot be reached on a channel, and why: one line per person and channel.
+        /// Who cannot be reached on a channel, and why: one line per person and reason, naming the channels.
         public var warnings: [String] = []
         /// Languages whose recipients get another language's text.
         public var fallbacks: [String] = []
@@ -48,10 +48,19 @@ public struct CampaignService {
         var preview = Preview()
         var byKey: [String: Int] = [:]
         var lastPerson: Int64?
+        var lastWarning: (person: Int64?, channel: Channel, reason: String)?
         try forEachMessage(campaign, now: now) { person, message in
             if message.status == .suppressed {
                 preview.unreachable += 1
-                preview.warnings.append("\(person.name) (\(person.phone.masked), \(person.language)): \(message.error ?? "cannot be reached")")
+                let who = "\(person.name) (\(person.phone.masked), \(person.language))"
+                let reason = message.error ?? "cannot be reached"
+                // A person's messages come one after the other: one line when both channels fail for the same reason.
+                if let last = lastWarning, last.person == person.id, last.reason == reason {
+                    preview.warnings[preview.warnings.count - 1] = "\(who), \(last.channel.rawValue) and \(message.channel.rawValue): \(reason)"
+                } else {
+                    preview.warnings.append("\(who), \(message.channel.rawValue): \(reason)")
+                }
+                lastWarning = (person.id, message.channel, reason)
                 return
             }
             preview.reachable += 1

@@ -66,6 +66,8 @@ extension Dispatcher {
         /// version must not become the baseline (they would count as checked at it).
         var recheckPartial = false
         var lastRecheck = ContinuousClock.now
+        /// When the claim out (there is at most one) was handed to the lane.
+        var claimIssued = ContinuousClock.now
         /// A `.tick` is on its way.
         var ticking = false
         /// A rate-limit token was taken for the next send (after a wait; see the send step).

@@ -102,6 +102,29 @@ struct CampaignTests {
         #expect(try outbox.counts(campaignID: other) == [.queued: 4])
     }
 
+    @Test("a done campaign whose message in doubt goes back to the queue runs again, so it can still be paused or cancelled")
+    func requeueReopensDone() async throws {
+        let (world, service) = try world()
+        let store = CampaignStore(world.database)
+        let outbox = OutboxStore(world.database)
+        let id = try store.create(Campaign(name: "Fika", template: "help", audience: AudienceFilter(), channel: .sms, sendAt: nil),
+                                  now: world.clock.now)
+        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == 4)
+        // A crash with one message on its way: it is in doubt, the rest are sent, and the campaign is done.
+        let doubtful = try #require(try outbox.claimDue(now: world.clock.now, limit: 1).first?.id)
+        #expect(try outbox.recoverInterrupted(now: world.clock.now) == 1)
+        #expect(try await world.gateway().pass().dispatched.sent == 3)
+        #expect(try store.find(id: id)?.status == .done)
+
+        // The provider never got it (`outreach settle --resend`, or the reconciler): back in the queue, and running.
+        #expect(try outbox.requeueUnknown(id: doubtful, reason: "never got it", now: world.clock.now))
+        #expect(try store.find(id: id)?.status == .running)
+        #expect(try store.setStatus(id: id, .cancelled, onlyFrom: [.running, .paused, .scheduled], now: world.clock.now))
+        #expect(try outbox.cancelQueued(campaignID: id, now: world.clock.now) == 1)
+        #expect(try outbox.requeueUnknown(id: doubtful, reason: "again", now: world.clock.now) == false)
+        #expect(try store.find(id: id)?.status == .cancelled)
+    }
+
     @Test("each text is rendered once per language and name, yet everyone gets their own name and language")
     func personalTexts() throws {
         let (world, service) = try world()

@@ -233,14 +233,23 @@ public struct OutboxStore {
     }
 
     /// The provider never got an `unknown` message: it goes back to the queue (the dispatcher checks expiry and
-    /// opt-outs again before sending it).
+    /// opt-outs again before sending it). A campaign that had become `done` runs again, so that it can still be
+    /// paused or cancelled before the message goes.
     /// Returns whether it moved.
     @discardableResult
     public func requeueUnknown(id: Int64, reason: String, now: Date) throws -> Bool {
-        try database.statement("""
-            UPDATE messages SET status = \(Self.backInQueue), error = ?, updated_at = ? WHERE id = ? AND status = 'unknown'
-            """).bind(reason, Timestamp.format(now), id).run()
-        return database.changes > 0
+        let stamp = Timestamp.format(now)
+        return try database.transaction {
+            try database.statement("""
+                UPDATE messages SET status = \(Self.backInQueue), error = ?, updated_at = ? WHERE id = ? AND status = 'unknown'
+                """).bind(reason, stamp, id).run()
+            guard database.changes > 0 else { return false }
+            try database.statement("""
+                UPDATE campaigns SET status = 'running', updated_at = ?
+                WHERE id = (SELECT campaign_id FROM messages WHERE id = ? AND status = 'queued') AND status = 'done'
+                """).bind(stamp, id).run()
+            return true
+        }
     }
 
     /// The status of a message going back to the queue (a retry, a release at a stop, an unknown one the provider

@@ -44,6 +44,26 @@ struct CampaignTests {
         #expect(after.warnings.filter { $0.contains("Birgitta") } == ["Birgitta Johansson (+46 70 *** ** 13, sv), sms: opted out"])
     }
 
+    @Test("preview: a language's segments are its messages' own, so the languages add up to the total when names differ in length")
+    func previewSegmentsAddUp() throws {
+        let (world, service) = try world()
+        // Arabic texts are UCS-2 (67 characters a segment): a first name 67 characters longer takes at least one more.
+        let ids = try world.addPeople([("Ali Hassan", "+46701740620", "ar", .sms),
+                                       ("Abdulrahman-Muhammad-Abdulaziz-Ibrahim-Khalid-Mustafa-Hassan-Yusuf-Ali Hassan", "+46701740621", "ar", .sms),
+                                       ("Abdulrahman-Muhammad-Abdulaziz-Ibrahim-Khalid-Mustafa-Hassan-Yusuf-Ali Omar", "+46701740622", "ar", .sms)])
+        let session = try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        let campaign = Campaign(id: 1, name: "Jul", template: "session-invite", audience: AudienceFilter(roles: [.senior], sessionID: session),
+                                channel: .sms, sendAt: nil)
+        let preview = try service.preview(campaign, now: world.clock.now)
+        let arabic = try #require(preview.languages.first { $0.language == "ar" })
+        #expect(arabic.recipients == 3)
+        // Ali's text (shown) fits in fewer segments than the two long names'.
+        #expect(arabic.fewestSegments == arabic.inspection?.segments)
+        #expect(arabic.fewestSegments < arabic.mostSegments, "\(arabic.fewestSegments) \(arabic.mostSegments)")
+        #expect(arabic.segments == arabic.fewestSegments + 2 * arabic.mostSegments)
+        #expect(preview.languages.map(\.segments).reduce(0, +) == preview.segments)
+    }
+
     @Test("launch twice enqueues once; pause holds, resume sends, cancel stops what is left")
     func lifecycle() async throws {
         let (world, service) = try world()

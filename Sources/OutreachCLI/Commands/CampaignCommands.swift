@@ -132,8 +132,11 @@ enum CampaignCommands {
             console.print("")
             var header = "== \(language.language) \(language.channel.rawValue): \(language.recipients) recipient\(language.recipients == 1 ? "" : "s")"
             if let inspection = language.inspection {
-                header += ", \(inspection.encoding.rawValue), \(inspection.segments) segment\(inspection.segments == 1 ? "" : "s")"
-                header += ", about \(cost(inspection.segments * language.recipients))"
+                // The text shown is the first recipient's; with other names, others may take another segment.
+                let each = language.fewestSegments < language.mostSegments
+                    ? "\(language.fewestSegments)–\(language.mostSegments) segments each"
+                    : "\(inspection.segments) segment\(inspection.segments == 1 ? "" : "s")\(language.recipients == 1 ? "" : " each")"
+                header += ", \(inspection.encoding.rawValue), \(each), about \(cost(language.segments))"
             }
             if language.usedLanguage != language.language { header += " (text in \(language.usedLanguage))" }
             console.print(header)

@@ -24,6 +24,17 @@ public struct CampaignService {
         public let text: String
         public let inspection: SMSInspection?
         public var recipients: Int
+        /// SMS segments of all its messages, and the fewest and most of one (names make texts differ in length).
+        public var segments = 0
+        public var fewestSegments = Int.max
+        public var mostSegments = 0
+
+        mutating func add(segments count: Int?) {
+            guard let count else { return }
+            segments += count
+            fewestSegments = min(fewestSegments, count)
+            mostSegments = max(mostSegments, count)
+        }
     }
 
     public struct Preview: Sendable {
@@ -72,11 +83,14 @@ public struct CampaignService {
             let key = "\(person.language)/\(message.channel.rawValue)"
             if let index = byKey[key] {
                 preview.languages[index].recipients += 1
+                preview.languages[index].add(segments: message.segments)
             } else {
                 byKey[key] = preview.languages.count
                 let inspection = message.channel == .sms ? SMSEncoder.inspect(message.body) : nil
-                preview.languages.append(LanguagePreview(language: person.language, usedLanguage: message.language, channel: message.channel,
-                                                         text: message.body, inspection: inspection, recipients: 1))
+                var language = LanguagePreview(language: person.language, usedLanguage: message.language, channel: message.channel,
+                                               text: message.body, inspection: inspection, recipients: 1)
+                language.add(segments: message.segments)
+                preview.languages.append(language)
                 if message.language != person.language {
                     preview.fallbacks.append("no \(campaign.template) text in '\(person.language)': those recipients get '\(message.language)'")
                 }

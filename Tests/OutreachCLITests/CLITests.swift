@@ -76,7 +76,29 @@ struct CLITests {
         #expect(lines.contains { $0.hasPrefix("\(file): line 6: phone: ") && $0.contains("too short") })
         #expect(lines.contains { $0.hasPrefix("\(file): line 7: role: 'boss'") })
         #expect(lines.last == "\(file): 2 problems, nothing imported")
+        // Not even the database file: a list after it says so, rather than "0 people" from a new empty one.
+        let list = await cli.run("people", "list")
+        #expect(list.code == 1 && list.err.contains("there is no database at "), "\(list.err)")
+        #expect(await cli.run("init").code == 0)
         #expect(await cli.run("people", "list").out.contains("0 people"))
+    }
+
+    @Test("a mistyped --db is refused by every command but those that set a database up")
+    func missingDatabase() async {
+        let cli = CLIHarness()
+        let typo = cli.databasePath  // the harness's --db, not created yet
+        for command in [["campaign", "list"], ["campaign", "create", "--name", "A", "--template", "help", "--audience", "all"],
+                        ["status"], ["due"], ["run", "--once"], ["people", "list"], ["sessions", "list"], ["optouts", "list"],
+                        ["settle", "1", "--sent"], ["enroll", "--senior", "1", "--session", "1"]] {
+            let outcome = await cli.run(command)
+            #expect(outcome.code == 1 && outcome.err.contains("there is no database at "), "\(command): \(outcome.err)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: typo))
+        let doctor = await cli.run("doctor")
+        #expect(doctor.out.contains("there is no database at ") || doctor.err.contains("there is no database at "), "\(doctor.out)")
+        #expect(!FileManager.default.fileExists(atPath: typo))
+        #expect(await cli.run(["sessions", "add", "--title", "Fika", "--start", "2026-11-24 14:00", "--duration", "60"]).code == 0)
+        #expect(FileManager.default.fileExists(atPath: typo))
     }
 
     @Test("people import --dry-run writes nothing")

@@ -49,7 +49,7 @@ enum DemoCommand {
                                  databaseOverride: databasePath, config: config)
         let lock = try explicitDatabase.flatMap { try RunLock.acquire(databasePath: $0) }
         defer { withExtendedLifetime(lock) {} }
-        let database = try context.database()
+        let database = try context.database(mayCreate: true)
         if let explicitDatabase {
             let used = try database.statement("SELECT EXISTS (SELECT 1 FROM people) OR EXISTS (SELECT 1 FROM messages)").firstRow { $0.int(0) } ?? 0
             guard used == 0 else {

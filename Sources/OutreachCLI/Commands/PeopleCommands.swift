@@ -45,7 +45,7 @@ enum PeopleCommands {
             let noun = problems.count == 1 ? "problem" : "problems"
             throw CLIError.failures(problems.map { "\(file): \($0)" } + ["\(file): \(problems.count) \(noun), nothing imported"])
         case .success(let rows):
-            let database = try context.database()
+            let database = try context.database(mayCreate: true)  // a first import sets the database up
             let people = rows.map(\.person)
             if dryRun {
                 // Run the real upsert inside a transaction that is always rolled back.

@@ -81,7 +81,7 @@ enum SessionCommands {
         }
         let schedule = SessionSchedule(start: start, durationMinutes: minutes, timeZone: zone, rule: rule, exceptionDates: exceptions)
         let session = Session(title: title, place: place, schedule: schedule)
-        let id = try SessionStore(try context.database()).add(session, now: context.now())
+        let id = try SessionStore(try context.database(mayCreate: true)).add(session, now: context.now())
         if json {
             context.console.print(try JSONOutput.string(SessionJSON(Session(id: id, title: title, place: place, schedule: schedule), enrolled: 0, now: context.now())))
         } else {

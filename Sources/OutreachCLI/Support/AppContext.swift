@@ -55,20 +55,25 @@ final class AppContext {
         return try config().database
     }
 
-    /// The database for a command that only reads: a file that is not there is an error (a mistyped --db or
-    /// $OUTREACH_DB), not a new empty database and a confident "nothing due".
+    /// The database for a command that names the command in its error (see `database`).
     func existingDatabase(for command: String) throws -> Database {
-        let path = try databasePath()
-        guard path == ":memory:" || FileManager.default.fileExists(atPath: path) else {
-            throw CLIError.failure("\(command): there is no database at \(path); check --db or $OUTREACH_DB, or run 'outreach init'")
+        do {
+            return try database()
+        } catch let error as CLIError {
+            guard case .failure(let message) = error else { throw error }
+            throw CLIError.failure("\(command): \(message)")
         }
-        return try database()
     }
 
-    /// The migrated database, opened once per run.
-    func database() throws -> Database {
+    /// The migrated database, opened once per run. A file that is not there is an error (a mistyped --db or
+    /// $OUTREACH_DB), not a new empty database and a confident "nothing due" or "campaign created", unless the
+    /// command is one that sets a database up (`people import`, `sessions add`, `demo`; `init` makes its own).
+    func database(mayCreate: Bool = false) throws -> Database {
         if let openDatabase { return openDatabase }
         let path = try databasePath()
+        guard mayCreate || path == ":memory:" || FileManager.default.fileExists(atPath: path) else {
+            throw CLIError.failure("there is no database at \(path); check --db or $OUTREACH_DB, or create it with 'outreach init'")
+        }
         do {
             let database = try Store.open(path: path, now: now())
             openDatabase = database

@@ -83,6 +83,17 @@ struct CLITests {
         #expect(await cli.run("people", "list").out.contains("0 people"))
     }
 
+    @Test("a global option after the command says where it goes")
+    func globalOptionAfterCommand() async {
+        let cli = CLIHarness()
+        for (arguments, command) in [(["campaign", "list", "--db", "other.sqlite"], "campaign list"), (["demo", "--config", "x.json5"], "demo")] {
+            let outcome = await cli.run(arguments)
+            #expect(outcome.code == 2)
+            #expect(outcome.err.contains("outreach \(command): \(arguments[arguments.count - 2]) is a global option and goes before the command: "
+                                         + "outreach \(arguments[arguments.count - 2]) FILE \(command) ..."), "\(outcome.err)")
+        }
+    }
+
     @Test("a mistyped --db is refused by every command but those that set a database up")
     func missingDatabase() async {
         let cli = CLIHarness()

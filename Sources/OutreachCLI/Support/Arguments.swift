@@ -70,6 +70,10 @@ public struct Arguments {
             let name = String(first.split(separator: "=", maxSplits: 1)[0])
             // Options are consumed once: a second `--name` is left over, and is known.
             if known.contains(name) { throw .usage("\(command): \(name) is given twice") }
+            if name == "--db" || name == "--config" {
+                let bare = command.hasPrefix("outreach ") ? String(command.dropFirst("outreach ".count)) : command
+                throw .usage("\(command): \(name) is a global option and goes before the command: outreach \(name) FILE \(bare) ...")
+            }
             if let suggestion = Suggestion.closest(to: name, among: known) {
                 throw .usage("\(command): unknown option \(name) (did you mean \(suggestion)?)")
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import OutreachCore
 import OutreachStore
 import OutreachTesting
 @testable import OutreachCLI
@@ -78,14 +79,35 @@ struct CampaignCommandTests {
                                            "--at", "2026-11-23T09:00:00Z"]).code == 0)
         let launch = await cli.run(["campaign", "launch", "1", "--yes"], config: config)  // would wait for ever before
         #expect(launch.code == 0, "\(launch.err)")
-        #expect(launch.out.contains("scheduled for 2026-11-23T09:00:00Z"), "\(launch.out)")
+        #expect(launch.out.contains("scheduled for 2026-11-23 10:00 Europe/Stockholm: the service"), "\(launch.out)")
         let status = await cli.run(["campaign", "status", "1"], config: config)
-        #expect(status.out.contains("[scheduled], template help, audience role=senior, channel each person's own, sends from 2026-11-23T09:00:00Z"),
-                "\(status.out)")
+        #expect(status.out.contains("[scheduled], template help, audience role=senior, channel each person's own, "
+                                    + "sends from 2026-11-23 10:00 Europe/Stockholm"), "\(status.out)")
         #expect(await cli.run(["campaign", "pause", "1"], config: config).code == 0)
         let due = await cli.run(["due", "--at", "2026-11-23T10:00:00Z"], config: config)
         let rows = due.out.split(separator: "\n").filter { $0.contains("campaign 1") }
         #expect(rows.count == 3 && rows.allSatisfy { $0.contains("queued, held: campaign 1 is paused") }, "\(due.out)")
+
+        // Asked for 23:30 local: quiet hours hold it until 09:00, and launch and status say so (they said 22:30Z).
+        #expect(await create(cli, config, ["--name", "Natt", "--template", "help", "--audience", "role=senior",
+                                           "--at", "2026-11-23T23:30:00+01:00"]).code == 0)
+        let night = await cli.run(["campaign", "launch", "2", "--yes"], config: config)
+        let held = "2026-11-24 09:00 Europe/Stockholm (asked for 2026-11-23 23:30; quiet hours hold it until then)"
+        #expect(night.out.contains("scheduled for \(held)"), "\(night.out)")
+        #expect(await cli.run(["campaign", "status", "2"], config: config).out.contains("sends from \(held)"))
+        #expect(try! OutboxStore(try! Database(path: cli.databasePath)).list(campaignID: 2).allSatisfy {
+            $0.notBefore == Timestamp.parse("2026-11-24T08:00:00Z")
+        })
+    }
+
+    @Test("launched in quiet hours with no send time: launch says the messages wait until morning, and does not watch all night")
+    func launchedInQuietHours() async {
+        let (cli, config) = await ServiceCommandTests().world()
+        cli.now = Timestamp.parse("2026-11-22T21:00:00Z")!  // 22:00 local
+        #expect(await create(cli, config, ["--name", "Kväll", "--template", "help", "--audience", "role=senior"]).code == 0)
+        let launch = await cli.run(["campaign", "launch", "1", "--yes"], config: config)
+        #expect(launch.code == 0, "\(launch.err)")
+        #expect(launch.out.contains("scheduled for 2026-11-23 09:00 Europe/Stockholm (after quiet hours): the service"), "\(launch.out)")
     }
 
     @Test("preview prices each language, and notes fallbacks apart from who cannot be reached")

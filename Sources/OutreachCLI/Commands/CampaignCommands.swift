@@ -190,14 +190,32 @@ enum CampaignCommands {
             }
         }
         let enqueued = try checked("campaign launch") { try service.launch(campaign, now: context.now()) }
-        context.console.print("campaign \(campaign.id!) launched: \(enqueued) messages enqueued")
-        if let sendAt = campaign.sendAt, sendAt > context.now() {
-            context.console.print("scheduled for \(Timestamp.format(sendAt)): the service ('outreach run') sends it then; "
-                                  + "follow it with 'outreach campaign status \(campaign.id!)'")
+        context.console.print("campaign \(campaign.id!) launched: \(enqueued) message\(enqueued == 1 ? "" : "s") enqueued")
+        // Later: a send time ahead, or quiet hours now. Nothing to watch until then.
+        let config = try context.config()
+        let start = QuietWindow(config.quietHours).release(max(campaign.sendAt ?? context.now(), context.now()), in: config.timeZone)
+        if start > context.now().addingTimeInterval(60) {
+            context.console.print("scheduled for \(sendTimeText(campaign, config: config, now: context.now())): the service "
+                                  + "('outreach run') sends it then; follow it with 'outreach campaign status \(campaign.id!)'")
             return
         }
         if noWait { return }
         try watch(campaign.id!, context)
+    }
+
+    /// When a campaign's messages go, in the config's time zone: its send time (or now, when it has none), moved out of
+    /// quiet hours, as the outbox holds them; with the time asked for when quiet hours moved it.
+    static func sendTimeText(_ campaign: Campaign, config: OutreachConfig, now: Date) -> String {
+        let zone = config.timeZone
+        let asked = campaign.sendAt ?? now
+        let start = QuietWindow(config.quietHours).release(asked, in: zone)
+        var text = "\(SessionCommands.localText(start, zone)) \(zone.identifier)"
+        if start.timeIntervalSince(asked) >= 60 {
+            text += campaign.sendAt == nil
+                ? " (after quiet hours)"
+                : " (asked for \(SessionCommands.localText(asked, zone)); quiet hours hold it until then)"
+        }
+        return text
     }
 
     /// Shows the progress line until the campaign has nothing left queued or sending.
@@ -220,6 +238,15 @@ enum CampaignCommands {
                 break
             }
             if Date().timeIntervalSince(unchangedSince) > 15 {
+                // Quiet hours began: nothing moves until morning, and watching all night helps no one.
+                let config = try context.config()
+                let quiet = QuietWindow(config.quietHours)
+                if quiet.isQuiet(context.now(), in: config.timeZone) {
+                    let opens = quiet.release(context.now(), in: config.timeZone)
+                    context.console.print("quiet hours until \(SessionCommands.localText(opens, config.timeZone)) "
+                                          + "\(config.timeZone.identifier): the service sends the rest then")
+                    break
+                }
                 context.console.print("no progress for 15 s: is the service running ('outreach run')? The campaign stays launched.")
                 unchangedSince = Date()
             }
@@ -286,7 +313,9 @@ enum CampaignCommands {
         }
         var header = "campaign \(campaign.id!) \(campaign.name) [\(campaign.status.rawValue)], template \(campaign.template)"
         header += ", audience \(campaign.audience), channel \(campaign.channel?.rawValue ?? "each person's own")"
-        if let sendAt = campaign.sendAt { header += ", sends from \(Timestamp.format(sendAt))" }
+        if campaign.sendAt != nil {
+            header += ", sends from \(sendTimeText(campaign, config: try context.config(), now: context.now()))"
+        }
         context.console.print(header)
         context.console.print(progressLine(counts, replies: try replies(campaignID: campaign.id!, database)))
     }

@@ -51,10 +51,10 @@ enum RunCommand {
             sources.append(source)
         }
         defer { sources.forEach { $0.cancel() } }
-        /// Sleeps up to `seconds`, waking early on a stop.
-        func pause(_ seconds: Double) async throws {
+        /// Sleeps up to `seconds`, waking early on a stop, or when `wake` says so (looked at every 0.2 s).
+        func pause(_ seconds: Double, wake: () -> Bool = { false }) async throws {
             var slept = 0.0
-            while slept < seconds, !stop.isSet {
+            while slept < seconds, !stop.isSet, !wake() {
                 try await Task.sleep(nanoseconds: 200_000_000)
                 slept += 0.2
             }
@@ -118,7 +118,11 @@ enum RunCommand {
                 } catch {
                     wait = 2  // the database is busy: look again soon
                 }
-                try await pause(min(max(wait, 0.2), 30))
+                // Another process writing (a coordinator launching or resuming a campaign, adding a session) wakes the
+                // service at once: otherwise a launch would wait for the next look, up to 30 s.
+                let database = try context.database()
+                let seen = try? database.dataVersion()
+                try await pause(min(max(wait, 0.2), 30)) { (try? database.dataVersion()) != seen }
             }
         }
         // Results a busy database refused are written before the process ends, if it will take them now.

@@ -120,7 +120,7 @@ struct CampaignCommandTests {
         #expect(preview.out.contains("segments, about 0.00 SEK"), "\(preview.out)")  // the Simulator is free
         // Amina takes calls only, and 'help' has no voice version: she gets the SMS.
         #expect(preview.out.contains("3 messages to send to 3 people"), "\(preview.out)")
-        #expect(!preview.out.contains("cannot be reached"), "\(preview.out)")
+        #expect(!preview.out.contains("cannot be sent"), "\(preview.out)")
     }
 
     @Test("replies count only what came back after the campaign's message, not an older text from the same phone")
@@ -129,12 +129,21 @@ struct CampaignCommandTests {
         #expect(await cli.run(["simulate", "reply", "--from", "070-174 06 13", "Hej"], config: config).code == 0)
         cli.now = cli.now.addingTimeInterval(60)
         #expect(await create(cli, config, ["--name", "Hjälp", "--template", "help", "--audience", "people=3"]).code == 0)
-        #expect(await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config).code == 0)
+        let preview = await cli.run(["campaign", "preview", "1"], config: config)
+        #expect(preview.out.contains("1 message to send to 1 person: 2 SMS segments, about"), "\(preview.out)")
+        #expect(await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config).out.contains("1 message enqueued"))
         _ = await cli.run(["run", "--once"], config: config)
         #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("replies 0"))
         cli.now = cli.now.addingTimeInterval(60)
         #expect(await cli.run(["simulate", "reply", "--from", "070-174 06 13", "1"], config: config).code == 0)
         let status = await cli.run(["campaign", "status", "1"], config: config)
         #expect(status.out.contains("replies 1"), "\(status.out)")
+        // A STOP is no answer to the campaign: counted apart.
+        cli.now = cli.now.addingTimeInterval(60)
+        #expect(await cli.run(["simulate", "reply", "--from", "070-174 06 13", "STOPP"], config: config).code == 0)
+        let after = await cli.run(["campaign", "status", "1"], config: config)
+        #expect(after.out.contains("replies 1 / opted out 1"), "\(after.out)")
+        let json = await cli.run(["campaign", "status", "1", "--json"], config: config)
+        #expect(json.out.contains("\"replies\" : 1") && json.out.contains("\"optOuts\" : 1"), "\(json.out)")
     }
 }

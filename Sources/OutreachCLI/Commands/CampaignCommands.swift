@@ -143,9 +143,9 @@ enum CampaignCommands {
             console.print(language.text)
         }
         console.print("")
-        var total = "\(preview.reachable) messages to send to \(preview.people) people: \(preview.segments) SMS segments, about "
-            + cost(preview.segments) + " (\(price.note))"
-        if preview.calls > 0 { total += "; \(preview.calls) calls, not in the estimate" }
+        var total = "\(counted(preview.reachable, "message")) to send to \(counted(preview.people, "person", "people")): "
+            + "\(counted(preview.segments, "SMS segment")), about " + cost(preview.segments) + " (\(price.note))"
+        if preview.calls > 0 { total += "; \(counted(preview.calls, "call")), not in the estimate" }
         console.print(total)
         if !preview.fallbacks.isEmpty {
             console.print("")
@@ -153,7 +153,7 @@ enum CampaignCommands {
         }
         if !preview.warnings.isEmpty {
             console.print("")
-            console.print("\(preview.unreachable) cannot be reached:")
+            console.print("\(counted(preview.unreachable, "message")) cannot be sent:")
             for warning in preview.warnings { console.print("  warning: \(warning)") }
         }
     }
@@ -184,13 +184,14 @@ enum CampaignCommands {
                 : "campaign launch: no one matches the audience \(campaign.audience); nothing enqueued")
         }
         if !yes {
-            context.console.print("Send '\(campaign.template)' to \(preview.people) people (\(preview.reachable) messages; \(preview.unreachable) cannot be sent)? Type 'yes': ")
+            context.console.print("Send '\(campaign.template)' to \(counted(preview.people, "person", "people")) "
+                                  + "(\(counted(preview.reachable, "message")); \(preview.unreachable) cannot be sent)? Type 'yes': ")
             guard context.console.nextInputLine()?.trimmingWhitespace().lowercased() == "yes" else {
                 throw CLIError.failure("campaign launch: not confirmed; nothing enqueued")
             }
         }
         let enqueued = try checked("campaign launch") { try service.launch(campaign, now: context.now()) }
-        context.console.print("campaign \(campaign.id!) launched: \(enqueued) message\(enqueued == 1 ? "" : "s") enqueued")
+        context.console.print("campaign \(campaign.id!) launched: \(counted(enqueued, "message")) enqueued")
         // Later: a send time ahead, or quiet hours now. Nothing to watch until then.
         let config = try context.config()
         let start = QuietWindow(config.quietHours).release(max(campaign.sendAt ?? context.now(), context.now()), in: config.timeZone)
@@ -256,13 +257,20 @@ enum CampaignCommands {
 
     /// Replies from the campaign's recipients received after their message could go (enqueued, and its send time
     /// come), of those it was sent to (a reply to another campaign sent meanwhile counts for both: an SMS reply names
-    /// no message).
-    static func replies(campaignID: Int64, _ database: Database) throws -> Int {
+    /// no message). A STOP is counted apart: it is no answer to the invitation.
+    struct Replies: Equatable {
+        var replies = 0
+        var optOuts = 0
+    }
+
+    static func replies(campaignID: Int64, _ database: Database) throws -> Replies {
         try database.statement("""
-            SELECT count(DISTINCT i.id) FROM messages m
+            SELECT count(DISTINCT CASE WHEN i.intent IS 'stop' THEN NULL ELSE i.id END),
+                   count(DISTINCT CASE WHEN i.intent IS 'stop' THEN i.id END)
+            FROM messages m
             JOIN inbound i ON i.from_phone = m.phone AND i.received_at >= max(m.created_at, m.not_before)
             WHERE m.campaign_id = ? AND m.status IN ('sent', 'delivered', 'undelivered', 'unknown')
-            """).bind(campaignID).firstRow { $0.int(0) } ?? 0
+            """).bind(campaignID).firstRow { Replies(replies: $0.int(0), optOuts: $0.int(1)) } ?? Replies()
     }
 
     /// A campaign as `status --json` and `list --json` print it: what the text shows.
@@ -277,8 +285,9 @@ enum CampaignCommands {
         let sendAt: String?
         let counts: [String: Int]
         let replies: Int?
+        let optOuts: Int?
 
-        init(_ campaign: Campaign, counts: [MessageStatus: Int], replies: Int?) {
+        init(_ campaign: Campaign, counts: [MessageStatus: Int], replies: Replies?) {
             id = campaign.id ?? 0
             name = campaign.name
             status = campaign.status.rawValue
@@ -287,16 +296,20 @@ enum CampaignCommands {
             channel = campaign.channel?.rawValue
             sendAt = campaign.sendAt.map(Timestamp.format)
             self.counts = Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
-            self.replies = replies
+            self.replies = replies?.replies
+            optOuts = replies?.optOuts
         }
     }
 
-    static func progressLine(_ counts: [MessageStatus: Int], replies: Int?) -> String {
+    static func progressLine(_ counts: [MessageStatus: Int], replies: Replies?) -> String {
         var line = "queued \(counts[.queued] ?? 0) / sending \(counts[.sending] ?? 0) / sent \(counts[.sent] ?? 0) / delivered \(counts[.delivered] ?? 0)"
         line += " / failed \((counts[.failed] ?? 0) + (counts[.undelivered] ?? 0)) / suppressed \(counts[.suppressed] ?? 0)"
         if let unknown = counts[.unknown], unknown > 0 { line += " / unknown \(unknown)" }
         if let cancelled = counts[.cancelled], cancelled > 0 { line += " / cancelled \(cancelled)" }
-        if let replies { line += " / replies \(replies)" }
+        if let replies {
+            line += " / replies \(replies.replies)"
+            if replies.optOuts > 0 { line += " / opted out \(replies.optOuts)" }
+        }
         return line
     }
 
@@ -335,7 +348,9 @@ enum CampaignCommands {
             }
             if status == .cancelled {
                 let cancelled = try OutboxStore(database).cancelQueued(campaignID: campaign.id!, now: context.now())
-                context.console.print("campaign \(campaign.id!) cancelled: \(cancelled) unsent messages cancelled")
+                // Messages on their way finish; those claimed but not started are cancelled as they come back.
+                context.console.print("campaign \(campaign.id!) cancelled: \(counted(cancelled, "queued message")) cancelled; "
+                                      + "any being sent right now finish, and the rest of those claimed are cancelled too")
             } else {
                 context.console.print("campaign \(campaign.id!) is \(status.rawValue)")
             }

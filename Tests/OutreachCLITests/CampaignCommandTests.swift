@@ -87,6 +87,9 @@ struct CampaignCommandTests {
         let due = await cli.run(["due", "--at", "2026-11-23T10:00:00Z"], config: config)
         let rows = due.out.split(separator: "\n").filter { $0.contains("campaign 1") }
         #expect(rows.count == 3 && rows.allSatisfy { $0.contains("queued, held: campaign 1 is paused") }, "\(due.out)")
+        // Resumed before its time, it is scheduled again, not running (it said running a day early).
+        #expect(await cli.run(["campaign", "resume", "1"], config: config).out.contains("campaign 1 is scheduled"))
+        #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("[scheduled]"))
 
         // Asked for 23:30 local: quiet hours hold it until 09:00, and launch and status say so (they said 22:30Z).
         #expect(await create(cli, config, ["--name", "Natt", "--template", "help", "--audience", "role=senior",

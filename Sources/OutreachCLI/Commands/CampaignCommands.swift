@@ -26,7 +26,7 @@ enum CampaignCommands {
             try setStatus(&arguments, context, to: .paused, allowedFrom: [.running, .scheduled])
         },
         CommandNode("resume", summary: "continue a paused campaign", help: "Usage: outreach campaign resume ID") { arguments, context in
-            try setStatus(&arguments, context, to: .running, allowedFrom: [.paused])
+            try setStatus(&arguments, context, to: .running, allowedFrom: [.paused])  // or scheduled, when its time is ahead
         },
         CommandNode("cancel", summary: "stop what has not been sent (sent messages stay sent)", help: "Usage: outreach campaign cancel ID") { arguments, context in
             try setStatus(&arguments, context, to: .cancelled, allowedFrom: [.draft, .scheduled, .running, .paused])
@@ -340,6 +340,8 @@ enum CampaignCommands {
             throw CLIError.failure("campaign: campaign \(campaign.id!) is \(campaign.status.rawValue), cannot become \(status.rawValue)")
         }
         let database = try context.database()
+        // A campaign paused before its send time resumes waiting for it (the service starts it then).
+        let status = status == .running && (campaign.sendAt.map { $0 > context.now() } ?? false) ? .scheduled : status
         try database.transaction {
             // Checked again in the write: another coordinator may have changed it since it was read.
             guard try CampaignStore(database).setStatus(id: campaign.id!, status, onlyFrom: allowedFrom, now: context.now()) else {

@@ -64,6 +64,18 @@ struct CampaignTests {
         #expect(preview.languages.map(\.segments).reduce(0, +) == preview.segments)
     }
 
+    @Test("preview: a language with no text is noted once, even for someone on both channels")
+    func fallbackNotedOnce() throws {
+        let (world, service) = try world()
+        let ids = try world.addPeople([("Hans Müller", "+46701740630", "de", .both)])
+        let session = try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        let campaign = Campaign(id: 1, name: "Jul", template: "session-invite", audience: AudienceFilter(roles: [.senior], sessionID: session),
+                                channel: nil, sendAt: nil)
+        let preview = try service.preview(campaign, now: world.clock.now)
+        #expect(preview.languages.filter { $0.language == "de" }.count == 2, "\(preview.languages.map(\.language))")  // sms and voice
+        #expect(preview.fallbacks == ["no session-invite text in 'de': those recipients get 'sv'"], "\(preview.fallbacks)")
+    }
+
     @Test("launch twice enqueues once; pause holds, resume sends, cancel stops what is left")
     func lifecycle() async throws {
         let (world, service) = try world()

@@ -91,8 +91,10 @@ public struct CampaignService {
                                                text: message.body, inspection: inspection, recipients: 1)
                 language.add(segments: message.segments)
                 preview.languages.append(language)
-                if message.language != person.language {
-                    preview.fallbacks.append("no \(campaign.template) text in '\(person.language)': those recipients get '\(message.language)'")
+                let fallback = "no \(campaign.template) text in '\(person.language)': those recipients get '\(message.language)'"
+                // One note per language, not per channel.
+                if message.language != person.language, !preview.fallbacks.contains(fallback) {
+                    preview.fallbacks.append(fallback)
                 }
             }
         }

@@ -58,6 +58,10 @@ enum CampaignCommands {
         let atText = try arguments.option("--at")
         try arguments.finish()
         guard !name.isEmpty else { throw CLIError.usage("campaign create: --name is empty") }
+        // A line break would break every list the name is shown in.
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw CLIError.usage("campaign create: --name may not hold line breaks or other control characters")
+        }
         let audience: AudienceFilter
         switch AudienceFilter.parse(audienceText) {
         case .success(let parsed): audience = parsed
@@ -92,6 +96,12 @@ enum CampaignCommands {
         }
         let id = try CampaignStore(database).create(campaign, now: context.now())
         context.console.print("campaign \(id) created (draft): \(name), template \(template), audience \(audience)")
+        // Not an error (people may be imported before the launch), but most often a typo ('language=sv-SE').
+        var matched = 0
+        try PeopleStore(database).forEach(in: audience) { _ in matched += 1 }
+        if matched == 0 {
+            context.console.print("note: no one matches the audience \(audience) yet (see 'outreach people list')")
+        }
         context.console.print("next: outreach campaign preview \(id)")
     }
 

@@ -22,7 +22,7 @@ struct CampaignCommandTests {
               (["--audience", "session=99"], "there is no session 99"),
               (["--audience", "people=1,98,99"], "no person with id 98, 99"),
               (["--audience", "role=senior", "--at", "2026-11-21T10:00:00Z"], "is in the past"),
-              (["--audience", "role=senior", "--at", "tomorrow"], "e.g. 2026-12-01T10:00:00+01:00"),
+              (["--audience", "role=senior", "--at", "tomorrow"], "is not a time: use local \"2026-12-01 10:00\" (Europe/Stockholm) or ISO-8601"),
               (["--audience", "role=senior", "--channel", "voice"], "template 'help' has no voice version"),
               (["--audience", "role=senior", "--name", "Other"], "--name is given twice"),
           ])
@@ -97,7 +97,7 @@ struct CampaignCommandTests {
 
         // Asked for 23:30 local: quiet hours hold it until 09:00, and launch and status say so (they said 22:30Z).
         #expect(await create(cli, config, ["--name", "Natt", "--template", "help", "--audience", "role=senior",
-                                           "--at", "2026-11-23T23:30:00+01:00"]).code == 0)
+                                           "--at", "2026-11-23 23:30"]).code == 0)
         let night = await cli.run(["campaign", "launch", "2", "--yes"], config: config)
         let held = "2026-11-24 09:00 Europe/Stockholm (asked for 2026-11-23 23:30; quiet hours hold it until then)"
         #expect(night.out.contains("scheduled for \(held)"), "\(night.out)")

@@ -10,7 +10,8 @@ enum CampaignCommands {
 
               --audience  who: role=senior;language=ar,so;session=3 or people=4,7,9 or all (parts AND, commas OR)
               --channel   force one channel; default each person's own preference (sms, voice or both)
-              --at        ISO-8601 time to send (default: when launched); quiet hours still apply
+              --at        when to send (default: when launched): local "2026-12-01 10:00" in the config's time zone,
+                          or ISO-8601 (2026-12-01T10:00:00+01:00); quiet hours still apply
             """, run: create),
         CommandNode("preview", summary: "per language: text, encoding, segments, recipients, cost; who cannot be reached",
                     help: "Usage: outreach campaign preview ID", run: preview),
@@ -71,11 +72,13 @@ enum CampaignCommands {
             guard let channel = Channel(rawValue: text) else { throw CLIError.usage("campaign create: --channel must be sms or voice") }
             return channel
         }
+        let zone = try context.config().timeZone
         let sendAt = try atText.map { text -> Date in
-            guard let date = ISO8601.parse(text) else {
-                throw CLIError.usage("campaign create: --at '\(text)' is not an ISO-8601 time (e.g. 2026-12-01T10:00:00+01:00)")
-            }
-            return date
+            // An instant, or a local reading in the config's zone as `sessions add --start` takes it.
+            if let date = ISO8601.parse(text) { return date }
+            if let local = LocalDateTime(parsing: text) { return local.instant(in: zone) }
+            throw CLIError.usage("campaign create: --at '\(text)' is not a time: use local \"2026-12-01 10:00\" (\(zone.identifier)) "
+                                 + "or ISO-8601 (2026-12-01T10:00:00+01:00)")
         }
         // A minute's grace for the time it takes to type the command.
         if let sendAt, sendAt < context.now().addingTimeInterval(-60) {

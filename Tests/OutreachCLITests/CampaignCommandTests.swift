@@ -65,6 +65,8 @@ struct CampaignCommandTests {
         let created = await create(cli, config, ["--name", "Tyska", "--template", "help", "--audience", "language=de"])
         #expect(created.code == 0)
         #expect(created.out.contains("note: no one matches the audience language=de yet"), "\(created.out)")
+        #expect(await cli.run(["campaign", "pause", "1"], config: config).err
+            .contains("campaign 1 is a draft, not launched yet (see 'outreach campaign launch 1')"))
         #expect(await create(cli, config, ["--name", "Två\nrader", "--template", "help", "--audience", "all"]).err
             .contains("--name may not hold line breaks"))
         let preview = await cli.run(["campaign", "preview", "1"], config: config)

@@ -350,6 +350,10 @@ enum CampaignCommands {
         let campaign = try campaign(&arguments, context)
         try arguments.finish()
         guard allowedFrom.contains(campaign.status) else {
+            if campaign.status == .draft {
+                throw CLIError.failure("campaign: campaign \(campaign.id!) is a draft, not launched yet "
+                                       + "(see 'outreach campaign launch \(campaign.id!)')")
+            }
             throw CLIError.failure("campaign: campaign \(campaign.id!) is \(campaign.status.rawValue), cannot become \(status.rawValue)")
         }
         let database = try context.database()

@@ -120,6 +120,10 @@ struct ReminderPlannerTests {
         // Down since Sunday; back Tuesday 27 Oct at 10:00Z (11:00 CET), session at 13:00Z: the day-before reminder
         // goes now (notBefore = now), the two-hours-before one is not due yet.
         #expect(plan("2026-10-27T10:00:00Z") == ["day-before@2026-10-26T09:00:00Z→2026-10-27T10:00:00Z"])
+        // Back at 10:30Z, half an hour before the two-hours-before one: the day-before one would land just before it.
+        #expect(plan("2026-10-27T10:30:00Z") == [
+            "day-before@2026-10-26T09:00:00Z→2026-10-27T10:30:00Z [superseded by reminder 'two-hours-before', which goes out soon after it]",
+        ])
         // Back at 12:00Z (13:00 CET, one hour before): both are late; only the latest goes, the other is kept as
         // suppressed so the senior does not get two reminders at once.
         #expect(plan("2026-10-27T12:00:00Z") == [

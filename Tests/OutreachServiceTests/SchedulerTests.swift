@@ -95,6 +95,30 @@ struct SchedulerTests {
         #expect(first.first { $0.dedupeKey.hasSuffix("two-hours-before") }?.status == .queued)
     }
 
+    @Test("back from downtime two minutes before the two-hours-before reminder: the day-before one is dropped, not sent just before it")
+    func supersedeSoonAfter() async throws {
+        let (world, scheduler) = try tuesdaySession([("Fatima Hassan", "+46701740605", "ar", .sms)])
+        #expect(try scheduler.tick(now: world.clock.now).enqueued == 2)
+        // Down from Sunday until Tuesday 11:58 local; the two-hours-before reminder goes at 12:00 local (11:00Z).
+        world.set("2026-11-24T10:58:00Z")
+        let back = try await world.gateway().pass()
+        #expect(back.scheduled.superseded == 1 && back.dispatched.sent == 0, "\(back)")
+        let dayBefore = try world.messages().first { $0.dedupeKey.hasSuffix("day-before") }
+        #expect(dayBefore?.status == .suppressed)
+        #expect(dayBefore?.error == "superseded by reminder 'two-hours-before', which goes out soon after it")
+        world.set("2026-11-24T11:00:00Z")
+        #expect(try await world.gateway().pass().dispatched.sent == 1)
+        #expect(world.ledger.entries.count == 1)
+
+        // Back an hour and a half before it instead: both go (half the rules' gap, at most an hour, is the limit).
+        let (other, otherScheduler) = try tuesdaySession([("Fatima Hassan", "+46701740605", "ar", .sms)])
+        #expect(try otherScheduler.tick(now: other.clock.now).enqueued == 2)
+        other.set("2026-11-24T09:30:00Z")
+        #expect(try await other.gateway().pass().dispatched.sent == 1)
+        other.set("2026-11-24T11:00:00Z")
+        #expect(try await other.gateway().pass().dispatched.sent == 1)
+    }
+
     @Test("running the scheduler again enqueues nothing new")
     func idempotent() throws {
         let (world, scheduler) = try tuesdaySession([("Fatima Hassan", "+46701740605", "ar", .sms),

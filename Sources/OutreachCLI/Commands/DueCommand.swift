@@ -70,7 +70,7 @@ enum DueCommand {
             let person = try people.find(id: reminder.personID)
             var why = "reminder '\(reminder.rule)' for \(Timestamp.format(reminder.occurrence.start))"
             if reminder.sendAt < now {
-                why += ", late: its time passed while nothing ran"
+                why += ", late: its time has passed (downtime, or enrolled or changed since)"
             } else if reminder.sendAt != reminder.notBefore {
                 why += ", held by quiet hours"
             }

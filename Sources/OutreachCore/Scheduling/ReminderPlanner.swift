@@ -185,13 +185,25 @@ public struct ReminderPlanner: Sendable {
             let successor = slots.first { other in
                 other.suppressed == nil
                     && (other.sendAt, other.ruleIndex) > (slot.sendAt, slot.ruleIndex)
-                    && other.notBefore <= slot.notBefore
+                    && (other.notBefore <= slot.notBefore
+                        || other.notBefore < slot.notBefore.addingTimeInterval(Self.supersedeWindow(earlier: slot.sendAt, later: other.sendAt)))
             }
             guard let successor else { return slot }
             var superseded = slot
-            superseded.suppressed = "superseded by reminder '\(successor.rule)', which goes out no later"
+            superseded.suppressed = successor.notBefore <= slot.notBefore
+                ? "superseded by reminder '\(successor.rule)', which goes out no later"
+                : "superseded by reminder '\(successor.rule)', which goes out soon after it"
             return superseded
         }
+    }
+
+    /// How soon after a reminder the next one of the same session date may go before the earlier is dropped (the next
+    /// one goes less than this after it): half the time the rules put between them, at most an hour. On time, the
+    /// next one is a whole gap away and both go. Late (after downtime, a late enrolment, a START, quiet hours), the
+    /// earlier one could land just before the next: "the day before at 10:00", planned at 11:58 on the day, would go
+    /// two minutes before "two hours before" at 12:00.
+    public static func supersedeWindow(earlier: Date, later: Date) -> TimeInterval {
+        max(0, min(3600, later.timeIntervalSince(earlier) / 2))
     }
 
     /// The most time any rule puts between a reminder and its occurrence's start (a day's DST change included).

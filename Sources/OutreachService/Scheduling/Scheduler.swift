@@ -78,10 +78,11 @@ public struct Scheduler {
         return report
     }
 
-    /// Reminders are enqueued days ahead, so after downtime (or an opt-out ended late) several of one session date can
-    /// be due at once: only the latest by its rule goes, as the planner decides for reminders it plans late. The others
-    /// are suppressed with the reason (those past their session are left to the dispatcher: "too late"). Reads only the
-    /// due queue (its partial index), which the dispatcher keeps short.
+    /// Reminders are enqueued days ahead, so after downtime (or an opt-out ended late) a reminder of one session date
+    /// can be due when the next one of that date is due too, or soon after (see `ReminderPlanner.supersedeWindow`):
+    /// only the later goes, as the planner decides for reminders it plans late. The others are suppressed with the
+    /// reason (those past their session are left to the dispatcher: "too late"). Reads only the queue's next hour
+    /// (its partial index), which the dispatcher keeps short.
     func supersedeMissed(now: Date) throws -> Int {
         let superseded = try supersededDue(now: now)
         guard !superseded.isEmpty else { return 0 }
@@ -94,39 +95,51 @@ public struct Scheduler {
         return superseded.count
     }
 
-    /// The queued reminders `supersedeMissed` would suppress at `now`, with the reason. `outreach due` (which writes
-    /// nothing) passes the reminders the tick would plan now as `planned`: they compete as if already queued.
+    /// The queued reminders due at `now` that `supersedeMissed` would suppress, with the reason. `outreach due` (which
+    /// writes nothing) passes the reminders the tick would plan now as `planned`: they compete as if already queued.
     public func supersededDue(now: Date, planned: [PlannedReminder] = []) throws -> [Int64: String] {
-        struct Due { let id: Int64?; let rule: String; let rank: Date }
-        var dates: [String: [Due]] = [:]
+        struct Queued { let id: Int64?; let rule: String; let rank: Date; let notBefore: Date }
+        // The widest window: a later reminder due within it of a due one may supersede it.
+        let reach = now.addingTimeInterval(3600)
+        var dates: [String: [Queued]] = [:]
         var zones: [Int64: TimeZone] = [:]
         try database.statement("""
-            SELECT id, person_id, expires_at, channel, dedupe_key FROM messages
-            WHERE status = 'queued' AND not_before <= ?1 AND template = ?2 AND person_id IS NOT NULL AND expires_at > ?1
-            """).bind(Timestamp.format(now), Self.reminderTemplate).forEachRow { row in
+            SELECT id, person_id, expires_at, channel, dedupe_key, not_before FROM messages
+            WHERE status = 'queued' AND not_before <= ?3 AND template = ?2 AND person_id IS NOT NULL AND expires_at > ?1
+            """).bind(Timestamp.format(now), Self.reminderTemplate, Timestamp.format(reach)).forEachRow { row in
             let key = row.string(4)
             guard let sessionID = PlannedReminder.sessionID(inKey: key), let rule = PlannedReminder.rule(inKey: key),
-                  let start = Timestamp.parse(row.string(2)) else { return true }
+                  let start = Timestamp.parse(row.string(2)), let notBefore = Timestamp.parse(row.string(5)) else { return true }
             if zones[sessionID] == nil {
                 zones[sessionID] = (try? SessionStore(database).find(id: sessionID))??.schedule.timeZone ?? TimeZone(identifier: "UTC")!
             }
             // Ranked by when the rule sends for this date, not by `not_before`, which a retry or quiet hours move. A rule
             // no longer configured ranks first: any configured one supersedes it.
             let rank = sendTime(rule: rule, start: start, zone: zones[sessionID]!) ?? .distantPast
-            dates[Self.date(row.int64(1), sessionID, start, row.string(3)), default: []].append(Due(id: row.int64(0), rule: rule, rank: rank))
+            dates[Self.date(row.int64(1), sessionID, start, row.string(3)), default: []]
+                .append(Queued(id: row.int64(0), rule: rule, rank: rank, notBefore: notBefore))
             return true
         }
-        for reminder in planned where reminder.suppressed == nil && reminder.notBefore <= now && reminder.expiresAt > now {
+        for reminder in planned where reminder.suppressed == nil && reminder.notBefore <= reach && reminder.expiresAt > now {
             let channel = reminder.channel == .voice ? Channel.voice : .sms
             dates[Self.date(reminder.personID, reminder.sessionID, reminder.occurrence.start, channel.rawValue), default: []]
-                .append(Due(id: nil, rule: reminder.rule, rank: reminder.sendAt))
+                .append(Queued(id: nil, rule: reminder.rule, rank: reminder.sendAt, notBefore: reminder.notBefore))
         }
         var superseded: [Int64: String] = [:]
-        for due in dates.values where due.count > 1 {
-            let latest = due.max { ($0.rank, $0.id ?? .max) < ($1.rank, $1.id ?? .max) }!
-            for earlier in due where earlier.id != latest.id {
-                guard let id = earlier.id else { continue }
-                superseded[id] = "superseded by reminder '\(latest.rule)', due at the same time"
+        for queued in dates.values where queued.count > 1 {
+            let ranked = queued.sorted { ($0.rank, $0.id ?? .max) < ($1.rank, $1.id ?? .max) }
+            for (index, earlier) in ranked.enumerated() {
+                // Only one due now is decided now; it goes at once, so "soon after" counts from now.
+                guard let id = earlier.id, earlier.notBefore <= now else { continue }
+                let goes = max(earlier.notBefore, now)
+                // The latest that qualifies names the reason: it is the one that goes.
+                guard let later = ranked[(index + 1)...].last(where: { later in
+                    later.notBefore <= now
+                        || later.notBefore < goes.addingTimeInterval(ReminderPlanner.supersedeWindow(earlier: earlier.rank, later: later.rank))
+                }) else { continue }
+                superseded[id] = later.notBefore <= now
+                    ? "superseded by reminder '\(later.rule)', due at the same time"
+                    : "superseded by reminder '\(later.rule)', which goes out soon after it"
             }
         }
         return superseded

@@ -119,6 +119,31 @@ struct SchedulerTests {
         #expect(try await other.gateway().pass().dispatched.sent == 1)
     }
 
+    @Test("a channel changed after a reminder went does not send that reminder again on the new channel")
+    func channelChangedAfterSend() async throws {
+        let (world, scheduler) = try tuesdaySession([("Ingrid Berg", "+46701740613", "sv", .voice)])
+        #expect(try scheduler.tick(now: world.clock.now).enqueued == 2)
+        world.set("2026-11-23T09:00:30Z")  // Monday 10:00 local: the day-before call goes
+        #expect(try await world.gateway().pass().dispatched.sent == 1)
+        // At noon Ingrid asks for SMS instead (a re-import).
+        world.set("2026-11-23T11:00:00Z")
+        _ = try PeopleStore(world.database).upsert(
+            [Person(role: .senior, name: "Ingrid Berg", phone: PhoneNumber(e164: "+46701740613"), language: "sv", channel: .sms)],
+            now: world.clock.now)
+        let replanned = try await world.gateway().pass()
+        #expect(replanned.dispatched.sent == 0, "\(replanned)")  // it sent the day-before reminder again, by SMS
+        let dayBefore = try world.messages().filter { $0.dedupeKey.contains(":day-before") }
+        #expect(dayBefore.count == 2, "\(dayBefore)")
+        #expect(dayBefore.first { $0.channel == .sms }?.status == .suppressed)
+        #expect(dayBefore.first { $0.channel == .sms }?.error == "already sent by voice before the person's channel changed")
+        // The two-hours-before reminder goes by SMS, once.
+        world.set("2026-11-24T11:00:00Z")
+        #expect(try await world.gateway().pass().dispatched.sent == 1)
+        #expect(world.ledger.entries.count == 2)
+        #expect(try world.messages().filter { [.sent, .delivered].contains($0.status) }.map(\.channel)
+            .sorted { $0.rawValue < $1.rawValue } == [.sms, .voice])
+    }
+
     @Test("running the scheduler again enqueues nothing new")
     func idempotent() throws {
         let (world, scheduler) = try tuesdaySession([("Fatima Hassan", "+46701740605", "ar", .sms),

@@ -58,9 +58,26 @@ public struct Scheduler {
         for reminder in planner.plan(enrollments, now: now, horizon: reach) {
             if try outbox.find(dedupeKey: reminder.dedupeKey) != nil { continue }
             guard let enrollment = byKey["\(reminder.personID):\(reminder.sessionID)"] else { continue }
-            result.append((reminder, try message(for: reminder, enrollment: enrollment, optOuts: optOuts)))
+            var message = try message(for: reminder, enrollment: enrollment, optOuts: optOuts)
+            if message.status == .queued, let reached = try reachedOnOtherChannel(reminder, outbox) {
+                message.status = .suppressed
+                message.error = "already sent by \(reached.rawValue) before the person's channel changed"
+            }
+            result.append((reminder, message))
         }
         return result
+    }
+
+    /// The channel this reminder (person, date, rule) already went out on, or may have, when it is not `reminder`'s:
+    /// the person's channel changed after it went, and the next tick plans the rule again under the new channel. One
+    /// reminder per rule and date reaches a senior, however their preference changes. (Someone on both channels gets
+    /// both as usual: the two are planned together, before either goes.)
+    private func reachedOnOtherChannel(_ reminder: PlannedReminder, _ outbox: OutboxStore) throws -> Channel? {
+        let key = reminder.dedupeKey
+        let otherKey = reminder.channel == .voice ? String(key.dropLast(":voice".count)) : key + ":voice"
+        guard let other = try outbox.find(dedupeKey: otherKey),
+              [.sending, .sent, .delivered, .unknown].contains(other.status) else { return nil }
+        return other.channel
     }
 
     /// Plans, renders and enqueues every reminder due within the horizon.

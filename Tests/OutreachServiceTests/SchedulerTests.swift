@@ -75,6 +75,13 @@ struct SchedulerTests {
         #expect(try world.messages().filter { $0.phone.e164 == "+46701740605" }.allSatisfy { $0.status == .queued && $0.language == "ar" })
         // Nothing else changes: a second tick plans nothing.
         #expect(try scheduler.tick(now: world.clock.now).enqueued == 0)
+
+        // Fatima becomes a health guide: her reminders are set aside and none is planned again.
+        #expect(try PeopleStore(world.database).upsert(
+            [Person(role: .guide, name: "Fatima Hassan", phone: PhoneNumber(e164: "+46701740605"), language: "ar", channel: .sms)],
+            now: world.clock.now).remindersReplanned == 2)
+        #expect(try scheduler.tick(now: world.clock.now).enqueued == 0)
+        #expect(try world.messages().filter { $0.phone.e164 == "+46701740605" }.allSatisfy { $0.status == .cancelled })
     }
 
     @Test("of reminders of one date found due together, the latest rule's goes, however a retry moved the others; two sessions at once are two dates")

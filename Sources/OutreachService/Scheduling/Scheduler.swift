@@ -220,7 +220,8 @@ public struct Scheduler {
         var result: [Enrollment] = []
         for session in sessions {
             for personID in try SessionStore(database).enrolledPersonIDs(sessionID: session.id!) {
-                guard let person = try people.find(id: personID) else { continue }
+                // Reminders are for seniors: one re-imported as a guide or coordinator keeps the enrollment, not them.
+                guard let person = try people.find(id: personID), person.role == .senior else { continue }
                 result.append(Enrollment(person: person, sessionID: session.id!, session: session))
             }
         }

@@ -51,7 +51,8 @@ public struct PeopleStore {
                         """).bind(person.role.rawValue, person.name, person.language, person.channel.rawValue,
                                   person.pickup, person.notes, stamp, existing.id!).run()
                     summary.updated += 1
-                    if person.language != existing.language || person.channel != existing.channel {
+                    // A role change too: someone who is no longer a senior gets no session reminders.
+                    if person.language != existing.language || person.channel != existing.channel || person.role != existing.role {
                         summary.remindersReplanned += try setAsideReminders(personID: existing.id!, stamp: stamp)
                     }
                 } else {

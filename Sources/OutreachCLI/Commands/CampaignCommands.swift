@@ -196,7 +196,19 @@ enum CampaignCommands {
                 ? "campaign launch: none of the \(preview.unreachable) messages can be sent (see 'outreach campaign preview \(campaign.id!)'); nothing enqueued"
                 : "campaign launch: no one matches the audience \(campaign.audience); nothing enqueued")
         }
-        if !yes {
+        if campaign.status != .draft, preview.newSinceLaunch == 0 {
+            // Launching again only adds people who joined the audience since; there are none.
+            context.console.print("campaign \(campaign.id!) is \(campaign.status.rawValue) already, and everyone in its audience has their "
+                                  + "message: nothing new to enqueue (see 'outreach campaign status \(campaign.id!)')")
+            return
+        }
+        if !yes, campaign.status != .draft {
+            context.console.print("Campaign \(campaign.id!) is \(campaign.status.rawValue) already. Send '\(campaign.template)' to those who joined "
+                                  + "its audience since (\(counted(preview.newSinceLaunch, "message")))? Type 'yes': ")
+            guard context.console.nextInputLine()?.trimmingWhitespace().lowercased() == "yes" else {
+                throw CLIError.failure("campaign launch: not confirmed; nothing enqueued")
+            }
+        } else if !yes {
             context.console.print("Send '\(campaign.template)' to \(counted(preview.people, "person", "people")) "
                                   + "(\(counted(preview.reachable, "message")); \(preview.unreachable) cannot be sent)? Type 'yes': ")
             guard context.console.nextInputLine()?.trimmingWhitespace().lowercased() == "yes" else {

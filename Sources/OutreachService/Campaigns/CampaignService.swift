@@ -50,6 +50,9 @@ public struct CampaignService {
         public var unreachable = 0
         public var segments = 0
         public var calls = 0
+        /// For a campaign launched before: messages to send that are not in the outbox yet (people who joined the
+        /// audience since). Zero for a draft, where all are new.
+        public var newSinceLaunch = 0
         /// Whether anyone matches the audience at all.
         public var matched: Bool { reachable + unreachable > 0 }
     }
@@ -60,6 +63,8 @@ public struct CampaignService {
         var byKey: [String: Int] = [:]
         var lastPerson: Int64?
         var lastWarning: (person: Int64?, channel: Channel, reason: String)?
+        let outbox = OutboxStore(database)
+        let launched = campaign.status != .draft
         try forEachMessage(campaign, now: now) { person, message in
             if message.status == .suppressed {
                 preview.unreachable += 1
@@ -75,6 +80,7 @@ public struct CampaignService {
                 return
             }
             preview.reachable += 1
+            if launched, try outbox.find(dedupeKey: message.dedupeKey) == nil { preview.newSinceLaunch += 1 }
             // A person's messages come one after the other (one per channel).
             if person.id != lastPerson { preview.people += 1 }
             lastPerson = person.id

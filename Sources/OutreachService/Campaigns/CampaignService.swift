@@ -199,7 +199,8 @@ public struct CampaignService {
                 // The session's next date after the messages go: a campaign sent later is about a later date.
                 sessionStart = session.schedule.occurrences(after: sendAt, limit: 1).first?.start
                 if sessionStart == nil, entry.placeholders.contains(where: { $0.hasPrefix("session.") }) {
-                    problems.append("session \(sessionID) (\(session.title)) has no date after \(Timestamp.format(sendAt)): "
+                    let zone = session.schedule.timeZone
+                    problems.append("session \(sessionID) (\(session.title)) has no date after \(LocalDateTime(sendAt, in: zone)) \(zone.identifier): "
                                     + "there is nothing to invite to")
                 }
             } else {

@@ -51,10 +51,11 @@ enum RunCommand {
             sources.append(source)
         }
         defer { sources.forEach { $0.cancel() } }
-        /// Sleeps up to `seconds`, waking early on a stop, or when `wake` says so (looked at every 0.2 s).
+        /// Sleeps up to `seconds`, waking early on a stop, or when `wake` says so (looked at every 0.2 s after the first
+        /// second: another process writing often, a webhook server's receipts, wakes a pass at most once a second).
         func pause(_ seconds: Double, wake: () -> Bool = { false }) async throws {
             var slept = 0.0
-            while slept < seconds, !stop.isSet, !wake() {
+            while slept < seconds, !stop.isSet, !(slept >= 1 && wake()) {
                 try await Task.sleep(nanoseconds: 200_000_000)
                 slept += 0.2
             }

@@ -192,21 +192,23 @@ func holdWriteLock(_ path: String, seconds: Double, then released: Flag? = nil) 
     locked.wait()
 }
 
-/// The Simulator, slowed to 20 ms a send; its `atSend`-th send runs `action` first (another process taking the database).
+/// The Simulator, slowed to `delay` (20 ms) a send; its `atSend`-th send runs `action` first (another process writing).
 struct LockDuringSend: SimulatorStub {
     let base: SimulatorProvider
     let atSend: Int
+    let delay: Duration
     let action: @Sendable () -> Void
     let sends = Recorded()
-    init(_ base: SimulatorProvider, atSend: Int, action: @escaping @Sendable () -> Void) {
+    init(_ base: SimulatorProvider, atSend: Int, delay: Duration = .milliseconds(20), action: @escaping @Sendable () -> Void) {
         self.base = base
         self.atSend = atSend
+        self.delay = delay
         self.action = action
     }
     func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
         sends.append(sms.to.e164)
         if sends.value.count == atSend { action() }
-        try? await Task.sleep(for: .milliseconds(20))
+        try? await Task.sleep(for: delay)
         return await base.sendSMS(sms)
     }
 }

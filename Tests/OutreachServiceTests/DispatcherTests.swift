@@ -655,6 +655,38 @@ struct DispatcherTests {
         #expect(!world.ledger.entries.contains { $0.to.e164 == "+46701740614" })
     }
 
+    @Test("at full speed, claims that come after another process's STOP do not count as a check: it holds for messages claimed before it")
+    func optOutMidDrainWhileClaimsGoOn() async throws {
+        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
+        // Numbers ending in 90–92 are the Simulator's scripted failures: none here.
+        let numbers = (0..<220).filter { !(90...92).contains($0 % 100) }.prefix(200)
+        let ids = try world.addPeople(numbers.map { ("Senior \($0)", "+4670200\(String(format: "%04d", $0))", "sv", ContactChannel.sms) })
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let path = world.path
+        let now = world.clock.now
+        let stopped = Recorded()
+        // 16 at once, 100 ms a send: a claim of 16 every 100 ms, 48 or more claimed ahead (300 ms and more of sends). A claim
+        // that finds nothing written since the last check counts as one; if claims after the STOP counted too, they
+        // would keep putting off the recheck (every 150 ms here) and the four claimed last would go.
+        let provider = LockDuringSend(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), atSend: 40,
+                                      delay: .milliseconds(100)) {
+            let other = try! Store.open(path: path, now: now)
+            for message in try! OutboxStore(other).list(status: .sending, limit: 1000).sorted(by: { $0.id < $1.id }).suffix(4) {
+                stopped.append(message.phone.e164)
+                try! OptOutStore(other).add(phone: message.phone, channel: .all, keyword: "STOPP", source: "reply", now: now)
+            }
+        }
+        var settings = DispatchSettings(claimSize: 16, concurrency: 16, from: "Raslatt")
+        settings.recheckEvery = .milliseconds(150)
+        let dispatcher = Dispatcher(database: world.database, provider: provider, settings: settings, now: { now },
+                                    random: { 0.5 }, voiceScript: { _ in nil }, log: .silent)
+        let report = try await dispatcher.drain()
+        #expect(stopped.value.count == 4)
+        #expect(report.sent == 196 && report.suppressed == 4, "\(report)")
+        #expect(!world.ledger.entries.contains { stopped.value.contains($0.to.e164) })
+    }
+
     @Test("a cancel written by another process after the claim stops the campaign's messages not yet started")
     func cancelAfterClaim() async throws {
         let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")

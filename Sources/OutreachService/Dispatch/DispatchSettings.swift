@@ -27,6 +27,9 @@ public struct DispatchSettings: Sendable {
     /// How long a drain keeps trying to write results the database refuses (a long `people import`, a coordinator's
     /// open sqlite3 transaction) before it ends, keeping them for the next drain, which writes them before anything else.
     public var writeRetryBudget: TimeInterval
+    /// How often messages claimed but not started are checked again, when another process has written since the last
+    /// look: a STOP, a pause or a cancel that lands after the claim holds for them too (see `Dispatcher.recheck`).
+    public var recheckEvery: Duration = .milliseconds(100)
 
     public init(claimSize: Int = 64, concurrency: Int = 16, backoff: Backoff = Backoff(), ratePerSecond: Double? = nil,
                 from: String, callbackBaseURL: String? = nil, quietHours: QuietWindow = .none,

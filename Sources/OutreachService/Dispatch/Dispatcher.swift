@@ -37,9 +37,6 @@ public final class Dispatcher {
     /// when the oldest has waited `flushAge`, or when no send is in flight.
     static let flushBatch = 128
     static let flushAge: Duration = .milliseconds(50)
-    /// How often messages claimed but not started are checked again, when another process has written since the last
-    /// look: a STOP, a pause or a cancel that lands after the claim holds for them too (see `recheck`).
-    static let recheckEvery: Duration = .milliseconds(100)
     /// Why a message whose session has started is not sent (at the claim, or when its turn comes).
     static let tooLate = "too late: the session had started"
 
@@ -137,7 +134,7 @@ public final class Dispatcher {
                     }
                 }
                 if !state.stopping, !state.rechecking, state.readyCount > 0, let baseline = state.dataVersion,
-                   .now - state.lastRecheck >= Self.recheckEvery {
+                   .now - state.lastRecheck >= settings.recheckEvery {
                     recheck(Array(state.ready[state.readyIndex...]), &state, since: baseline, group: &group, lane: lane)
                 }
                 // No send starts while a check is out: the message next in line may be one it stops.

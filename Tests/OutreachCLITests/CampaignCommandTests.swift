@@ -117,6 +117,17 @@ struct CampaignCommandTests {
         let launch = await cli.run(["campaign", "launch", "1", "--yes"], config: config)
         #expect(launch.code == 0, "\(launch.err)")
         #expect(launch.out.contains("scheduled for 2026-11-23 09:00 Europe/Stockholm (after quiet hours): the service"), "\(launch.out)")
+        #expect(await cli.run(["campaign", "status", "1"], config: config).out
+            .contains("sends from 2026-11-23 09:00 Europe/Stockholm (after quiet hours)"))
+
+        // Asked for 22:05 and launched at 22:10: the time shown is when the messages really go, not the past one.
+        #expect(await create(cli, config, ["--name", "Sent", "--template", "help", "--audience", "role=senior",
+                                           "--at", "2026-11-22 22:05"]).code == 0)
+        cli.now = cli.now.addingTimeInterval(600)
+        let late = await cli.run(["campaign", "launch", "2", "--yes"], config: config)
+        let held = "2026-11-23 09:00 Europe/Stockholm (asked for 2026-11-22 22:05; quiet hours hold it until then)"
+        #expect(late.out.contains("scheduled for \(held)"), "\(late.out)")
+        #expect(await cli.run(["campaign", "status", "2"], config: config).out.contains("sends from \(held)"))
     }
 
     @Test("preview prices each language, and notes fallbacks apart from who cannot be reached")

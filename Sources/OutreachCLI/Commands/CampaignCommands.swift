@@ -60,7 +60,7 @@ enum CampaignCommands {
         try arguments.finish()
         guard !name.isEmpty else { throw CLIError.usage("campaign create: --name is empty") }
         // A line break would break every list the name is shown in.
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !name.unicodeScalars.contains(where: { [.control, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory) }) else {
             throw CLIError.usage("campaign create: --name may not hold line breaks or other control characters")
         }
         let audience: AudienceFilter
@@ -221,7 +221,7 @@ enum CampaignCommands {
         let config = try context.config()
         let start = QuietWindow(config.quietHours).release(max(campaign.sendAt ?? context.now(), context.now()), in: config.timeZone)
         if start > context.now().addingTimeInterval(60) {
-            context.console.print("scheduled for \(sendTimeText(campaign, config: config, now: context.now())): the service "
+            context.console.print("scheduled for \(sendTimeText(start, asked: campaign.sendAt, config: config, now: context.now())): the service "
                                   + "('outreach run') sends it then; follow it with 'outreach campaign status \(campaign.id!)'")
             return
         }
@@ -229,19 +229,23 @@ enum CampaignCommands {
         try watch(campaign.id!, context)
     }
 
-    /// When a campaign's messages go, in the config's time zone: its send time (or now, when it has none), moved out of
-    /// quiet hours, as the outbox holds them; with the time asked for when quiet hours moved it.
-    static func sendTimeText(_ campaign: Campaign, config: OutreachConfig, now: Date) -> String {
+    /// `start` in the config's time zone, with the time asked for when quiet hours moved it (nil: sent when launched).
+    static func sendTimeText(_ start: Date, asked: Date?, config: OutreachConfig, now: Date) -> String {
         let zone = config.timeZone
-        let asked = campaign.sendAt ?? now
-        let start = QuietWindow(config.quietHours).release(asked, in: zone)
         var text = "\(SessionCommands.localText(start, zone)) \(zone.identifier)"
-        if start.timeIntervalSince(asked) >= 60 {
-            text += campaign.sendAt == nil
-                ? " (after quiet hours)"
-                : " (asked for \(SessionCommands.localText(asked, zone)); quiet hours hold it until then)"
+        if start.timeIntervalSince(asked ?? now) >= 60 {
+            text += asked.map { " (asked for \(SessionCommands.localText($0, zone)); quiet hours hold it until then)" } ?? " (after quiet hours)"
         }
         return text
+    }
+
+    /// When the campaign's queued messages go, as the outbox holds them (the earliest, if it is ahead); else the
+    /// campaign's own send time, if it has one.
+    static func sendsFrom(_ campaign: Campaign, _ database: Database, config: OutreachConfig, now: Date) throws -> String? {
+        let first = try database.statement("SELECT min(not_before) FROM messages WHERE campaign_id = ? AND status = 'queued'")
+            .bind(campaign.id!).firstRow { $0.isNull(0) ? nil : Timestamp.parse($0.string(0)) } ?? nil
+        if let first, first > now { return sendTimeText(first, asked: campaign.sendAt, config: config, now: now) }
+        return campaign.sendAt.map { "\(SessionCommands.localText($0, config.timeZone)) \(config.timeZone.identifier)" }
     }
 
     /// Shows the progress line until the campaign has nothing left queued or sending.
@@ -351,8 +355,8 @@ enum CampaignCommands {
         }
         var header = "campaign \(campaign.id!) \(campaign.name) [\(campaign.status.rawValue)], template \(campaign.template)"
         header += ", audience \(campaign.audience), channel \(campaign.channel?.rawValue ?? "each person's own")"
-        if campaign.sendAt != nil {
-            header += ", sends from \(sendTimeText(campaign, config: try context.config(), now: context.now()))"
+        if let from = try sendsFrom(campaign, database, config: try context.config(), now: context.now()) {
+            header += ", sends from \(from)"
         }
         context.console.print(header)
         context.console.print(progressLine(counts, replies: try replies(campaignID: campaign.id!, database)))

@@ -105,6 +105,11 @@ struct CLITests {
             #expect(outcome.code == 1 && outcome.err.contains("there is no database at "), "\(command): \(outcome.err)")
         }
         #expect(!FileManager.default.fileExists(atPath: typo))
+        #expect(!FileManager.default.fileExists(atPath: typo + ".run-lock"))  // run refuses before it takes the lock
+        // A dry run of a first import checks the list against an empty database, and creates none.
+        let dry = await cli.run(["people", "import", cli.write("people.csv", Self.peopleCSV), "--dry-run"])
+        #expect(dry.code == 0 && dry.out.contains("dry run"), "\(dry.out) \(dry.err)")
+        #expect(!FileManager.default.fileExists(atPath: typo))
         let doctor = await cli.run("doctor")
         #expect(doctor.out.contains("there is no database at ") || doctor.err.contains("there is no database at "), "\(doctor.out)")
         #expect(!FileManager.default.fileExists(atPath: typo))
@@ -119,6 +124,10 @@ struct CLITests {
         let outcome = await cli.run("people", "import", file, "--dry-run")
         #expect(outcome.code == 0)
         #expect(outcome.out.contains("4 people would be imported: 4 new"))
+        // Not even the database file was made; once there, it holds no one.
+        #expect(!FileManager.default.fileExists(atPath: cli.databasePath))
+        #expect(await cli.run("init").code == 0)
+        #expect(await cli.run("people", "import", file, "--dry-run").out.contains("4 people would be imported: 4 new"))
         #expect(await cli.run("people", "list").out.contains("0 people"))
     }
 

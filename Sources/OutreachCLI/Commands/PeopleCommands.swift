@@ -45,7 +45,11 @@ enum PeopleCommands {
             let noun = problems.count == 1 ? "problem" : "problems"
             throw CLIError.failures(problems.map { "\(file): \($0)" } + ["\(file): \(problems.count) \(noun), nothing imported"])
         case .success(let rows):
-            let database = try context.database(mayCreate: true)  // a first import sets the database up
+            // A first import sets the database up; a dry run of it checks against an empty one in memory, creating nothing.
+            let path = try context.databasePath()
+            let database = dryRun && path != ":memory:" && !FileManager.default.fileExists(atPath: path)
+                ? try Store.open(path: ":memory:", now: context.now())
+                : try context.database(mayCreate: true)
             let people = rows.map(\.person)
             if dryRun {
                 // Run the real upsert inside a transaction that is always rolled back.
@@ -62,8 +66,9 @@ enum PeopleCommands {
                 let summary = try PeopleStore(database).upsert(people, now: context.now())
                 context.console.print("\(file): \(rows.count) people: \(summary.added) new, \(summary.updated) updated, \(summary.unchanged) unchanged")
                 if summary.remindersReplanned > 0 {
-                    context.console.print("\(summary.remindersReplanned) reminders still to go to people whose language or channel changed "
-                                          + "are cancelled and planned again as they are now at the service's next tick")
+                    context.console.print("\(summary.remindersReplanned) reminders still to go to people whose language, channel or role "
+                                          + "changed are cancelled and planned again as they are now at the service's next tick "
+                                          + "(none for someone who is no longer a senior)")
                 }
             }
         }

@@ -31,6 +31,8 @@ enum RunCommand {
         try arguments.finish()
         let log = context.serviceLog(quiet: quiet)
         // Before anything touches the outbox: a second service would take this one's messages in flight for a crash's.
+        // (A database that is not there is refused first, leaving no lock file beside the mistyped path.)
+        try context.requireDatabaseFile()
         let lock = try RunLock.acquire(databasePath: try context.databasePath())
         defer { withExtendedLifetime(lock) {} }
         let gateway = try context.makeGateway(log: log)
@@ -113,16 +115,17 @@ enum RunCommand {
                     if report.dispatched.claimed == 0 { break }
                     continue
                 }
+                // Another process writing (a coordinator launching or resuming a campaign, adding a session) wakes the
+                // service at once: otherwise a launch would wait for the next look, up to 30 s. Read before `nextDue`,
+                // so a write between the two is not missed.
+                let database = try context.database()
+                let seen = try? database.dataVersion()
                 let wait: TimeInterval
                 do {
                     wait = try gateway.nextDue()?.timeIntervalSince(clock()) ?? 30
                 } catch {
                     wait = 2  // the database is busy: look again soon
                 }
-                // Another process writing (a coordinator launching or resuming a campaign, adding a session) wakes the
-                // service at once: otherwise a launch would wait for the next look, up to 30 s.
-                let database = try context.database()
-                let seen = try? database.dataVersion()
                 try await pause(min(max(wait, 0.2), 30)) { (try? database.dataVersion()) != seen }
             }
         }

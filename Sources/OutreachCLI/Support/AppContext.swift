@@ -65,15 +65,21 @@ final class AppContext {
         }
     }
 
+    /// Fails when the database file is not there (see `database`).
+    func requireDatabaseFile() throws {
+        let path = try databasePath()
+        guard path == ":memory:" || FileManager.default.fileExists(atPath: path) else {
+            throw CLIError.failure("there is no database at \(path); check --db or $OUTREACH_DB, or create it with 'outreach init'")
+        }
+    }
+
     /// The migrated database, opened once per run. A file that is not there is an error (a mistyped --db or
     /// $OUTREACH_DB), not a new empty database and a confident "nothing due" or "campaign created", unless the
     /// command is one that sets a database up (`people import`, `sessions add`, `demo`; `init` makes its own).
     func database(mayCreate: Bool = false) throws -> Database {
         if let openDatabase { return openDatabase }
         let path = try databasePath()
-        guard mayCreate || path == ":memory:" || FileManager.default.fileExists(atPath: path) else {
-            throw CLIError.failure("there is no database at \(path); check --db or $OUTREACH_DB, or create it with 'outreach init'")
-        }
+        if !mayCreate { try requireDatabaseFile() }
         do {
             let database = try Store.open(path: path, now: now())
             openDatabase = database

@@ -96,8 +96,9 @@ public final class Dispatcher {
         // Claim the next batch while this many or fewer wait to start, so sends rarely wait for a claim even when the
         // lane's thread gets little CPU. outreach bench, 20,000 messages: with a lead of only `limit`, sends waited for
         // a claim 15–25% of the time; with `limit` + one claim, 21–70 ms a drain; with `limit` + two claims, 7 ms.
-        // Under a rate limit the lead shrinks with the claims.
-        let lowWater = min(fullLimit, claimSize) + 2 * claimSize
+        // Under a rate limit the provider, not the CPU, sets the pace: one claim ahead, of a second's worth, is plenty,
+        // and fewer wait `sending` for a crash to leave in doubt.
+        let lowWater = min(fullLimit, claimSize) + (settings.ratePerSecond == nil ? 2 : 1) * claimSize
         let lane = DatabaseLane(database)
         let provider = self.provider
         let from = settings.from

@@ -6,7 +6,7 @@ public struct UpsertSummary: Equatable, Sendable {
     public var added = 0
     public var updated = 0
     public var unchanged = 0
-    /// Reminders still to go set aside because their person's language or channel changed (see `upsert`).
+    /// Reminders still to go set aside because their person's language, channel or role changed (see `upsert`).
     public var remindersReplanned = 0
     public init(added: Int = 0, updated: Int = 0, unchanged: Int = 0) {
         self.added = added
@@ -76,7 +76,7 @@ public struct PeopleStore {
         let keys = PlannedReminder.keyRange(personID: personID)
         try database.statement("""
             UPDATE messages SET status = 'cancelled', dedupe_key = dedupe_key || ':replaced:' || id, updated_at = ?1,
-                error = 'replaced: the person''s language or channel changed; planned again as they are now'
+                error = 'replaced: the person''s language, channel or role changed; planned again as they are now (none if no longer a senior)'
             WHERE dedupe_key >= ?2 AND dedupe_key < ?3 AND status IN ('queued', 'suppressed') AND expires_at > ?1
             """).bind(stamp, keys.lower, keys.upper).run()
         return database.changes

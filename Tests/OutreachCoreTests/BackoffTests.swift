@@ -28,7 +28,9 @@ struct BackoffTests {
         (1, 0.0, 120.0 as TimeInterval?, 120.0),   // longer than the backoff: wait as told
         (1, 0.0, 5.0, 15.0),                       // shorter: the backoff wins
         (3, 0.5, 0.0, 90.0),
-        (8, 0.999, 7200.0, 7200.0),                // above the cap
+        (8, 0.999, 7200.0, 7200.0 + 0.999 * 360),  // above the cap, plus up to a tenth of the step at random
+        (8, 0.0, 3e11, 86_400.0),                  // a broken header: a day at most
+        (1, 0.0, 1e20, 86_400.0),
         (2, 0.0, -10.0, 30.0),                     // nonsense values are ignored
         (2, 0.0, .infinity, 30.0),
         (2, 0.0, .nan, 30.0),

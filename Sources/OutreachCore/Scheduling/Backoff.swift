@@ -17,10 +17,16 @@ public struct Backoff: Sendable, Equatable {
         self.maxAttempts = max(1, maxAttempts)
     }
 
+    /// The longest Retry-After honoured: a day. A broken header ("3e11") must not park a message for millennia (a date
+    /// the outbox cannot even write) or hold up the queue.
+    public static let longestRetryAfter: TimeInterval = 86_400
+
     /// Delay before attempt `attempt + 1` after `attempt` failed attempts (1-based): the step is
     /// min(cap, base × 2^(attempt−1)), the delay step/2 + random × step/2, and never less than `retryAfter`
-    /// (a provider's Retry-After is honoured even above `cap`). `random` (meant to be in 0..<1) is clamped into 0...1, NaN counting as 0; an attempt
-    /// below 1 counts as 1; a negative or non-finite `retryAfter` is ignored.
+    /// (a provider's Retry-After is honoured even above `cap`, up to `longestRetryAfter`, plus up to a tenth of
+    /// min(retryAfter, step) at random, so messages throttled together do not all come back in the same instant).
+    /// `random` (meant to be in 0..<1) is clamped into 0...1, NaN counting as 0; an attempt below 1 counts as 1; a
+    /// negative or non-finite `retryAfter` is ignored.
     public func delay(afterAttempt attempt: Int, retryAfter: TimeInterval?, random: Double) -> TimeInterval {
         // 2^60 × any sane base is far past any cap; capping the exponent keeps the arithmetic finite.
         let exponent = Double(min(max(attempt, 1) - 1, 60))
@@ -28,7 +34,8 @@ public struct Backoff: Sendable, Equatable {
         let fraction = random.isNaN ? 0 : min(max(random, 0), 1)
         let jittered = step / 2 + fraction * step / 2
         guard let retryAfter, retryAfter.isFinite, retryAfter >= 0 else { return jittered }
-        return max(jittered, retryAfter)
+        let honoured = min(retryAfter, Self.longestRetryAfter)
+        return max(jittered, honoured + fraction * min(honoured, step) / 10)
     }
 
     /// Whether a message that has failed `attempt` attempts (transiently) gets another one.

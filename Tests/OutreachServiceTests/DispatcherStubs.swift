@@ -20,6 +20,25 @@ extension SimulatorStub {
     func checkAccount() async -> Result<String, SendFailure> { await base.checkAccount() }
 }
 
+/// A provider whose every send fails with `failure`, except every `refusedEvery`-th, which is refused before sending
+/// (as a call in a language with no voice is). Counts the sends.
+struct FailingSends: SimulatorStub {
+    let base: SimulatorProvider
+    let failure: SendFailure
+    let refusedEvery: Int?
+    let sends = Recorded()
+    init(_ base: SimulatorProvider, failure: SendFailure, refusedEvery: Int? = nil) {
+        self.base = base
+        self.failure = failure
+        self.refusedEvery = refusedEvery
+    }
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
+        let number = sends.append(sms.to.e164)
+        if let refusedEvery, number % refusedEvery == 0 { return .failure(.permanent(code: "no-tts", reason: "no voice for 'so'")) }
+        return .failure(failure)
+    }
+}
+
 /// A provider that sends like the Simulator but cannot search what it sent (like Vonage without its Reports API).
 struct NoSearchProvider: SimulatorStub {
     let base: SimulatorProvider
@@ -89,7 +108,9 @@ final class Recorded: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [String] = []
     var value: [String] { lock.withLock { items } }
-    func append(_ item: String) { lock.withLock { items.append(item) } }
+    /// Appends `item`; how many there are now.
+    @discardableResult
+    func append(_ item: String) -> Int { lock.withLock { items.append(item); return items.count } }
 }
 
 /// A switch set from a test while the dispatcher's tasks read it.

@@ -687,6 +687,34 @@ struct DispatcherTests {
         #expect(!world.ledger.entries.contains { stopped.value.contains($0.to.e164) })
     }
 
+    @Test("credentials rejected or no credit: the messages wait and sending pauses at once, instead of the queue failing")
+    func accountProblemPauses() async throws {
+        let world = try fortySeniorsDue()
+        let provider = FailingSends(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger),
+                                    failure: .permanent(code: "auth", reason: "Invalid API credentials."))
+        let gateway = world.gateway(provider: provider)
+        let report = try await gateway.pass()
+        // Only the sends already in flight when the first answer came (4 at once) were tried; none failed for good.
+        #expect(report.dispatched.failed == 0 && report.dispatched.retried == provider.sends.value.count, "\(report.dispatched)")
+        #expect(provider.sends.value.count <= 4)
+        #expect(gateway.pausedUntil != nil)
+        #expect(try world.count(.failed) == 0 && world.count(.queued) == 80)
+        #expect(try world.messages().contains { $0.error == "simulator account problem (auth): Invalid API credentials." })
+    }
+
+    @Test("refusals of ours, before any request, neither end nor hide a provider outage")
+    func localRefusalsDoNotEndTrouble() async throws {
+        let world = try fortySeniorsDue()
+        // The provider is down; every fifth message is refused before sending. Before, each refusal reset the count of
+        // failures in a row, the pause never came, and all 40 spent an attempt on the dead provider.
+        let provider = FailingSends(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger),
+                                    failure: .transient(reason: "HTTP 503", retryAfter: nil), refusedEvery: 5)
+        let gateway = world.gateway(provider: provider, concurrency: 1)
+        _ = try await gateway.pass()
+        #expect(gateway.pausedUntil != nil)
+        #expect(provider.sends.value.count < 40, "\(provider.sends.value.count)")
+    }
+
     @Test("a cancel written by another process after the claim stops the campaign's messages not yet started")
     func cancelAfterClaim() async throws {
         let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")

@@ -121,6 +121,29 @@ public struct ProviderAccepted: Sendable, Equatable {
 
 /// A classified send failure. The dispatcher retries `.transient`, ends `.permanent` as failed,
 /// records an opt-out for `.optedOut`, and marks `.unconfirmed` as unknown.
+/// Two kinds of refusal the dispatcher treats apart from a refusal of one message, by their codes:
+/// - the account's, not the message's (credentials rejected, no credit): every message would fail alike, so sending
+///   pauses and the messages wait, instead of the whole queue failing in one drain after a key rotation;
+/// - ours, before any request (no voice for the language, a script too long): they say nothing about whether the
+///   provider is up, so they neither end nor extend a run of provider failures.
+extension SendFailure {
+    /// 46elks `auth`, `no-credit`; Twilio 20003 (authenticate) and an unreadable 401; Vonage status 4 (invalid
+    /// credentials), 8 (account barred), 9 (no credit) and an HTTP 401.
+    public static let accountCodes: Set<String> = ["auth", "no-credit", "20003", "http-401", "4", "8", "9"]
+    /// The dispatcher's `no-voice`; 46elks `no-tts`; Twilio `no-caller-id`, `script-too-long`.
+    public static let refusedBeforeSendingCodes: Set<String> = ["no-voice", "no-tts", "no-caller-id", "script-too-long"]
+
+    public var isAccountProblem: Bool {
+        if case .permanent(let code, _) = self { return Self.accountCodes.contains(code) }
+        return false
+    }
+
+    public var wasRefusedBeforeSending: Bool {
+        if case .permanent(let code, _) = self { return Self.refusedBeforeSendingCodes.contains(code) }
+        return false
+    }
+}
+
 public enum SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case permanent(code: String, reason: String)
     case transient(reason: String, retryAfter: TimeInterval?)

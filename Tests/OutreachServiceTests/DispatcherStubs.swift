@@ -39,6 +39,24 @@ struct FailingSends: SimulatorStub {
     }
 }
 
+/// The Simulator, noting when each send came.
+struct TimedSends: SimulatorStub {
+    let base: SimulatorProvider
+    let times = Times()
+    init(_ base: SimulatorProvider) { self.base = base }
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
+        times.append(Date())
+        return await base.sendSMS(sms)
+    }
+
+    final class Times: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [Date] = []
+        var value: [Date] { lock.withLock { items } }
+        func append(_ item: Date) { lock.withLock { items.append(item) } }
+    }
+}
+
 /// A provider that sends like the Simulator but cannot search what it sent (like Vonage without its Reports API).
 struct NoSearchProvider: SimulatorStub {
     let base: SimulatorProvider

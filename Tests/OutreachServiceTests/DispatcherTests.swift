@@ -637,8 +637,8 @@ struct DispatcherTests {
         let base = world.clock.now
         let started = Date()
         let running: @Sendable () -> Date = { base.addingTimeInterval(Date().timeIntervalSince(started)) }
-        // Two a second: the first two go at once, then one every half second. When the fourth goes (at about 1 s),
-        // the fifth senior says STOPP 50 ms later, while the fifth message waits for its turn (until about 1.5 s).
+        // Two a second: one every half second. When the fourth goes (at about 1.5 s), the fifth senior says STOPP 50 ms
+        // later, while the fifth message waits for its turn (until about 2 s).
         // The 450 ms left is the margin for a loaded machine (with 200 ms this test failed once under load).
         let provider = StopDuringSend(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), atSend: 4,
                                       after: .milliseconds(50)) {
@@ -774,6 +774,22 @@ struct DispatcherTests {
         release.set()
         #expect(fatima == .sent, "\(String(describing: fatima))")
         #expect(try await pass.value.dispatched.sent == 2)
+    }
+
+    @Test("under a rate limit no more go in the first second than the limit (a full bucket let twice as many through)")
+    func rateLimitFirstSecond() async throws {
+        let world = try fortySeniorsDue(count: 30)
+        let started = Date()
+        let base = world.clock.now
+        let provider = TimedSends(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger))
+        let dispatcher = Dispatcher(database: world.database, provider: provider,
+                                    settings: DispatchSettings(concurrency: 8, ratePerSecond: 20, from: "Raslatt"),
+                                    now: { base.addingTimeInterval(Date().timeIntervalSince(started)) },
+                                    random: { 0.5 }, voiceScript: { _ in nil }, log: .silent)
+        #expect(try await dispatcher.drain().sent == 30)
+        let first = try #require(provider.times.value.min())
+        let inFirstSecond = provider.times.value.filter { $0.timeIntervalSince(first) < 1 }.count
+        #expect(inFirstSecond <= 21, "\(inFirstSecond) sends in the first second at 20 a second")
     }
 
     @Test("rate limit: a token bucket spaces sends")

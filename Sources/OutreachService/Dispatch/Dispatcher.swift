@@ -50,7 +50,9 @@ public final class Dispatcher {
         self.random = random
         self.voiceScript = voiceScript
         self.log = log
-        self.bucket = settings.ratePerSecond.map { TokenBucket(ratePerSecond: $0, burst: max(1, Int($0.rounded(.up))), now: now()) }
+        // A burst of one: a full bucket of a second's worth, refilled at the rate, let twice the limit through in the
+        // first second (Vonage 30/s: about 60), and every cron `run --once` starts full.
+        self.bucket = settings.ratePerSecond.map { TokenBucket(ratePerSecond: $0, burst: 1, now: now()) }
         // Unreadable (a database not migrated yet): start without trouble, as before it was kept.
         self.trouble = (try? ProviderTroubleStore(database).load(provider: provider.name)) ?? .init()
         self.troubleSaved = trouble

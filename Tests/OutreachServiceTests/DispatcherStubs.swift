@@ -67,14 +67,18 @@ struct NoSearchProvider: SimulatorStub {
 struct FailingSearch: SimulatorStub {
     let base: SimulatorProvider
     let failingFor: String
+    /// The failure: for good by default, or one that may pass later (a timeout).
+    let failure: SendFailure
     let searches = Recorded()
-    init(_ base: SimulatorProvider, failingFor: String) {
+    init(_ base: SimulatorProvider, failingFor: String,
+         failure: SendFailure = .permanent(code: "search-pages", reason: "more than 10 pages")) {
         self.base = base
         self.failingFor = failingFor
+        self.failure = failure
     }
     func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
         searches.append(lookup.to.e164)
-        guard lookup.to.e164 != failingFor else { return .failure(.permanent(code: "search-pages", reason: "more than 10 pages")) }
+        guard lookup.to.e164 != failingFor else { return .failure(failure) }
         return await base.findSent(lookup)
     }
 }

@@ -427,6 +427,28 @@ struct DispatcherTests {
         #expect(provider.searches.value.filter { $0 == "+46701740605" }.count == 2)
     }
 
+    @Test("a search that keeps timing out is tried again each pass, and the messages after it are settled meanwhile")
+    func slowSearchDoesNotHoldUpTheRest() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        let provider = FailingSearch(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), failingFor: "+46701740605",
+                                     failure: .transient(reason: "timed out", retryAfter: nil))
+        let gateway = world.gateway(provider: provider)
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
+        #expect(try gateway.recover() == 2)
+        world.clock.advance(by: 601)
+        // Fatima's message is first in line and its search times out; Birgitta's is settled all the same.
+        let report = try await gateway.pass()
+        #expect(report.reconciledRequeued == 1 && report.reconciledGivenUp == 0, "\(report)")
+        #expect(world.ledger.entries.map(\.to.e164) == ["+46701740613"])
+        let fatima = try #require(try world.messages().first { $0.phone.e164 == "+46701740605" && $0.dedupeKey.hasSuffix("day-before") })
+        #expect(fatima.status == .unknown)
+        // And it is searched again at the next pass.
+        world.clock.advance(by: 60)
+        _ = try await gateway.pass()
+        #expect(provider.searches.value.filter { $0 == "+46701740605" }.count == 2)
+    }
+
     @Test("sends that keep getting no answer pause sending: the rest wait in the queue, untouched, until the pause ends")
     func troublePausesOnLostAnswers() async throws {
         let world = try fortySeniorsDue()

@@ -52,6 +52,7 @@ final class Reconciler {
         guard !providerHasNoSearch else { return report }
         let outbox = OutboxStore(database)
         let candidates = try outbox.unknownSMS(updatedBefore: now().addingTimeInterval(-grace), limit: limit, excluding: givenUp)
+        var failedInARow = 0
         for message in candidates {
             if shouldStop() || ContinuousClock.now - started >= Self.timeBudget { break }
             let lookup = SentLookup(messageID: message.id, to: message.phone, body: message.body, since: message.notBefore)
@@ -94,10 +95,15 @@ final class Reconciler {
                 report.givenUp += 1
                 log.warning("reconcile-gave-up", ["message": String(message.id), "code": code, "reason": reason])
             case .failure(let failure):
-                // Try again at a later pass; the rest wait too, the provider is not answering well.
+                // Tried again at a later pass. The next ones are tried now: one search that keeps timing out (a long
+                // history) must not hold up the rest, which come after it in every pass. Three in a row: the provider
+                // is not answering well, and the rest wait too.
                 log.warning("reconcile-failed", ["message": String(message.id), "reason": failure.description])
-                return report
+                failedInARow += 1
+                if failedInARow >= 3 { return report }
+                continue
             }
+            failedInARow = 0
         }
         return report
     }

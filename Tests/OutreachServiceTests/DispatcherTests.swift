@@ -546,6 +546,10 @@ struct DispatcherTests {
         }
         #expect(try world.count(.unknown) == 2)
         #expect(world.ledger.entries.isEmpty)
+        // The reason says what the coordinator must do (it promised a lookup that never comes).
+        #expect(try world.messages().filter { $0.status == .unknown }.allSatisfy {
+            $0.error == "never re-sent: simulator may have it, and offers no search of its records here; check it there and 'outreach settle' it"
+        })
     }
 
     @Test("a stop mid-drain starts no new send: claimed messages go back to the queue, nothing is left sending")

@@ -44,20 +44,35 @@ final class Reconciler {
         var givenUp = 0
     }
 
+    /// The provider cannot search its records (Vonage without its Reports API): the messages stay `unknown` for the
+    /// coordinator, and their reason says so. (It said they would be looked up before ever being sent again.)
+    private func explainNoSearch(_ messages: [OutboxMessage], _ outbox: OutboxStore) throws {
+        for message in messages {
+            let stamp = now()
+            try outbox.explainUnknown(id: message.id, error: "never re-sent: \(provider.name) may have it, and offers no search of its "
+                                      + "records here; check it there and 'outreach settle' it", now: stamp)
+            givenUp[message.id] = Timestamp.format(stamp)
+        }
+    }
+
     /// Looks up what it can within `limit` and `timeBudget`, stopping early when `shouldStop` says so (a SIGTERM must
     /// not wait behind a backlog of lookups).
     func reconcile(shouldStop: @Sendable () -> Bool = { false }) async throws -> Report {
         var report = Report()
         let started = ContinuousClock.now
-        guard !providerHasNoSearch else { return report }
         let outbox = OutboxStore(database)
         let candidates = try outbox.unknownSMS(updatedBefore: now().addingTimeInterval(-grace), limit: limit, excluding: givenUp)
+        guard !providerHasNoSearch else {
+            try explainNoSearch(candidates, outbox)
+            return report
+        }
         var failedInARow = 0
         for message in candidates {
             if shouldStop() || ContinuousClock.now - started >= Self.timeBudget { break }
             let lookup = SentLookup(messageID: message.id, to: message.phone, body: message.body, since: message.notBefore)
             guard let answer = await provider.findSent(lookup) else {
                 providerHasNoSearch = true
+                try explainNoSearch(candidates, outbox)
                 return report
             }
             switch answer {

@@ -163,7 +163,7 @@ struct ElksProviderTests {
         ResultCase("429 without Retry-After", .throttle(nil),
                    .failure(.transient(reason: "throttled by the provider (HTTP 429)", retryAfter: nil))),
         ResultCase("503", .serverError(503), .failure(.transient(reason: "provider server error (HTTP 503)", retryAfter: nil))),
-        ResultCase("500", .serverError(500), .failure(.transient(reason: "provider server error (HTTP 500)", retryAfter: nil))),
+        ResultCase("500", .serverError(500), .failure(.unconfirmed(reason: "provider server error (HTTP 500) after it had the request"))),
         ResultCase("200 not JSON", .respond("<html>ok</html>"), .permanentCode("malformed-response")),
         ResultCase("200 JSON without id", .respond(#"{"status":"created"}"#), .permanentCode("malformed-response")),
         ResultCase("200 JSON array", .respond("[1,2]"), .permanentCode("malformed-response")),

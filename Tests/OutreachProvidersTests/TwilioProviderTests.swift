@@ -139,8 +139,9 @@ struct TwilioProviderTests {
                    expected: .transient(reason: "throttled by Twilio (20429): Too Many Requests", retryAfter: 3)),
         ResultCase(testDescription: "503 empty body", step: TwilioFake.serverError,
                    expected: .transient(reason: "provider server error (HTTP 503)", retryAfter: nil)),
+        // Twilio had the request and may have sent it (no idempotency key): settled from its records, never re-sent blindly.
         ResultCase(testDescription: "500 with a JSON body", step: TwilioFake.error(code: 20500, message: "Internal Server Error", status: 500),
-                   expected: .transient(reason: "provider server error (HTTP 500)", retryAfter: nil)),
+                   expected: .unconfirmed(reason: "provider server error (HTTP 500) after it had the request")),
         ResultCase(testDescription: "400 with a non-JSON body", step: .text("<html>Bad Request</html>", status: 400, contentType: "text/html"),
                    expected: .permanent(code: "http-400", reason: "Twilio answered HTTP 400 without a readable error body")),
         ResultCase(testDescription: "RFC 9457 body", step: ServerResponse(status: 400, headers: json, body: Array(#"{"type":"x","title":"Bad","detail":"Invalid parameter","code":21201,"status":400}"#.utf8)),

@@ -1,9 +1,10 @@
 import Foundation
 
 /// The one place where transport errors and HTTP statuses become retry decisions, for every adapter
-/// (courier's rule, but for answers lost after sending): transport error or 5xx → transient, 429 → transient
-/// honouring Retry-After, no answer to a POST that went out → unconfirmed, other non-2xx → left to the adapter,
-/// which reads the provider's error body.
+/// (courier's rule, but for answers lost after sending): transport error → transient, 429 and 503 → transient
+/// honouring Retry-After, no answer to a POST that went out → unconfirmed, another 5xx to a POST → unconfirmed
+/// (the server had the request and may have acted on it: no provider documents an idempotency key, reference 1.3),
+/// other non-2xx → left to the adapter, which reads the provider's error body.
 public enum SendClassification {
     /// A failed POST or PATCH that went out may have been acted on (`.unconfirmed`); anything else is
     /// worth another try (a connection that never carried the request, or a read, which changes nothing).
@@ -14,11 +15,15 @@ public enum SendClassification {
         return .transient(reason: error.description, retryAfter: nil)
     }
 
-    /// A failure for throttling and server errors, or nil when the adapter must look at the body.
-    public static func statusFailure(_ response: HTTPResponse, now: Date) -> SendFailure? {
+    /// A failure for throttling and server errors, or nil when the adapter must look at the body. A 5xx other than 503
+    /// ("unavailable": turned away before any work) to a POST or PATCH may have been acted on: unconfirmed, settled from
+    /// the provider's records, never re-sent blindly.
+    public static func statusFailure(_ response: HTTPResponse, method: HTTPMethod = .get, now: Date) -> SendFailure? {
         switch response.status {
         case 429:
             return .transient(reason: "throttled by the provider (HTTP 429)", retryAfter: response.retryAfter(now: now))
+        case 500...599 where response.status != 503 && (method == .post || method == .patch):
+            return .unconfirmed(reason: "provider server error (HTTP \(response.status)) after it had the request")
         case 500...599:
             return .transient(reason: "provider server error (HTTP \(response.status))", retryAfter: response.retryAfter(now: now))
         default:
@@ -35,7 +40,7 @@ public enum SendClassification {
         } catch {
             return .failure(transportFailure(error, method: request.method))
         }
-        if let failure = statusFailure(response, now: now()) { return .failure(failure) }
+        if let failure = statusFailure(response, method: request.method, now: now()) { return .failure(failure) }
         return .success(response)
     }
 }

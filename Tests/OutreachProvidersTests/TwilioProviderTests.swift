@@ -354,6 +354,13 @@ struct TwilioProviderTests {
         let later = await provider.findSent(SentLookup(messageID: 44, to: Self.to, body: "Påminnelse: kaffe i morgon",
                                                        since: Date().addingTimeInterval(3600)))
         #expect(later == .success(.notFound))
+        // A trial account's prefix before our text: still ours (else the senior would get it twice).
+        let trial = try await provider.sendSMS(Self.sms("Sent from your Twilio trial account - Påminnelse: fika på torsdag")).get().providerID
+        let prefixed = await provider.findSent(SentLookup(messageID: 45, to: Self.to, body: "Påminnelse: fika på torsdag", since: since))
+        guard case .success(.found(let prefixedID, _))? = prefixed else {
+            Issue.record("a trial prefix hid our text: \(String(describing: prefixed))"); return
+        }
+        #expect(prefixedID == trial)
         fake.enqueue(.respond(TwilioFake.serverError))
         guard case .failure(.transient)? = await provider.findSent(SentLookup(messageID: 42, to: Self.to, body: "x", since: since)) else {
             Issue.record("a 503 while searching must be a transient failure"); return

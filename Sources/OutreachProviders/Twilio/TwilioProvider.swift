@@ -130,7 +130,10 @@ public struct TwilioProvider: Provider {
                 let created = message.dateCreated.flatMap(dates.date(from:))
                 if let created, created < earliest { continue }
                 allEarlier = false
-                if message.to == lookup.to.e164 && message.body == lookup.body && message.direction.hasPrefix("outbound") {
+                // Our text, or our text behind a prefix Twilio adds (a trial account's "Sent from your Twilio trial
+                // account - "): not finding it would send the senior a second copy.
+                if message.to == lookup.to.e164 && message.body.hasSuffix(lookup.body)
+                    && message.direction.hasPrefix("outbound") {
                     return Self.deliveryStatus(message.status, errorCode: message.errorCode).map { .found(providerID: message.sid, status: $0) }
                 }
             }

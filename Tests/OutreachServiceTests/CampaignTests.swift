@@ -16,6 +16,15 @@ struct CampaignTests {
         return (world, service)
     }
 
+    /// A "help" campaign by SMS to all four, created and launched: its id.
+    func launchedFika(_ world: ServiceWorld, _ service: CampaignService) throws -> Int64 {
+        let store = CampaignStore(world.database)
+        let id = try store.create(Campaign(name: "Fika", template: "help", audience: AudienceFilter(), channel: .sms, sendAt: nil),
+                                  now: world.clock.now)
+        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == 4)
+        return id
+    }
+
     @Test("preview: per language, and who cannot be reached and why")
     func preview() throws {
         let (world, service) = try world()
@@ -109,9 +118,7 @@ struct CampaignTests {
         let (world, service) = try world()
         let store = CampaignStore(world.database)
         let outbox = OutboxStore(world.database)
-        let id = try store.create(Campaign(name: "Fika", template: "help", audience: AudienceFilter(), channel: .sms, sendAt: nil),
-                                  now: world.clock.now)
-        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == 4)
+        let id = try launchedFika(world, service)
         let inFlight = try outbox.claimDue(now: world.clock.now, limit: 3).map(\.id)
         #expect(inFlight.count == 3)
         try store.setStatus(id: id, .cancelled, now: world.clock.now)
@@ -139,9 +146,7 @@ struct CampaignTests {
         let (world, service) = try world()
         let store = CampaignStore(world.database)
         let outbox = OutboxStore(world.database)
-        let id = try store.create(Campaign(name: "Fika", template: "help", audience: AudienceFilter(), channel: .sms, sendAt: nil),
-                                  now: world.clock.now)
-        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == 4)
+        let id = try launchedFika(world, service)
         // A crash with one message on its way: it is in doubt, the rest are sent, and the campaign is done.
         let doubtful = try #require(try outbox.claimDue(now: world.clock.now, limit: 1).first?.id)
         #expect(try outbox.recoverInterrupted(now: world.clock.now) == 1)

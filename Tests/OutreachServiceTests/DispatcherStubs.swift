@@ -42,18 +42,11 @@ struct FailingSends: SimulatorStub {
 /// The Simulator, noting when each send came.
 struct TimedSends: SimulatorStub {
     let base: SimulatorProvider
-    let times = Times()
+    let times = RecordedList<Date>()
     init(_ base: SimulatorProvider) { self.base = base }
     func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
         times.append(Date())
         return await base.sendSMS(sms)
-    }
-
-    final class Times: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [Date] = []
-        var value: [Date] { lock.withLock { items } }
-        func append(_ item: Date) { lock.withLock { items.append(item) } }
     }
 }
 
@@ -125,15 +118,18 @@ struct LostCallAnswers: SimulatorStub {
     }
 }
 
-/// Texts recorded from any thread.
-final class Recorded: @unchecked Sendable {
+/// Values recorded from any thread.
+final class RecordedList<Element>: @unchecked Sendable {
     private let lock = NSLock()
-    private var items: [String] = []
-    var value: [String] { lock.withLock { items } }
+    private var items: [Element] = []
+    var value: [Element] { lock.withLock { items } }
     /// Appends `item`; how many there are now.
     @discardableResult
-    func append(_ item: String) -> Int { lock.withLock { items.append(item); return items.count } }
+    func append(_ item: Element) -> Int { lock.withLock { items.append(item); return items.count } }
 }
+
+/// Texts recorded from any thread.
+typealias Recorded = RecordedList<String>
 
 /// A switch set from a test while the dispatcher's tasks read it.
 final class Flag: @unchecked Sendable {

@@ -361,6 +361,10 @@ struct TwilioProviderTests {
             Issue.record("a trial prefix hid our text: \(String(describing: prefixed))"); return
         }
         #expect(prefixedID == trial)
+        // Another text that merely ends like ours is not ours.
+        _ = try await provider.sendSMS(Self.sms("Hej! Glöm inte: yoga kl 10.")).get()
+        let suffix = await provider.findSent(SentLookup(messageID: 46, to: Self.to, body: "Glöm inte: yoga kl 10.", since: since))
+        #expect(suffix == .success(.notFound))
         fake.enqueue(.respond(TwilioFake.serverError))
         guard case .failure(.transient)? = await provider.findSent(SentLookup(messageID: 42, to: Self.to, body: "x", since: since)) else {
             Issue.record("a 503 while searching must be a transient failure"); return

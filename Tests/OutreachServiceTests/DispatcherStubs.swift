@@ -60,18 +60,23 @@ struct NoSearchProvider: SimulatorStub {
 struct FailingSearch: SimulatorStub {
     let base: SimulatorProvider
     let failingFor: String
-    /// The failure: for good by default, or one that may pass later (a timeout).
+    /// The failure: for good by default, or one that may pass later (a timeout), after `after`.
     let failure: SendFailure
+    let after: Duration
     let searches = Recorded()
     init(_ base: SimulatorProvider, failingFor: String,
-         failure: SendFailure = .permanent(code: "search-pages", reason: "more than 10 pages")) {
+         failure: SendFailure = .permanent(code: "search-pages", reason: "more than 10 pages"), after: Duration = .zero) {
         self.base = base
         self.failingFor = failingFor
         self.failure = failure
+        self.after = after
     }
     func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
         searches.append(lookup.to.e164)
-        guard lookup.to.e164 != failingFor else { return .failure(failure) }
+        guard lookup.to.e164 != failingFor else {
+            if after > .zero { try? await Task.sleep(for: after) }
+            return .failure(failure)
+        }
         return await base.findSent(lookup)
     }
 }

@@ -449,6 +449,43 @@ struct DispatcherTests {
         #expect(provider.searches.value.filter { $0 == "+46701740605" }.count == 2)
     }
 
+    @Test("a search that times out after the pass's whole budget is searched after the others in the next pass")
+    func timedOutSearchGoesLast() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        let provider = FailingSearch(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), failingFor: "+46701740605",
+                                     failure: .transient(reason: "timed out", retryAfter: nil), after: .milliseconds(200))
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
+        #expect(try OutboxStore(world.database).recoverInterrupted(now: world.clock.now) == 2)
+        world.clock.advance(by: 601)
+        // A pass may spend 100 ms; Fatima's search, first in line, takes 200 ms and fails (as a 30 s HTTP timeout would
+        // against the real 10 s budget): it ends the first pass alone.
+        let reconciler = Reconciler(database: world.database, provider: provider, now: world.clock.function, log: .silent,
+                                    grace: 600, limit: 200, timeBudget: .milliseconds(100))
+        #expect(try await reconciler.reconcile().requeued == 0)
+        #expect(provider.searches.value == ["+46701740605"])
+        // The next pass searches Birgitta's first: settled, though Fatima's fails again after it.
+        #expect(try await reconciler.reconcile().requeued == 1)
+        #expect(provider.searches.value == ["+46701740605", "+46701740613", "+46701740605"])
+    }
+
+    @Test("a message the provider never got after all its attempts, each in doubt, fails instead of going round again")
+    func unconfirmedAttemptsRunOut() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
+        #expect(try OutboxStore(world.database).recoverInterrupted(now: world.clock.now) == 2)
+        // Fatima's has had its six attempts (a server error each time, now unconfirmed), Birgitta's one.
+        try world.database.statement("UPDATE messages SET attempts = 6 WHERE phone = '+46701740605' AND status = 'unknown'").run()
+        world.clock.advance(by: 601)
+        let report = try await world.gateway().pass()
+        #expect(report.reconciledRequeued == 1, "\(report)")
+        let fatima = try #require(try world.messages().first { $0.phone.e164 == "+46701740605" && $0.dedupeKey.hasSuffix("day-before") })
+        #expect(fatima.status == .failed)
+        #expect(fatima.error == "gave up after 6 attempts: simulator never got it (each send ended in doubt)")
+        #expect(world.ledger.entries.map(\.to.e164) == ["+46701740613"])
+    }
+
     @Test("sends that keep getting no answer pause sending: the rest wait in the queue, untouched, until the pause ends")
     func troublePausesOnLostAnswers() async throws {
         let world = try fortySeniorsDue()

@@ -2,10 +2,10 @@ import Foundation
 import OutreachCore
 
 /// 46elks error bodies → `SendFailure`. 429, 5xx and transport errors never get here: `SendClassification`
-/// makes them transient.
+/// makes them transient (a 5xx other than 503 to a send: unconfirmed).
 ///
 /// 46elks answers errors with a human-readable `text/plain` body ("Invalid to number.", "Not enough
-/// credits."); its Swagger documents no status per error. So: 401 and an auth-sounding 403 → `auth`,
+/// credits."); its Swagger documents no status per error. So: 401 and a 403 about credentials → `auth`,
 /// anything about credits → `no-credit`, other 4xx → `http-<status>`. All of them are permanent: 46elks
 /// has no platform opt-out (STOP arrives as an ordinary inbound SMS), hence no `.optedOut` here.
 public enum ElksErrors {
@@ -19,7 +19,9 @@ public enum ElksErrors {
             return .permanent(code: "no-credit", reason: reason)
         }
         if status == 401 { return .permanent(code: "auth", reason: reason) }
-        if status == 403, ["auth", "credential", "password", "username", "forbidden", "permission"].contains(where: lowered.contains) {
+        // Only about credentials: `auth` pauses all sending, and a 403 that refuses one message ("Forbidden",
+        // "permission denied" for a destination) must fail that message alone.
+        if status == 403, ["auth", "credential", "password", "username"].contains(where: lowered.contains) {
             return .permanent(code: "auth", reason: reason)
         }
         return .permanent(code: "http-\(status)", reason: reason)

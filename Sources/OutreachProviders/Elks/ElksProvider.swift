@@ -136,8 +136,7 @@ public struct ElksProvider: Provider {
         }
         let next = object["next"] as? String
         guard let match = data.first(where: { sms in
-            // Our text, or our text behind a prefix the provider added: not finding it would send a second copy.
-            sms["to"] as? String == lookup.to.e164 && (sms["message"] as? String)?.hasSuffix(lookup.body) == true
+            sms["to"] as? String == lookup.to.e164 && sms["message"] as? String == lookup.body
                 && (sms["direction"] as? String ?? "outgoing").hasPrefix("outgoing")
         }) else {
             guard object["next"] == nil || object["next"] is NSNull || next?.isEmpty == false else {

@@ -18,7 +18,7 @@ public enum SendClassification {
     /// A failure for throttling and server errors, or nil when the adapter must look at the body. A 5xx other than 503
     /// ("unavailable": turned away before any work) to a POST or PATCH may have been acted on: unconfirmed, settled from
     /// the provider's records, never re-sent blindly.
-    public static func statusFailure(_ response: HTTPResponse, method: HTTPMethod = .get, now: Date) -> SendFailure? {
+    public static func statusFailure(_ response: HTTPResponse, method: HTTPMethod, now: Date) -> SendFailure? {
         switch response.status {
         case 429:
             return .transient(reason: "throttled by the provider (HTTP 429)", retryAfter: response.retryAfter(now: now))

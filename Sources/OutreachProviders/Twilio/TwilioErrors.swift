@@ -1,7 +1,7 @@
 import Foundation
 
 /// Twilio's error bodies turned into `SendFailure`s. Transport errors, 429 and 5xx were classified
-/// before this by `SendClassification`; this reads the rest.
+/// before this by `SendClassification` (transient; a 5xx other than 503 to a send: unconfirmed); this reads the rest.
 ///
 /// Body (2010 API): `{"code": 21211, "message": "The 'To' number … is not a valid phone number.",
 /// "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400}`; the RFC 9457 variant

@@ -130,9 +130,9 @@ public struct TwilioProvider: Provider {
                 let created = message.dateCreated.flatMap(dates.date(from:))
                 if let created, created < earliest { continue }
                 allEarlier = false
-                // Our text, or our text behind a prefix Twilio adds (a trial account's "Sent from your Twilio trial
-                // account - "): not finding it would send the senior a second copy.
-                if message.to == lookup.to.e164 && message.body.hasSuffix(lookup.body)
+                // Our text, or our text behind the prefix a trial account adds: not finding it would send the senior
+                // a second copy. (Only that prefix: any text ending like ours could be another message.)
+                if message.to == lookup.to.e164 && (message.body == lookup.body || message.body == Self.trialPrefix + lookup.body)
                     && message.direction.hasPrefix("outbound") {
                     return Self.deliveryStatus(message.status, errorCode: message.errorCode).map { .found(providerID: message.sid, status: $0) }
                 }
@@ -148,6 +148,8 @@ public struct TwilioProvider: Provider {
     }
 
     static let maxSearchPages = 10
+    /// What Twilio puts before every text sent from a trial account.
+    static let trialPrefix = "Sent from your Twilio trial account - "
 
     /// A fetched or listed message's status as a `DeliveryStatus`; an unknown word is a permanent failure.
     private static func deliveryStatus(_ status: String, errorCode: String?) -> Result<DeliveryStatus, SendFailure> {

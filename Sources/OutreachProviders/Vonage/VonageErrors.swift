@@ -14,7 +14,8 @@ import Foundation
 /// - some parts "0" and others not → `.permanent(code: "partial")`: part of the text reached the phone, so a
 ///   resend would duplicate it to a senior; the coordinator sees the failure instead;
 /// - a 2xx body we cannot read → `.permanent(code: "malformed-response")`: it may have been sent, never resend blindly;
-/// - other non-2xx (401, 400, 403…; 429/5xx are handled by `SendClassification`) → permanent "http-<status>".
+/// - other non-2xx (401, 400, 403…; 429/5xx are handled by `SendClassification`: transient, or unconfirmed for a 5xx
+///   other than 503 to a send) → permanent "http-<status>".
 public enum VonageErrors {
     public enum Outcome: Sendable, Equatable {
         case accepted, transient, permanent

@@ -19,7 +19,7 @@ final class Reconciler {
     let grace: TimeInterval
     /// Lookups per pass, and how long they may take, so a large backlog holds up sending little.
     let limit: Int
-    static let timeBudget: Duration = .seconds(10)
+    let timeBudget: Duration
     /// Set once the provider has answered that it offers no search: later passes read nothing.
     private var providerHasNoSearch = false
     /// Messages whose search failed for good (more pages than a search reads, a status this gateway does not
@@ -27,15 +27,23 @@ final class Reconciler {
     /// again until the next start (or until they become unknown anew), so one of them never holds up the others.
     /// By id, with the `updated_at` written when giving up.
     private var givenUp: [Int64: String] = [:]
+    /// Messages whose last search failed for now (a timeout): searched after the others in the next passes, so one
+    /// that keeps timing out (each can take the HTTP client's whole timeout, longer than a pass) never holds them up.
+    private var failedLately: Set<Int64> = []
+    /// Attempts in all (`Backoff.maxAttempts`): a message the provider never got, after that many, fails instead of
+    /// going back to the queue. (A send answered by a server error is unconfirmed; without this it could loop.)
+    let maxAttempts: Int
 
     init(database: Database, provider: any Provider, now: @escaping @Sendable () -> Date, log: ServiceLog,
-         grace: TimeInterval, limit: Int) {
+         grace: TimeInterval, limit: Int, maxAttempts: Int = Backoff().maxAttempts, timeBudget: Duration = .seconds(10)) {
         self.database = database
         self.provider = provider
         self.now = now
         self.log = log
         self.grace = grace
         self.limit = limit
+        self.maxAttempts = maxAttempts
+        self.timeBudget = timeBudget
     }
 
     struct Report: Sendable, Equatable {
@@ -61,19 +69,26 @@ final class Reconciler {
         var report = Report()
         let started = ContinuousClock.now
         let outbox = OutboxStore(database)
-        let candidates = try outbox.unknownSMS(updatedBefore: now().addingTimeInterval(-grace), limit: limit, excluding: givenUp)
+        var candidates = try outbox.unknownSMS(updatedBefore: now().addingTimeInterval(-grace), limit: limit, excluding: givenUp)
+        candidates = candidates.filter { !failedLately.contains($0.id) } + candidates.filter { failedLately.contains($0.id) }
         guard !providerHasNoSearch else {
             try explainNoSearch(candidates, outbox)
             return report
         }
         var failedInARow = 0
         for message in candidates {
-            if shouldStop() || ContinuousClock.now - started >= Self.timeBudget { break }
+            if shouldStop() || ContinuousClock.now - started >= timeBudget { break }
             let lookup = SentLookup(messageID: message.id, to: message.phone, body: message.body, since: message.notBefore)
             guard let answer = await provider.findSent(lookup) else {
                 providerHasNoSearch = true
                 try explainNoSearch(candidates, outbox)
                 return report
+            }
+            if case .failure(let failure) = answer, !failure.isForGood {
+                failedLately.insert(message.id)
+            } else {
+                failedLately.remove(message.id)
+                failedInARow = 0
             }
             switch answer {
             case .success(.found(let providerID, let status)):
@@ -94,6 +109,10 @@ final class Reconciler {
                 }
                 report.found += 1
                 log.info("reconciled", ["message": String(message.id), "provider_id": providerID, "status": status.providerStatus])
+            case .success(.notFound) where message.attempts >= maxAttempts:
+                guard try outbox.failUnknown(id: message.id, reason: "gave up after \(message.attempts) attempts: \(provider.name) never "
+                                             + "got it (each send ended in doubt)", now: now()) else { continue }
+                log.warning("reconciled", ["message": String(message.id), "note": "not at the provider after \(message.attempts) attempts; failed"])
             case .success(.notFound):
                 guard try outbox.requeueUnknown(id: message.id, reason: "\(provider.name) never got it (checked after a stop); queued again",
                                                 now: now()) else {
@@ -116,10 +135,16 @@ final class Reconciler {
                 log.warning("reconcile-failed", ["message": String(message.id), "reason": failure.description])
                 failedInARow += 1
                 if failedInARow >= 3 { return report }
-                continue
             }
-            failedInARow = 0
         }
         return report
+    }
+}
+
+private extension SendFailure {
+    /// A search that failed for good (`permanent`) is not tried again; any other failure is, later.
+    var isForGood: Bool {
+        if case .permanent = self { return true }
+        return false
     }
 }

@@ -36,7 +36,7 @@ public final class Gateway: @unchecked Sendable {
                                              .map { VoiceScript.speech(text: message.body, language: $0) }
                                      }, log: log)
         self.reconciler = Reconciler(database: database, provider: provider, now: now, log: log, grace: dispatch.reconcileAfter,
-                                     limit: 200)
+                                     limit: 200, maxAttempts: dispatch.backoff.maxAttempts)
         self.events = EventProcessor(database: database, providerName: provider.name, matcher: library.matcher, log: log)
     }
 

@@ -232,6 +232,15 @@ public struct OutboxStore {
             .bind(note, Timestamp.format(now), id).run()
     }
 
+    /// The provider never got an `unknown` message, and it has had its attempts: it fails, with the reason.
+    /// Returns whether it moved.
+    @discardableResult
+    public func failUnknown(id: Int64, reason: String, now: Date) throws -> Bool {
+        try database.statement("UPDATE messages SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status = 'unknown'")
+            .bind(reason, Timestamp.format(now), id).run()
+        return database.changes > 0
+    }
+
     /// The provider never got an `unknown` message: it goes back to the queue (the dispatcher checks expiry and
     /// opt-outs again before sending it). A campaign that had become `done` runs again, so that it can still be
     /// paused or cancelled before the message goes.

@@ -391,7 +391,7 @@ struct DispatcherTests {
         #expect(first.dispatched.unconfirmed == 1)
         let message = try #require(try world.messages().first { $0.status == .unknown })
         #expect(message.channel == .voice)
-        #expect(message.error == "simulator may have it: the request went out but no answer came back: test; a call is never placed again")
+        #expect(message.error == "simulator may have it: the request went out but no answer came back: test; a call is never placed again: check it there and 'outreach settle' it")
         world.clock.advance(by: 3600)
         let later = try await gateway.pass()
         #expect(later.dispatched.claimed == 0 && later.reconciledRequeued == 0)

@@ -21,7 +21,7 @@ extension Dispatcher {
         case .failure(.unconfirmed(let reason)):
             // Worded for the coordinator, who sees it beside the `unknown` status (see `Reconciler`).
             let next = message.channel == .voice
-                ? "a call is never placed again"
+                ? "a call is never placed again: check it there and 'outreach settle' it"
                 : "it is looked up in \(provider.name)'s records before it is ever sent again"
             return .unconfirmed(messageID: message.id, error: "\(provider.name) may have it: \(reason); \(next)")
         case .failure(.transient(let reason, let retryAfter)):

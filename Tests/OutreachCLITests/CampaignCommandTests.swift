@@ -109,6 +109,17 @@ struct CampaignCommandTests {
         })
     }
 
+    @Test("--at a local time the clocks skip is read an hour later, and says so")
+    func atInTheSpringGap() async {
+        let (cli, config) = await ServiceCommandTests().world()
+        let created = await create(cli, config, ["--name", "Vår", "--template", "help", "--audience", "role=senior", "--at", "2027-03-28 02:30"])
+        #expect(created.code == 0, "\(created.err)")
+        #expect(created.out.contains("note: 2027-03-28 02:30 does not exist in Europe/Stockholm (the clocks go forward); read as 2027-03-28 03:30"),
+                "\(created.out)")
+        #expect(!(await create(cli, config, ["--name", "Höst", "--template", "help", "--audience", "role=senior", "--at", "2027-03-29 02:30"]))
+            .out.contains("does not exist"))
+    }
+
     @Test("launched in quiet hours with no send time: launch says the messages wait until morning, and does not watch all night")
     func launchedInQuietHours() async {
         let (cli, config) = await ServiceCommandTests().world()

@@ -763,6 +763,11 @@ struct DispatcherTests {
         #expect(gateway.pausedUntil != nil)
         #expect(try world.count(.failed) == 0 && world.count(.queued) == 80)
         #expect(try world.messages().contains { $0.error == "simulator account problem (auth): Invalid API credentials." })
+        // Vonage's account statuses are the account's too; a refusal of one number is not.
+        #expect(["4", "8", "9", "11", "14", "32", "20003", "http-401", "no-credit"].allSatisfy {
+            SendFailure.permanent(code: $0, reason: "").isAccountProblem
+        })
+        #expect(!SendFailure.permanent(code: "6", reason: "").isAccountProblem && !SendFailure.permanent(code: "21211", reason: "").isAccountProblem)
     }
 
     @Test("refusals of ours, before any request, neither end nor hide a provider outage")

@@ -128,8 +128,9 @@ public struct ProviderAccepted: Sendable, Equatable {
 ///   provider is up, so they neither end nor extend a run of provider failures.
 extension SendFailure {
     /// 46elks `auth`, `no-credit`; Twilio 20003 (authenticate) and an unreadable 401; Vonage status 4 (invalid
-    /// credentials), 8 (account barred), 9 (no credit) and an HTTP 401.
-    public static let accountCodes: Set<String> = ["auth", "no-credit", "20003", "http-401", "4", "8", "9"]
+    /// credentials), 8 (account barred), 9 (no credit), 11 (account not enabled for HTTP), 14 (invalid signature),
+    /// 32 (signature and secret disallowed) and an HTTP 401. (Twilio's are five digits, 46elks' words: no collision.)
+    public static let accountCodes: Set<String> = ["auth", "no-credit", "20003", "http-401", "4", "8", "9", "11", "14", "32"]
     /// The dispatcher's `no-voice`; 46elks `no-tts`; Twilio `no-caller-id`, `script-too-long`.
     public static let refusedBeforeSendingCodes: Set<String> = ["no-voice", "no-tts", "no-caller-id", "script-too-long"]
 

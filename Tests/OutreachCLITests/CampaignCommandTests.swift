@@ -109,6 +109,20 @@ struct CampaignCommandTests {
         })
     }
 
+    @Test("a watch that runs into quiet hours ends, saying until when (it said 'no progress' every 15 s all night)")
+    func watchIntoQuietHours() async throws {
+        let (cli, config) = await ServiceCommandTests().world()
+        #expect(await create(cli, config, ["--name", "Kväll", "--template", "help", "--audience", "role=senior"]).code == 0)
+        #expect(await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config).code == 0)
+        // 21:00 local: nothing moves until 09:00.
+        let captured = CapturedConsole(input: [])
+        let context = AppContext(console: captured.console, environment: [:], now: { Timestamp.parse("2026-11-22T20:00:00Z")! },
+                                 configPath: config, databaseOverride: cli.databasePath)
+        try CampaignCommands.watch(1, context, stallAfter: 0.2)
+        #expect(captured.out.contains("quiet hours until 2026-11-23 09:00 Europe/Stockholm: the service sends the rest then"), "\(captured.out)")
+        #expect(!captured.out.contains("no progress"))
+    }
+
     @Test("--at a local time the clocks skip is read an hour later, and says so")
     func atInTheSpringGap() async {
         let (cli, config) = await ServiceCommandTests().world()

@@ -257,7 +257,8 @@ enum CampaignCommands {
     }
 
     /// Shows the progress line until the campaign has nothing left queued or sending.
-    static func watch(_ id: Int64, _ context: AppContext) throws {
+    /// `stallAfter`: seconds without change before it says why (a test shortens it).
+    static func watch(_ id: Int64, _ context: AppContext, stallAfter: TimeInterval = 15) throws {
         let database = try context.database()
         context.console.print("(Ctrl-C stops watching only: the service goes on sending; 'outreach campaign status \(id)' shows it)")
         var last = ""
@@ -275,7 +276,7 @@ enum CampaignCommands {
                 context.console.print("campaign \(id) is paused: nothing more is sent until 'outreach campaign resume \(id)'")
                 break
             }
-            if Date().timeIntervalSince(unchangedSince) > 15 {
+            if Date().timeIntervalSince(unchangedSince) > stallAfter {
                 // Quiet hours began: nothing moves until morning, and watching all night helps no one.
                 let config = try context.config()
                 let quiet = QuietWindow(config.quietHours)
@@ -285,7 +286,7 @@ enum CampaignCommands {
                                           + "\(config.timeZone.identifier): the service sends the rest then")
                     break
                 }
-                context.console.print("no progress for 15 s: is the service running ('outreach run')? The campaign stays launched.")
+                context.console.print("no progress for \(Int(stallAfter)) s: is the service running ('outreach run')? The campaign stays launched.")
                 unchangedSince = Date()
             }
             Thread.sleep(forTimeInterval: 0.5)

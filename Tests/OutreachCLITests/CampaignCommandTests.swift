@@ -190,5 +190,6 @@ struct CampaignCommandTests {
         #expect(after.out.contains("replies 1 / opted out 1"), "\(after.out)")
         let json = await cli.run(["campaign", "status", "1", "--json"], config: config)
         #expect(json.out.contains("\"replies\" : 1") && json.out.contains("\"optOuts\" : 1"), "\(json.out)")
+        #expect(json.out.contains("\"channel\" : null") && json.out.contains("\"sendAt\" : null"), "\(json.out)")
     }
 }

@@ -337,6 +337,24 @@ enum CampaignCommands {
             self.replies = replies?.replies
             optOuts = replies?.optOuts
         }
+
+        private enum Keys: String, CodingKey { case id, name, status, template, audience, channel, sendAt, counts, replies, optOuts }
+
+        /// `channel` and `sendAt` are always there, null when unset (each person's own channel; sent when launched), as
+        /// the text says them; the counts of replies only where they were counted.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(name, forKey: .name)
+            try container.encode(status, forKey: .status)
+            try container.encode(template, forKey: .template)
+            try container.encode(audience, forKey: .audience)
+            try container.encode(channel, forKey: .channel)
+            try container.encode(sendAt, forKey: .sendAt)
+            try container.encode(counts, forKey: .counts)
+            try container.encodeIfPresent(replies, forKey: .replies)
+            try container.encodeIfPresent(optOuts, forKey: .optOuts)
+        }
     }
 
     static func progressLine(_ counts: [MessageStatus: Int], replies: Replies?) -> String {

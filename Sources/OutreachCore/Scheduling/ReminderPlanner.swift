@@ -185,8 +185,7 @@ public struct ReminderPlanner: Sendable {
             let successor = slots.first { other in
                 other.suppressed == nil
                     && (other.sendAt, other.ruleIndex) > (slot.sendAt, slot.ruleIndex)
-                    && (other.notBefore <= slot.notBefore
-                        || other.notBefore < slot.notBefore.addingTimeInterval(Self.supersedeWindow(earlier: slot.sendAt, later: other.sendAt)))
+                    && Self.supersedes(laterGoes: other.notBefore, laterRule: other.sendAt, earlierGoes: slot.notBefore, earlierRule: slot.sendAt)
             }
             guard let successor else { return slot }
             var superseded = slot
@@ -202,8 +201,15 @@ public struct ReminderPlanner: Sendable {
     /// next one is a whole gap away and both go. Late (after downtime, a late enrolment, a START, quiet hours), the
     /// earlier one could land just before the next: "the day before at 10:00", planned at 11:58 on the day, would go
     /// two minutes before "two hours before" at 12:00.
-    public static func supersedeWindow(earlier: Date, later: Date) -> TimeInterval {
+    static func supersedeWindow(earlier: Date, later: Date) -> TimeInterval {
         max(0, min(3600, later.timeIntervalSince(earlier) / 2))
+    }
+
+    /// Whether a later reminder of a session date, going at `laterGoes` (its rule's time `laterRule`), supersedes an
+    /// earlier one going at `earlierGoes` (its rule's time `earlierRule`): it goes no later, or soon after (see
+    /// `supersedeWindow`). The planner decides it for reminders it plans; the scheduler's tick for queued ones.
+    public static func supersedes(laterGoes: Date, laterRule: Date, earlierGoes: Date, earlierRule: Date) -> Bool {
+        laterGoes <= earlierGoes || laterGoes < earlierGoes.addingTimeInterval(supersedeWindow(earlier: earlierRule, later: laterRule))
     }
 
     /// The most time any rule puts between a reminder and its occurrence's start (a day's DST change included).

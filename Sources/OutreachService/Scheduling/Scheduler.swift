@@ -96,7 +96,7 @@ public struct Scheduler {
     }
 
     /// Reminders are enqueued days ahead, so after downtime (or an opt-out ended late) a reminder of one session date
-    /// can be due when the next one of that date is due too, or soon after (see `ReminderPlanner.supersedeWindow`):
+    /// can be due when the next one of that date is due too, or soon after (see `ReminderPlanner.supersedes`):
     /// only the later goes, as the planner decides for reminders it plans late. The others are suppressed with the
     /// reason (those past their session are left to the dispatcher: "too late"). Reads only the queue's next hour
     /// (its partial index), which the dispatcher keeps short.
@@ -148,11 +148,9 @@ public struct Scheduler {
             for (index, earlier) in ranked.enumerated() {
                 // Only one due now is decided now; it goes at once, so "soon after" counts from now.
                 guard let id = earlier.id, earlier.notBefore <= now else { continue }
-                let goes = max(earlier.notBefore, now)
                 // The latest that qualifies names the reason: it is the one that goes.
                 guard let later = ranked[(index + 1)...].last(where: { later in
-                    later.notBefore <= now
-                        || later.notBefore < goes.addingTimeInterval(ReminderPlanner.supersedeWindow(earlier: earlier.rank, later: later.rank))
+                    ReminderPlanner.supersedes(laterGoes: later.notBefore, laterRule: later.rank, earlierGoes: now, earlierRule: earlier.rank)
                 }) else { continue }
                 superseded[id] = later.notBefore <= now
                     ? "superseded by reminder '\(later.rule)', due at the same time"

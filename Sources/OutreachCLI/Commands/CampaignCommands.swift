@@ -37,9 +37,7 @@ enum CampaignCommands {
             try arguments.finish()
             let database = try context.database()
             if json {
-                context.console.print(try JSONOutput.string(try CampaignStore(database).list().map { campaign in
-                    CampaignJSON(campaign, counts: try OutboxStore(database).counts(campaignID: campaign.id), replies: nil)
-                }))
+                context.console.print(try JSONOutput.string(try CampaignJSON.all(in: database)))
                 return
             }
             var table = Table("ID", "NAME", "TEMPLATE", "AUDIENCE", "STATUS", "PROGRESS")
@@ -210,15 +208,12 @@ enum CampaignCommands {
                                   + "message: nothing new to enqueue (see 'outreach campaign status \(campaign.id!)')")
             return
         }
-        if !yes, campaign.status != .draft {
-            context.console.print("Campaign \(campaign.id!) is \(campaign.status.rawValue) already. Send '\(campaign.template)' to those who joined "
-                                  + "its audience since (\(counted(preview.newSinceLaunch, "message")))? Type 'yes': ")
-            guard context.console.nextInputLine()?.trimmingWhitespace().lowercased() == "yes" else {
-                throw CLIError.failure("campaign launch: not confirmed; nothing enqueued")
-            }
-        } else if !yes {
-            context.console.print("Send '\(campaign.template)' to \(counted(preview.people, "person", "people")) "
-                                  + "(\(counted(preview.reachable, "message")); \(preview.unreachable) cannot be sent)? Type 'yes': ")
+        if !yes {
+            context.console.print(campaign.status == .draft
+                ? "Send '\(campaign.template)' to \(counted(preview.people, "person", "people")) "
+                    + "(\(counted(preview.reachable, "message")); \(preview.unreachable) cannot be sent)? Type 'yes': "
+                : "Campaign \(campaign.id!) is \(campaign.status.rawValue) already. Send '\(campaign.template)' to those who joined "
+                    + "its audience since (\(counted(preview.newSinceLaunch, "message")))? Type 'yes': ")
             guard context.console.nextInputLine()?.trimmingWhitespace().lowercased() == "yes" else {
                 throw CLIError.failure("campaign launch: not confirmed; nothing enqueued")
             }
@@ -227,7 +222,7 @@ enum CampaignCommands {
         context.console.print("campaign \(campaign.id!) launched: \(counted(enqueued, "message")) enqueued")
         // Later: a send time ahead, or quiet hours now. Nothing to watch until then.
         let config = try context.config()
-        let start = QuietWindow(config.quietHours).release(max(campaign.sendAt ?? context.now(), context.now()), in: config.timeZone)
+        let start = service.firstSend(campaign, now: context.now())
         if start > context.now().addingTimeInterval(60) {
             context.console.print("scheduled for \(sendTimeText(start, asked: campaign.sendAt, config: config, now: context.now())): the service "
                                   + "('outreach run') sends it then; follow it with 'outreach campaign status \(campaign.id!)'")
@@ -237,12 +232,17 @@ enum CampaignCommands {
         try watch(campaign.id!, context)
     }
 
+    /// `date` as a coordinator reads it: local, in the config's time zone, named ("2026-11-24 09:00 Europe/Stockholm").
+    static func localTimeText(_ date: Date, _ config: OutreachConfig) -> String {
+        "\(SessionCommands.localText(date, config.timeZone)) \(config.timeZone.identifier)"
+    }
+
     /// `start` in the config's time zone, with the time asked for when quiet hours moved it (nil: sent when launched).
     static func sendTimeText(_ start: Date, asked: Date?, config: OutreachConfig, now: Date) -> String {
-        let zone = config.timeZone
-        var text = "\(SessionCommands.localText(start, zone)) \(zone.identifier)"
+        var text = localTimeText(start, config)
         if start.timeIntervalSince(asked ?? now) >= 60 {
-            text += asked.map { " (asked for \(SessionCommands.localText($0, zone)); quiet hours hold it until then)" } ?? " (after quiet hours)"
+            text += asked.map { " (asked for \(SessionCommands.localText($0, config.timeZone)); quiet hours hold it until then)" }
+                ?? " (after quiet hours)"
         }
         return text
     }
@@ -253,7 +253,7 @@ enum CampaignCommands {
         let first = try database.statement("SELECT min(not_before) FROM messages WHERE campaign_id = ? AND status = 'queued'")
             .bind(campaign.id!).firstRow { $0.isNull(0) ? nil : Timestamp.parse($0.string(0)) } ?? nil
         if let first, first > now { return sendTimeText(first, asked: campaign.sendAt, config: config, now: now) }
-        return campaign.sendAt.map { "\(SessionCommands.localText($0, config.timeZone)) \(config.timeZone.identifier)" }
+        return campaign.sendAt.map { localTimeText($0, config) }
     }
 
     /// Shows the progress line until the campaign has nothing left queued or sending.
@@ -282,8 +282,7 @@ enum CampaignCommands {
                 let quiet = QuietWindow(config.quietHours)
                 if quiet.isQuiet(context.now(), in: config.timeZone) {
                     let opens = quiet.release(context.now(), in: config.timeZone)
-                    context.console.print("quiet hours until \(SessionCommands.localText(opens, config.timeZone)) "
-                                          + "\(config.timeZone.identifier): the service sends the rest then")
+                    context.console.print("quiet hours until \(localTimeText(opens, config)): the service sends the rest then")
                     break
                 }
                 context.console.print("no progress for \(Int(stallAfter)) s: is the service running ('outreach run')? The campaign stays launched.")
@@ -333,9 +332,20 @@ enum CampaignCommands {
             audience = campaign.audience.description
             channel = campaign.channel?.rawValue
             sendAt = campaign.sendAt.map(Timestamp.format)
-            self.counts = Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
+            self.counts = Self.keyed(counts)
             self.replies = replies?.replies
             optOuts = replies?.optOuts
+        }
+
+        /// Every campaign with its counts, as `campaign list --json` and `status --json` print them.
+        static func all(in database: Database) throws -> [CampaignJSON] {
+            let outbox = OutboxStore(database)
+            return try CampaignStore(database).list().map { CampaignJSON($0, counts: try outbox.counts(campaignID: $0.id), replies: nil) }
+        }
+
+        /// Counts by status word, for JSON.
+        static func keyed(_ counts: [MessageStatus: Int]) -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
         }
 
         private enum Keys: String, CodingKey { case id, name, status, template, audience, channel, sendAt, counts, replies, optOuts }

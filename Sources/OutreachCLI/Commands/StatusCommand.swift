@@ -31,11 +31,8 @@ enum StatusCommand {
                             phone: message.phone.masked, channel: message.channel.rawValue, template: message.template, error: message.error)
                 }
             }
-            let campaigns = try CampaignStore(database).list().map { campaign in
-                CampaignCommands.CampaignJSON(campaign, counts: try outbox.counts(campaignID: campaign.id), replies: nil)
-            }
-            context.console.print(try JSONOutput.string(Status(counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
-                                                               attention: attention, campaigns: campaigns)))
+            context.console.print(try JSONOutput.string(Status(counts: CampaignCommands.CampaignJSON.keyed(counts), attention: attention,
+                                                               campaigns: try CampaignCommands.CampaignJSON.all(in: database))))
             return
         }
         let console = context.console

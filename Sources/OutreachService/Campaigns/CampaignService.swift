@@ -169,6 +169,12 @@ public struct CampaignService {
         let sendAt: Date
     }
 
+    /// When a campaign launched at `now` sends: its send time, or now when that has passed or it has none, moved out
+    /// of quiet hours. Its messages are enqueued for then.
+    public func firstSend(_ campaign: Campaign, now: Date) -> Date {
+        QuietWindow(config.quietHours).release(max(campaign.sendAt ?? now, now), in: config.timeZone)
+    }
+
     /// Checks that `campaign` can be sent as it stands, and resolves it. Throws a `CampaignError` naming every
     /// problem: a template a campaign cannot fill, a forced channel the template lacks, a session or people that do
     /// not exist, a session with no date after the send time. Checked at create, and again at preview and launch
@@ -189,8 +195,7 @@ public struct CampaignService {
         if let problem = Self.sessionProblem(template: campaign.template, placeholders: entry.placeholders, audience: campaign.audience) {
             problems.append(problem)
         }
-        let sendAt = QuietWindow(start: config.quietHours.start, end: config.quietHours.end)
-            .release(max(campaign.sendAt ?? now, now), in: config.timeZone)
+        let sendAt = firstSend(campaign, now: now)
         var session: Session?
         var sessionStart: Date?
         if let sessionID = campaign.audience.sessionID {

@@ -46,8 +46,7 @@ enum PeopleCommands {
             throw CLIError.failures(problems.map { "\(file): \($0)" } + ["\(file): \(problems.count) \(noun), nothing imported"])
         case .success(let rows):
             // A first import sets the database up; a dry run of it checks against an empty one in memory, creating nothing.
-            let path = try context.databasePath()
-            let database = dryRun && path != ":memory:" && !FileManager.default.fileExists(atPath: path)
+            let database = try dryRun && !context.databaseExists()
                 ? try Store.open(path: ":memory:", now: context.now())
                 : try context.database(mayCreate: true)
             let people = rows.map(\.person)

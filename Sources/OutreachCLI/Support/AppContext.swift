@@ -65,10 +65,16 @@ final class AppContext {
         }
     }
 
+    /// Whether the database is there: its file, or an in-memory one.
+    func databaseExists() throws -> Bool {
+        let path = try databasePath()
+        return path == ":memory:" || FileManager.default.fileExists(atPath: path)
+    }
+
     /// Fails when the database file is not there (see `database`).
     func requireDatabaseFile() throws {
-        let path = try databasePath()
-        guard path == ":memory:" || FileManager.default.fileExists(atPath: path) else {
+        guard try databaseExists() else {
+            let path = try databasePath()
             throw CLIError.failure("there is no database at \(path); check --db or $OUTREACH_DB, or create it with 'outreach init'")
         }
     }

@@ -56,11 +56,17 @@ final class Reconciler {
     /// coordinator, and their reason says so. (It said they would be looked up before ever being sent again.)
     private func explainNoSearch(_ messages: [OutboxMessage], _ outbox: OutboxStore) throws {
         for message in messages {
-            let stamp = now()
-            try outbox.explainUnknown(id: message.id, error: "never re-sent: \(provider.name) may have it, and offers no search of its "
-                                      + "records here; check it there and 'outreach settle' it", now: stamp)
-            givenUp[message.id] = Timestamp.format(stamp)
+            try giveUp(message.id, reason: "never re-sent: \(provider.name) may have it, and offers no search of its records here; "
+                       + "check it there and 'outreach settle' it", outbox)
         }
+    }
+
+    /// Leaves the message `unknown` for the coordinator with `reason`, and searches it no more until it becomes
+    /// unknown anew (see `givenUp`).
+    private func giveUp(_ id: Int64, reason: String, _ outbox: OutboxStore) throws {
+        let stamp = now()
+        try outbox.explainUnknown(id: id, error: reason, now: stamp)
+        givenUp[id] = Timestamp.format(stamp)
     }
 
     /// Looks up what it can within `limit` and `timeBudget`, stopping early when `shouldStop` says so (a SIGTERM must
@@ -122,10 +128,8 @@ final class Reconciler {
                 report.requeued += 1
                 log.info("reconciled", ["message": String(message.id), "note": "not at the provider; queued again"])
             case .failure(.permanent(let code, let reason)):
-                let stamp = now()
-                try outbox.explainUnknown(id: message.id, error: "never re-sent: \(provider.name)'s records could not be searched for it "
-                                          + "(\(code): \(reason)); check it there by hand", now: stamp)
-                givenUp[message.id] = Timestamp.format(stamp)
+                try giveUp(message.id, reason: "never re-sent: \(provider.name)'s records could not be searched for it "
+                           + "(\(code): \(reason)); check it there by hand", outbox)
                 report.givenUp += 1
                 log.warning("reconcile-gave-up", ["message": String(message.id), "code": code, "reason": reason])
             case .failure(let failure):

@@ -46,7 +46,10 @@ public struct PlannedReminder: Sendable, Equatable {
 
     /// `reminder:<person>:<session>:<occurrence start, UTC>:<rule>`, plus `:voice` for a call: enqueueing the same
     /// reminder twice (two ticks, two schedulers) hits the outbox's UNIQUE key instead of sending twice.
-    public var dedupeKey: String {
+    public var dedupeKey: String { dedupeKey(for: channel) }
+
+    /// The key this reminder has, or would have, on `channel` (the same person, date and rule).
+    public func dedupeKey(for channel: ContactChannel) -> String {
         "reminder:\(personID):\(sessionID):\(Timestamp.format(occurrence.start)):\(rule)" + (channel == .voice ? ":voice" : "")
     }
 

@@ -73,9 +73,7 @@ public struct Scheduler {
     /// reminder per rule and date reaches a senior, however their preference changes. (Someone on both channels gets
     /// both as usual: the two are planned together, before either goes.)
     private func reachedOnOtherChannel(_ reminder: PlannedReminder, _ outbox: OutboxStore) throws -> Channel? {
-        let key = reminder.dedupeKey
-        let otherKey = reminder.channel == .voice ? String(key.dropLast(":voice".count)) : key + ":voice"
-        guard let other = try outbox.find(dedupeKey: otherKey),
+        guard let other = try outbox.find(dedupeKey: reminder.dedupeKey(for: reminder.channel == .voice ? .sms : .voice)),
               [.sending, .sent, .delivered, .unknown].contains(other.status) else { return nil }
         return other.channel
     }

@@ -151,10 +151,10 @@ struct ElksProviderTests {
                    .failure(.permanent(code: "http-403", reason: "Missing key message."))),
         // A bare "Forbidden" may refuse one message: it is not taken for the account's (which pauses all sending).
         ResultCase("403 forbidden", .fail(403, "Forbidden"), .failure(.permanent(code: "http-403", reason: "Forbidden"))),
-        ResultCase("401", .fail(401, "Unauthorized"), .failure(.permanent(code: "auth", reason: "Unauthorized"))),
-        ResultCase("out of credits", .outOfCredits, .failure(.permanent(code: "no-credit", reason: "Not enough credits."))),
+        ResultCase("401", .fail(401, "Unauthorized"), .failure(.account(code: "auth", reason: "Unauthorized"))),
+        ResultCase("out of credits", .outOfCredits, .failure(.account(code: "no-credit", reason: "Not enough credits."))),
         ResultCase("out of credits as JSON", .fail(403, #"{"error":"Not enough credits"}"#),
-                   .failure(.permanent(code: "no-credit", reason: "Not enough credits"))),
+                   .failure(.account(code: "no-credit", reason: "Not enough credits"))),
         ResultCase("404 without text", .fail(404, ""),
                    .failure(.permanent(code: "http-404", reason: "HTTP 404 without an explanation"))),
         ResultCase("429 with Retry-After seconds", .throttle("17"),
@@ -212,7 +212,7 @@ struct ElksProviderTests {
 
         let result = await provider.sendSMS(Self.sms("Hej"))
 
-        #expect(result == .failure(.permanent(code: "auth", reason: "Invalid API credentials.")))
+        #expect(result == .failure(.account(code: "auth", reason: "Invalid API credentials.")))
         #expect(!"\(result)".contains("not-the-password"))
     }
 
@@ -311,7 +311,7 @@ struct ElksProviderTests {
 
         let result = await provider.placeCall(Self.call(.speech(text: "Hej Åsa", language: "sv-SE")))
 
-        #expect(result == .failure(.permanent(code: "no-tts", reason: "46elks cannot speak text; a recording is needed")))
+        #expect(result == .failure(.refusedBeforeSending(code: "no-tts", reason: "46elks cannot speak text; a recording is needed")))
         #expect(fake.requests.isEmpty)
     }
 

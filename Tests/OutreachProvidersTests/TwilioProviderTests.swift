@@ -142,6 +142,11 @@ struct TwilioProviderTests {
         // Twilio had the request and may have sent it (no idempotency key): settled from its records, never re-sent blindly.
         ResultCase(testDescription: "500 with a JSON body", step: TwilioFake.error(code: 20500, message: "Internal Server Error", status: 500),
                    expected: .unconfirmed(reason: "provider server error (HTTP 500) after it had the request")),
+        // The account's, not the message's: sending pauses and the messages wait.
+        ResultCase(testDescription: "401/20003 credentials rejected: the account's", step: TwilioFake.error(code: 20003, message: "Authenticate", status: 401),
+                   expected: .account(code: "20003", reason: "Authenticate")),
+        ResultCase(testDescription: "401 with a non-JSON body: the account's", step: .text("Unauthorized", status: 401, contentType: "text/plain"),
+                   expected: .account(code: "http-401", reason: "Twilio answered HTTP 401 without a readable error body; check the account SID and key")),
         ResultCase(testDescription: "400 with a non-JSON body", step: .text("<html>Bad Request</html>", status: 400, contentType: "text/html"),
                    expected: .permanent(code: "http-400", reason: "Twilio answered HTTP 400 without a readable error body")),
         ResultCase(testDescription: "RFC 9457 body", step: ServerResponse(status: 400, headers: json, body: Array(#"{"type":"x","title":"Bad","detail":"Invalid parameter","code":21201,"status":400}"#.utf8)),
@@ -173,13 +178,13 @@ struct TwilioProviderTests {
         #expect(reason.contains("not re-sent"))
     }
 
-    @Test func wrongCredentialsGet401AndAPermanentFailure() async throws {
+    @Test func wrongCredentialsGet401AndAnAccountFailure() async throws {
         let fake = try Self.makeFake()
         let client = Self.makeClient()
         defer { client.close(); fake.stop() }
         let wrong = TwilioSettings(baseURL: fake.baseURL, accountSID: fake.accountSID, authToken: "wrong-token-do-not-print", from: Self.sender)
         let result = await Self.provider(wrong, client).sendSMS(Self.sms("Hej"))
-        #expect(result == .failure(.permanent(code: "20003", reason: "Authenticate")))
+        #expect(result == .failure(.account(code: "20003", reason: "Authenticate")))
         if case .failure(let failure) = result { #expect(!failure.description.contains("wrong-token-do-not-print")) }
     }
 
@@ -272,7 +277,7 @@ struct TwilioProviderTests {
         let client = Self.makeClient()
         defer { client.close(); fake.stop() }
         let result = await Self.provider(fake.settings(), client).placeCall(refused.call)
-        guard case .failure(.permanent(let code, _)) = result else { Issue.record("expected permanent, got \(result)"); return }
+        guard case .failure(.refusedBeforeSending(let code, _)) = result else { Issue.record("expected refused before sending, got \(result)"); return }
         #expect(code == refused.code)
         #expect(fake.requests.isEmpty)
     }

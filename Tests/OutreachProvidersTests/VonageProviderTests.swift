@@ -98,6 +98,8 @@ struct VonageProviderTests {
         case transient(TimeInterval?)
         case optedOut
         case unconfirmed
+        case account(String)
+        case refusedBeforeSending(String)
 
         init(_ result: Result<ProviderAccepted, SendFailure>) {
             switch result {
@@ -106,6 +108,8 @@ struct VonageProviderTests {
             case .failure(.transient(_, let retryAfter)): self = .transient(retryAfter)
             case .failure(.optedOut): self = .optedOut
             case .failure(.unconfirmed): self = .unconfirmed
+            case .failure(.account(let code, _)): self = .account(code)
+            case .failure(.refusedBeforeSending(let code, _)): self = .refusedBeforeSending(code)
             }
         }
     }
@@ -141,9 +145,21 @@ struct VonageProviderTests {
                    expected: .transient(nil)),
         ResultCase(testDescription: "status 7 number barred", response: raw(#"{"message-count": "1", "messages": [{"status": "7", "error-text": "Number barred."}]}"#),
                    expected: .permanent("7"), reasonContains: "Number barred."),
-        ResultCase(testDescription: "status 9 is insufficient credit, not an opt-out",
+        ResultCase(testDescription: "status 9 is insufficient credit (the account's), not an opt-out",
                    response: raw(#"{"message-count":"1","messages":[{"status":"9","error-text":"Quota Exceeded - rejected"}]}"#),
-                   expected: .permanent("9"), reasonContains: "insufficient credit"),
+                   expected: .account("9"), reasonContains: "insufficient credit"),
+        ResultCase(testDescription: "status 8 account barred is the account's",
+                   response: raw(#"{"message-count":"1","messages":[{"status":"8","error-text":"Account barred"}]}"#),
+                   expected: .account("8")),
+        ResultCase(testDescription: "status 11 not enabled for HTTP is the account's",
+                   response: raw(#"{"message-count":"1","messages":[{"status":"11","error-text":"Account not enabled for HTTP"}]}"#),
+                   expected: .account("11")),
+        ResultCase(testDescription: "status 14 invalid signature is the account's",
+                   response: raw(#"{"message-count":"1","messages":[{"status":"14","error-text":"Invalid Signature"}]}"#),
+                   expected: .account("14")),
+        ResultCase(testDescription: "status 32 signature and secret disallowed is the account's",
+                   response: raw(#"{"message-count":"1","messages":[{"status":"32","error-text":"Signature and API secret disallowed"}]}"#),
+                   expected: .account("32")),
         ResultCase(testDescription: "status 29 non-whitelisted destination", response: raw(#"{"message-count":"1","messages":[{"status":"29","error-text":"Non White-listed Destination - rejected"}]}"#),
                    expected: .permanent("29")),
         ResultCase(testDescription: "unknown status code → permanent", response: raw(#"{"message-count":"1","messages":[{"status":"99","error-text":"Something new"}]}"#),
@@ -152,7 +168,9 @@ struct VonageProviderTests {
                    response: raw(#"{"message-count":"2","messages":[{"to":"46701740605","message-id":"AAA1","status":"0"},{"status":"1","error-text":"Throttled"}]}"#),
                    expected: .permanent("partial"), reasonContains: "part 2 of 2"),
         ResultCase(testDescription: "HTTP 401 RFC 7807", response: raw(#"{"type":"https://developer.vonage.com/api-errors#unauthorized","title":"Unauthorized","detail":"You did not provide correct credentials."}"#, status: 401),
-                   expected: .permanent("http-401"), reasonContains: "Unauthorized"),
+                   expected: .account("http-401"), reasonContains: "Unauthorized"),
+        ResultCase(testDescription: "HTTP 403 is this message's", response: raw(#"{"title":"Forbidden"}"#, status: 403),
+                   expected: .permanent("http-403"), reasonContains: "Forbidden"),
         ResultCase(testDescription: "HTTP 429 with Retry-After",
                    response: raw(#"{"type":"https://developer.vonage.com/api-errors#rate-limit","title":"Rate Limit Hit"}"#, status: 429, headers: [.init("Retry-After", "7")]),
                    expected: .transient(7)),
@@ -185,7 +203,7 @@ struct VonageProviderTests {
         let fake = try VonageFake()
         defer { fake.stop() }
         let badKey = await Self.provider(baseURL: fake.baseURL, apiSecret: "wrong-secret-value").sendSMS(Self.sms("Hej"))
-        #expect(Expected(badKey) == .permanent("4"))
+        #expect(Expected(badKey) == .account("4"))
         if case .failure(let failure) = badKey {
             #expect(!failure.description.contains("wrong-secret-value"))
             #expect(failure.description.contains("VONAGE_API_SECRET"))
@@ -350,7 +368,7 @@ struct VonageProviderTests {
         let call = OutboundCall(messageID: 7, to: Self.recipient, from: "+46701740699",
                                 script: .speech(text: "Hej", language: "sv-SE"), callbackBaseURL: Self.hooks)
         let result = await Self.provider(baseURL: fake.baseURL).placeCall(call)
-        #expect(Expected(result) == .permanent("no-voice"))
+        #expect(Expected(result) == .refusedBeforeSending("no-voice"))
         #expect(fake.requests.isEmpty)
     }
 

@@ -34,7 +34,7 @@ struct FailingSends: SimulatorStub {
     }
     func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
         let number = sends.append(sms.to.e164)
-        if let refusedEvery, number % refusedEvery == 0 { return .failure(.permanent(code: "no-tts", reason: "no voice for 'so'")) }
+        if let refusedEvery, number % refusedEvery == 0 { return .failure(.refusedBeforeSending(code: "no-tts", reason: "no voice for 'so'")) }
         return .failure(failure)
     }
 }

@@ -10,7 +10,8 @@ extension ElksProvider {
             let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
             return .success("account \(object?["displayname"] as? String ?? "?")")
         case .success(let response):
-            return .failure(.permanent(code: "http-\(response.status)", reason: response.status == 401 ? "credentials rejected" : "unexpected answer"))
+            if response.status == 401 { return .failure(.account(code: "http-401", reason: "credentials rejected")) }
+            return .failure(.permanent(code: "http-\(response.status)", reason: "unexpected answer"))
         }
     }
 }

@@ -6,7 +6,7 @@ import OutreachCore
 ///
 /// 46elks answers errors with a human-readable `text/plain` body ("Invalid to number.", "Not enough
 /// credits."); its Swagger documents no status per error. So: 401 and a 403 about credentials → `auth`,
-/// anything about credits → `no-credit`, other 4xx → `http-<status>`. All of them are permanent: 46elks
+/// anything about credits → `no-credit` (both `.account`: sending pauses), other 4xx → `http-<status>`, permanent. 46elks
 /// has no platform opt-out (STOP arrives as an ordinary inbound SMS), hence no `.optedOut` here.
 public enum ElksErrors {
     /// Longest provider text kept in a reason: enough for a coordinator, not a whole HTML error page.
@@ -16,13 +16,13 @@ public enum ElksErrors {
         let reason = reasonText(status: status, body: body, redacting: secrets)
         let lowered = reason.lowercased()
         if lowered.contains("credit") || lowered.contains("balance") {
-            return .permanent(code: "no-credit", reason: reason)
+            return .account(code: "no-credit", reason: reason)
         }
-        if status == 401 { return .permanent(code: "auth", reason: reason) }
-        // Only about credentials: `auth` pauses all sending, and a 403 that refuses one message ("Forbidden",
+        if status == 401 { return .account(code: "auth", reason: reason) }
+        // Only about credentials: an account problem pauses all sending, and a 403 that refuses one message ("Forbidden",
         // "permission denied" for a destination) must fail that message alone.
         if status == 403, ["auth", "credential", "password", "username"].contains(where: lowered.contains) {
-            return .permanent(code: "auth", reason: reason)
+            return .account(code: "auth", reason: reason)
         }
         return .permanent(code: "http-\(status)", reason: reason)
     }

@@ -59,7 +59,7 @@ public struct ElksProvider: Provider {
 
     public func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> {
         guard case .audio(let recording) = call.script else {
-            return .failure(.permanent(code: "no-tts", reason: "46elks cannot speak text; a recording is needed"))
+            return .failure(.refusedBeforeSending(code: "no-tts", reason: "46elks cannot speak text; a recording is needed"))
         }
         let base = ElksSettings.trimmedBase(call.callbackBaseURL)
         let next = ElksWebhooks.appendingSecret(to: "\(base)/voice/ivr?message_id=\(call.messageID)", secret: settings.callbackSecret)

@@ -119,39 +119,24 @@ public struct ProviderAccepted: Sendable, Equatable {
     }
 }
 
-/// A classified send failure. The dispatcher retries `.transient`, ends `.permanent` as failed,
-/// records an opt-out for `.optedOut`, and marks `.unconfirmed` as unknown.
-/// Two kinds of refusal the dispatcher treats apart from a refusal of one message, by their codes:
-/// - the account's, not the message's (credentials rejected, no credit): every message would fail alike, so sending
-///   pauses and the messages wait, instead of the whole queue failing in one drain after a key rotation;
-/// - ours, before any request (no voice for the language, a script too long): they say nothing about whether the
-///   provider is up, so they neither end nor extend a run of provider failures.
-extension SendFailure {
-    /// 46elks `auth`, `no-credit`; Twilio 20003 (authenticate) and an unreadable 401; Vonage status 4 (invalid
-    /// credentials), 8 (account barred), 9 (no credit), 11 (account not enabled for HTTP), 14 (invalid signature),
-    /// 32 (signature and secret disallowed) and an HTTP 401. (Twilio's are five digits, 46elks' words: no collision.)
-    public static let accountCodes: Set<String> = ["auth", "no-credit", "20003", "http-401", "4", "8", "9", "11", "14", "32"]
-    /// The dispatcher's `no-voice`; 46elks `no-tts`; Twilio `no-caller-id`, `script-too-long`.
-    public static let refusedBeforeSendingCodes: Set<String> = ["no-voice", "no-tts", "no-caller-id", "script-too-long"]
-
-    public var isAccountProblem: Bool {
-        if case .permanent(let code, _) = self { return Self.accountCodes.contains(code) }
-        return false
-    }
-
-    public var wasRefusedBeforeSending: Bool {
-        if case .permanent(let code, _) = self { return Self.refusedBeforeSendingCodes.contains(code) }
-        return false
-    }
-}
-
+/// A classified send failure, said by the adapter that read the answer (each provider words these its own way).
+/// The dispatcher retries `.transient`, ends `.permanent` and `.refusedBeforeSending` as failed, records an opt-out
+/// for `.optedOut`, marks `.unconfirmed` as unknown, and pauses all sending on `.account`.
 public enum SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The provider refused this message (an invalid number, a text too long): it fails, and others may go.
     case permanent(code: String, reason: String)
     case transient(reason: String, retryAfter: TimeInterval?)
     case optedOut(reason: String)
     /// The request went out but no answer came back: the provider may have sent the message. Never retried
     /// blindly: the provider's own records settle it (see the service's `Reconciler`).
     case unconfirmed(reason: String)
+    /// The account, not this message: credentials rejected, no credit, the account barred or not enabled. Every
+    /// message would fail alike, so sending pauses and the messages wait, instead of the whole queue failing in one
+    /// drain after a key rotation. `code` is the provider's own ("auth", "20003", Vonage "9").
+    case account(code: String, reason: String)
+    /// Refused by us before any request (no voice for the language, a script too long): this message fails, and it
+    /// says nothing about whether the provider is up, so it neither ends nor extends a run of provider failures.
+    case refusedBeforeSending(code: String, reason: String)
 
     public var description: String {
         switch self {
@@ -160,6 +145,8 @@ public enum SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
             return "temporary problem: \(reason)" + (retryAfter.map { " (retry after \(Int($0)) s)" } ?? "")
         case .optedOut(let reason): return "the recipient has opted out at the provider: \(reason)"
         case .unconfirmed(let reason): return "the provider may have it: \(reason)"
+        case .account(let code, let reason): return "the provider refused the account (\(code)): \(reason)"
+        case .refusedBeforeSending(let code, let reason): return "not sent (\(code)): \(reason)"
         }
     }
 }

@@ -9,12 +9,15 @@ import Foundation
 public enum TwilioErrors {
     /// Codes that mean "try again later" even when the HTTP status says otherwise (20429: too many requests).
     static let transientCodes: Set<String> = ["20429"]
+    /// Codes about the account, not the message (20003: authenticate): sending pauses. So does any 401.
+    static let accountCodes: Set<String> = ["20003"]
 
     /// A non-2xx answer (other than 429/5xx) → a classified failure.
     public static func failure(for response: HTTPResponse, now: Date) -> SendFailure {
         guard let error = TwilioError.parse(response.body) else {
-            return .permanent(code: "http-\(response.status)",
-                              reason: "Twilio answered HTTP \(response.status) without a readable error body")
+            let reason = "Twilio answered HTTP \(response.status) without a readable error body"
+            if response.status == 401 { return .account(code: "http-401", reason: reason + "; check the account SID and key") }
+            return .permanent(code: "http-\(response.status)", reason: reason)
         }
         let reason = error.message.map(redactNumbers) ?? "Twilio error \(error.code) (HTTP \(response.status))"
         if error.code == TwilioStatuses.optedOutErrorCode {
@@ -22,6 +25,9 @@ public enum TwilioErrors {
         }
         if transientCodes.contains(error.code) {
             return .transient(reason: "throttled by Twilio (\(error.code)): \(reason)", retryAfter: response.retryAfter(now: now))
+        }
+        if response.status == 401 || accountCodes.contains(error.code) {
+            return .account(code: error.code, reason: reason)
         }
         return .permanent(code: error.code, reason: reason)
     }

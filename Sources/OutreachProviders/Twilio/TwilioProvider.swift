@@ -81,11 +81,11 @@ public struct TwilioProvider: Provider {
     public func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> {
         let caller = call.from.isEmpty ? settings.from : call.from
         guard !Self.isMessagingServiceSID(caller) else {
-            return .failure(.permanent(code: "no-caller-id", reason: "a Messaging Service cannot place calls: configure a Twilio phone number as the sender"))
+            return .failure(.refusedBeforeSending(code: "no-caller-id", reason: "a Messaging Service cannot place calls: configure a Twilio phone number as the sender"))
         }
         let twiml = TwilioTwiML.prompt(script: call.script, callbackBaseURL: call.callbackBaseURL, messageID: call.messageID)
         guard twiml.count <= Self.maxInlineTwiML else {
-            return .failure(.permanent(code: "script-too-long", reason: "the call script is too long for Twilio (\(twiml.count) of \(Self.maxInlineTwiML) TwiML characters)"))
+            return .failure(.refusedBeforeSending(code: "script-too-long", reason: "the call script is too long for Twilio (\(twiml.count) of \(Self.maxInlineTwiML) TwiML characters)"))
         }
         let fields = [
             ("To", call.to.e164), ("From", caller), ("Twiml", twiml),

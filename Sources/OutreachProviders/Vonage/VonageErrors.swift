@@ -9,16 +9,18 @@ import Foundation
 /// Rules:
 /// - every part "0" → accepted (first part's id, segments = message-count);
 /// - "1" throttled → transient, retry after the "please wait [ N ]" milliseconds when given; "5", "10" → transient;
-/// - any other code → permanent with the code ("9" is insufficient credit here, NOT an opt-out: opt-outs
-///   arrive later as a DLR with err-code 9);
+/// - "4", "8", "9", "11", "14", "32" (credentials, account barred, no credit…) → `.account`: sending pauses ("9" is
+///   insufficient credit here, NOT an opt-out: opt-outs arrive later as a DLR with err-code 9);
+/// - any other code → permanent with the code;
 /// - some parts "0" and others not → `.permanent(code: "partial")`: part of the text reached the phone, so a
 ///   resend would duplicate it to a senior; the coordinator sees the failure instead;
 /// - a 2xx body we cannot read → `.permanent(code: "malformed-response")`: it may have been sent, never resend blindly;
-/// - other non-2xx (401, 400, 403…; 429/5xx are handled by `SendClassification`: transient, or unconfirmed for a 5xx
+/// - an HTTP 401 → `.account`; other non-2xx (400, 403…; 429/5xx are handled by `SendClassification`: transient, or unconfirmed for a 5xx
 ///   other than 503 to a send) → permanent "http-<status>".
 public enum VonageErrors {
     public enum Outcome: Sendable, Equatable {
-        case accepted, transient, permanent
+        /// `account`: the account's problem, not the message's (credentials, credit, barred): sending pauses.
+        case accepted, transient, permanent, account
     }
 
     /// Vonage's send status codes: meaning and how we treat them (spec `x-errors`, api-errors/sms).
@@ -27,21 +29,21 @@ public enum VonageErrors {
         "1": ("throttled: sending faster than the account limit", .transient),
         "2": ("missing parameters", .permanent),
         "3": ("invalid parameters", .permanent),
-        "4": ("invalid credentials: check VONAGE_API_KEY and VONAGE_API_SECRET", .permanent),
+        "4": ("invalid credentials: check VONAGE_API_KEY and VONAGE_API_SECRET", .account),
         "5": ("internal error at Vonage", .transient),
         "6": ("invalid message (unroutable or unrecognised number prefix)", .permanent),
         "7": ("number barred", .permanent),
-        "8": ("partner account barred", .permanent),
-        "9": ("partner quota violation: insufficient credit, top up the account", .permanent),
+        "8": ("partner account barred", .account),
+        "9": ("partner quota violation: insufficient credit, top up the account", .account),
         "10": ("too many existing binds", .transient),
-        "11": ("account not enabled for HTTP", .permanent),
+        "11": ("account not enabled for HTTP", .account),
         "12": ("message too long", .permanent),
-        "14": ("invalid signature", .permanent),
+        "14": ("invalid signature", .account),
         "15": ("invalid sender address", .permanent),
         "22": ("invalid network code", .permanent),
         "23": ("invalid callback URL", .permanent),
         "29": ("non-whitelisted destination (demo account)", .permanent),
-        "32": ("signature and API secret disallowed", .permanent),
+        "32": ("signature and API secret disallowed", .account),
         "33": ("number de-activated", .permanent),
     ]
 
@@ -75,6 +77,8 @@ public enum VonageErrors {
             return .failure(.transient(reason: "Vonage: \(explanation)", retryAfter: retryAfter(fromErrorText: first.errorText)))
         case .transient:
             return .failure(.transient(reason: "Vonage: \(explanation)", retryAfter: nil))
+        case .account:
+            return .failure(.account(code: first.status, reason: explanation))
         case .accepted, .permanent:
             return .failure(.permanent(code: first.status, reason: explanation))
         }
@@ -137,7 +141,9 @@ public enum VonageErrors {
             reason += ": \(title)"
             if let detail = scalarString(object["detail"]) { reason += " (\(detail))" }
         }
-        if response.status == 401 { reason += "; check VONAGE_API_KEY and VONAGE_API_SECRET" }
+        if response.status == 401 {
+            return .account(code: "http-401", reason: reason + "; check VONAGE_API_KEY and VONAGE_API_SECRET")
+        }
         return .permanent(code: "http-\(response.status)", reason: reason)
     }
 }

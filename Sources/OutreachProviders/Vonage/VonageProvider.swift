@@ -102,7 +102,7 @@ public struct VonageProvider: Provider {
 
     /// Vonage voice is the separate Voice API (JWT auth, NCCO scripts): not implemented. No request is made.
     public func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> {
-        .failure(.permanent(code: "no-voice", reason: "voice calls through Vonage are not supported by this gateway yet"))
+        .failure(.refusedBeforeSending(code: "no-voice", reason: "voice calls through Vonage are not supported by this gateway yet"))
     }
 
     public func handleWebhook(_ request: WebhookRequest) -> Result<WebhookOutcome, WebhookError> {

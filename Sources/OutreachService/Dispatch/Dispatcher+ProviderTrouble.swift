@@ -11,15 +11,15 @@ extension Dispatcher {
     /// in flight finish, and messages claimed but not started go back to the queue with their attempt untouched.
     /// Each pause in a row lasts twice the one before, up to 16 times `troublePause` (at most 15 minutes, unless
     /// `troublePause` itself is longer). An answer from the provider, even a refusal of one message, ends the trouble.
-    /// A problem with the account (see `SendFailure.isAccountProblem`) pauses at once; a refusal of ours, made before
-    /// any request, changes nothing.
+    /// A problem with the account (`SendFailure.account`) pauses at once; a refusal of ours, made before any request,
+    /// changes nothing.
     func noteTrouble(_ result: Result<ProviderAccepted, SendFailure>, _ state: inout Pump) {
         switch result {
-        case .failure(let failure) where failure.wasRefusedBeforeSending: break
-        case .failure(let failure) where failure.isAccountProblem:
+        case .failure(.refusedBeforeSending): break
+        case .failure(.account):
             trouble.failuresInARow = max(trouble.failuresInARow + 1, settings.troubleLimit)
         case .failure(.transient), .failure(.unconfirmed): trouble.failuresInARow += 1
-        default:
+        case .success, .failure(.permanent), .failure(.optedOut):
             trouble = .init()
         }
         guard !state.troubled, inTrouble else { return }

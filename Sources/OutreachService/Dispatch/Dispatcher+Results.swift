@@ -10,11 +10,11 @@ extension Dispatcher {
         switch result {
         case .success(let accepted):
             return .sent(messageID: message.id, provider: provider.name, providerID: accepted.providerID)
-        case .failure(.permanent(let code, let reason)) where SendFailure.accountCodes.contains(code):
+        case .failure(.account(let code, let reason)):
             // The account, not this message: it waits and is tried again, like a transient failure (sending pauses).
             return outcome(for: message, .failure(.transient(reason: "\(provider.name) account problem (\(code)): \(reason)",
                                                               retryAfter: nil)))
-        case .failure(.permanent(let code, let reason)):
+        case .failure(.permanent(let code, let reason)), .failure(.refusedBeforeSending(let code, let reason)):
             return .failed(messageID: message.id, error: "\(provider.name) \(code): \(reason)")
         case .failure(.optedOut(let reason)):
             return .optedOut(messageID: message.id, phone: message.phone, channel: message.channel, reason: reason)

@@ -325,7 +325,7 @@ public final class Dispatcher {
             return await provider.sendSMS(sms)
         case .voice:
             guard let script else {
-                return .failure(.permanent(code: "no-voice",
+                return .failure(.refusedBeforeSending(code: "no-voice",
                     reason: Gateway.noVoiceReason(language: message.language, provider: provider.name)))
             }
             let call = OutboundCall(messageID: message.id, to: message.phone, from: from, script: script,

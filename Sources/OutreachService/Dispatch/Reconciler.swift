@@ -23,7 +23,7 @@ final class Reconciler {
     /// Set once the provider has answered that it offers no search: later passes read nothing.
     private var providerHasNoSearch = false
     /// Messages whose search failed for good (more pages than a search reads, a status this gateway does not
-    /// know, refused credentials): they stay `unknown` for the coordinator, with the reason, and are not searched
+    /// know): they stay `unknown` for the coordinator, with the reason, and are not searched
     /// again until the next start (or until they become unknown anew), so one of them never holds up the others.
     /// By id, with the `updated_at` written when giving up.
     private var givenUp: [Int64: String] = [:]
@@ -132,6 +132,12 @@ final class Reconciler {
                            + "(\(code): \(reason)); check it there by hand", outbox)
                 report.givenUp += 1
                 log.warning("reconcile-gave-up", ["message": String(message.id), "code": code, "reason": reason])
+            case .failure(.account(let code, let reason)):
+                // Refused credentials or the like: every search would fail alike, and none says anything about this
+                // message. The pass ends; all are searched again at a later one (a key put right takes a restart).
+                log.warning("reconcile-failed", ["message": String(message.id), "code": code, "reason": reason,
+                                                 "note": "the provider refused the account: searching again later"])
+                return report
             case .failure(let failure):
                 // Tried again at a later pass. The next ones are tried now: one search that keeps timing out (a long
                 // history) must not hold up the rest, which come after it in every pass. Three in a row: the provider
@@ -148,7 +154,9 @@ final class Reconciler {
 private extension SendFailure {
     /// A search that failed for good (`permanent`) is not tried again; any other failure is, later.
     var isForGood: Bool {
-        if case .permanent = self { return true }
-        return false
+        switch self {
+        case .permanent, .refusedBeforeSending: return true
+        case .transient, .optedOut, .unconfirmed, .account: return false
+        }
     }
 }

@@ -123,6 +123,42 @@ struct CampaignCommandTests {
         #expect(!captured.out.contains("no progress"))
     }
 
+    @Test("sending paused after provider trouble (a rejected key): status, campaign status, due and the watch say until when and why")
+    func pausedForProviderTrouble() async throws {
+        let (cli, config) = await ServiceCommandTests().world()
+        #expect(await create(cli, config, ["--name", "Fika", "--template", "help", "--audience", "role=senior"]).code == 0)
+        #expect(await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config).code == 0)
+        // As the service leaves it after a refused key: paused ten minutes, the first message back in the queue with the reason.
+        let database = try Database(path: cli.databasePath)
+        try ProviderTroubleStore(database).save(.init(failuresInARow: 8, pausesInARow: 1, heldUntil: cli.now.addingTimeInterval(600)),
+                                                provider: "simulator", now: cli.now)
+        try database.statement("UPDATE messages SET attempts = 1, error = ?, updated_at = ? WHERE id = (SELECT min(id) FROM messages)")
+            .bind("simulator account problem (auth): Invalid API credentials.", Timestamp.format(cli.now)).run()
+        let pause = "sending through simulator is paused until 2026-11-22 11:10 Europe/Stockholm after provider trouble "
+            + "(last: simulator account problem (auth): Invalid API credentials.)"
+        #expect(await cli.run(["status"], config: config).out.contains(pause))
+        #expect(await cli.run(["status", "--json"], config: config).out.contains(#""sendingPausedUntil" : "2026-11-22T10:10:00Z""#))
+        #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains(pause))
+        let due = await cli.run(["due"], config: config)
+        let rows = due.out.split(separator: "\n").filter { $0.contains("campaign 1") }
+        #expect(rows.count == 3 && rows.allSatisfy { $0.contains("queued, held: sending is paused after provider trouble until 2026-11-22T10:10:00Z") },
+                "\(due.out)")
+        #expect(due.out.contains(pause))
+        // The watch ends, saying so (it said "is the service running?", and watched on).
+        let captured = CapturedConsole(input: [])
+        let now = cli.now
+        let context = AppContext(console: captured.console, environment: [:], now: { now }, configPath: config,
+                                 databaseOverride: cli.databasePath)
+        try CampaignCommands.watch(1, context, stallAfter: 0.2)
+        #expect(captured.out.contains(pause + "; the service ('outreach run') tries again then; follow it with 'outreach campaign status 1'"),
+                "\(captured.out)")
+        #expect(!captured.out.contains("no progress"))
+        // Once the pause is over, nothing says it.
+        cli.now = cli.now.addingTimeInterval(700)
+        #expect(!(await cli.run(["status"], config: config).out.contains("is paused until")))
+        #expect(!(await cli.run(["due"], config: config).out.contains("paused")))
+    }
+
     @Test("--at a local time the clocks skip is read an hour later, and says so")
     func atInTheSpringGap() async {
         let (cli, config) = await ServiceCommandTests().world()

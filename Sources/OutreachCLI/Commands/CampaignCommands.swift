@@ -285,6 +285,11 @@ enum CampaignCommands {
                     context.console.print("quiet hours until \(localTimeText(opens, config)): the service sends the rest then")
                     break
                 }
+                // Sending paused after provider trouble: a rejected key or an empty balance needs someone, not a watch.
+                if let pause = try SendingPause.text(database, config, now: context.now(), campaignID: id) {
+                    context.console.print(pause + "; follow it with 'outreach campaign status \(id)'")
+                    break
+                }
                 context.console.print("no progress for \(Int(stallAfter)) s: is the service running ('outreach run')? The campaign stays launched.")
                 unchangedSince = Date()
             }
@@ -397,6 +402,10 @@ enum CampaignCommands {
         }
         context.console.print(header)
         context.console.print(progressLine(counts, replies: try replies(campaignID: campaign.id!, database)))
+        if counts[.queued] ?? 0 > 0, let pause = try SendingPause.text(database, try context.config(), now: context.now(),
+                                                                         campaignID: campaign.id) {
+            context.console.print(pause)
+        }
     }
 
     static func setStatus(_ arguments: inout Arguments, _ context: AppContext, to status: CampaignStatus, allowedFrom: [CampaignStatus]) throws {

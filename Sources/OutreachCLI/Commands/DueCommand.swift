@@ -43,13 +43,21 @@ enum DueCommand {
         // queued and those it plans then. Shown for now only: what a tick later will find depends on what goes before.
         let queued = try OutboxStore(database).queued(dueBy: at)
         let superseded = try scheduler.supersededDue(now: now, planned: pending.map(\.0))
+        // Sending paused after provider trouble (a rejected key, an outage) holds every message until then.
+        let pausedUntil = try SendingPause.until(database, config, now: now)
         // A STOP that came after a message was queued wins when the dispatcher claims it.
         let optOuts = try OptOutStore(database).snapshot(of: queued.map(\.phone))
         for message in queued {
             let person = try message.personID.flatMap { try people.find(id: $0) }
-            // When the service can start it: its time, or now if that has passed, moved out of quiet hours.
-            let goes = quietHours.release(max(message.notBefore, now), in: config.timeZone)
-            var status = goes > at ? "queued, held by quiet hours until \(Timestamp.format(goes))" : "queued"
+            // When the service can start it: its time, or now if that has passed, after a pause, out of quiet hours.
+            let goes = Dispatcher.earliestStart(due: message.notBefore, now: now, heldUntil: pausedUntil, quietHours: quietHours,
+                                                in: config.timeZone)
+            var status = "queued"
+            if goes > at {
+                let pauseHolds = goes > quietHours.release(max(message.notBefore, now), in: config.timeZone)
+                status = pauseHolds ? "queued, held: sending is paused after provider trouble until \(Timestamp.format(goes))"
+                    : "queued, held by quiet hours until \(Timestamp.format(goes))"
+            }
             if let id = message.campaignID {
                 if campaigns[id] == nil { campaigns[id] = try CampaignStore(database).find(id: id) }
                 status = held(by: campaigns[id] ?? nil, at: at) ?? status
@@ -74,10 +82,15 @@ enum DueCommand {
             } else if reminder.sendAt != reminder.notBefore {
                 why += ", held by quiet hours"
             }
+            var status = "would be enqueued"
+            if message.status == .suppressed {
+                status = "would be suppressed: \(message.error ?? "")"
+            } else if let pausedUntil, pausedUntil > message.notBefore {
+                status += ", then held: sending is paused after provider trouble until \(Timestamp.format(pausedUntil))"
+            }
             rows.append(DueRow(id: nil, name: person?.name ?? "-", phone: message.phone.masked, channel: message.channel.rawValue,
                                language: message.language, template: message.template, sendAt: Timestamp.format(message.notBefore),
-                               reason: why,
-                               status: message.status == .suppressed ? "would be suppressed: \(message.error ?? "")" : "would be enqueued"))
+                               reason: why, status: status))
         }
         if json {
             context.console.print(try JSONOutput.string(rows))
@@ -89,6 +102,7 @@ enum DueCommand {
         }
         context.console.print(table.render())
         context.console.print("\(rows.count) due at \(Timestamp.format(at)) (nothing sent)")
+        if let pause = try SendingPause.text(database, config, now: now) { context.console.print(pause) }
     }
 
     struct DueRow: Encodable {

@@ -19,6 +19,8 @@ enum StatusCommand {
             struct Problem: Encodable { let id: Int64; let name: String; let phone: String; let channel: String; let template: String; let error: String? }
             struct Status: Encodable {
                 let counts: [String: Int]
+                /// Until when sending is paused after provider trouble; null when it is not.
+                let sendingPausedUntil: String?
                 let attention: [String: [Problem]]
                 let campaigns: [CampaignCommands.CampaignJSON]
             }
@@ -31,12 +33,15 @@ enum StatusCommand {
                             phone: message.phone.masked, channel: message.channel.rawValue, template: message.template, error: message.error)
                 }
             }
-            context.console.print(try JSONOutput.string(Status(counts: CampaignCommands.CampaignJSON.keyed(counts), attention: attention,
+            let pausedUntil = try SendingPause.until(database, try context.config(), now: context.now())
+            context.console.print(try JSONOutput.string(Status(counts: CampaignCommands.CampaignJSON.keyed(counts),
+                                                               sendingPausedUntil: pausedUntil.map(Timestamp.format), attention: attention,
                                                                campaigns: try CampaignCommands.CampaignJSON.all(in: database))))
             return
         }
         let console = context.console
         console.print("messages: " + MessageStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
+        if let pause = try SendingPause.text(database, try context.config(), now: context.now()) { console.print(pause) }
         for status in attentionStatuses {
             let messages = try outbox.list(status: status, limit: 20)
             guard !messages.isEmpty else { continue }

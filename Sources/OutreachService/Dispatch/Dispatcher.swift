@@ -303,7 +303,12 @@ public final class Dispatcher {
     /// The first instant, not before now, a message due at `due` can start: after a pause for provider trouble and
     /// outside quiet hours.
     public func earliestStart(due: Date) -> Date {
-        settings.quietHours.release(max(due, now(), heldUntil ?? due), in: settings.timeZone)
+        Self.earliestStart(due: due, now: now(), heldUntil: heldUntil, quietHours: settings.quietHours, in: settings.timeZone)
+    }
+
+    /// The same for one who reads the pause from the database (`outreach due`): the rule is this one, not a copy.
+    public static func earliestStart(due: Date, now: Date, heldUntil: Date?, quietHours: QuietWindow, in zone: TimeZone) -> Date {
+        quietHours.release(max(due, now, heldUntil ?? due), in: zone)
     }
 
     /// Waits `duration` even when the task is cancelled: the wake-up's `Task.sleep` would return at once then, and the

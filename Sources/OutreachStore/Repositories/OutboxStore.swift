@@ -173,6 +173,15 @@ public struct OutboxStore {
             .bind(status.rawValue, error, stamp, id).run()
     }
 
+    /// The newest error of a message waiting to be sent again (of `campaignID`'s, if given): why sending is paused,
+    /// in the provider's words.
+    public func latestRetryError(campaignID: Int64? = nil) throws -> String? {
+        try database.statement("""
+            SELECT error FROM messages WHERE status = 'queued' AND error IS NOT NULL AND (?1 IS NULL OR campaign_id = ?1)
+            ORDER BY updated_at DESC, id DESC LIMIT 1
+            """).bind(campaignID).firstRow { $0.string(0) }
+    }
+
     /// After a crash: messages left in `sending` may or may not have reached the provider. They become
     /// `unknown` (never re-sent blindly to a senior). Returns how many.
     @discardableResult

@@ -28,6 +28,11 @@ public struct ProviderTroubleStore {
             } ?? Trouble()
     }
 
+    /// Until when sending through `provider` is paused after trouble, if it is paused at `now`.
+    public func pausedUntil(provider: String, now: Date) throws -> Date? {
+        try load(provider: provider).heldUntil.flatMap { $0 > now ? $0 : nil }
+    }
+
     public func save(_ trouble: Trouble, provider: String, now: Date) throws {
         try database.statement("""
             INSERT INTO provider_trouble (provider, failures_in_a_row, pauses_in_a_row, held_until, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)

@@ -61,14 +61,80 @@ struct GracefulStopTests {
     }
 }
 
+extension GracefulStopTests {
+    @Test("SIGTERM after the log's reader went away (`run | tee`, both ended by one Ctrl-C): the same clean stop",
+          .timeLimit(.minutes(3)))
+    func sigtermWithLogReaderGone() async throws {
+        let binary = try #require(KillRecoveryTests.outreachBinary(), "the `outreach` binary is not beside the test bundle")
+        let fake = try TwilioFake()
+        defer { fake.stop() }
+        fake.setLatency(0.03)
+        let world = try KillWorld(fakeBaseURL: fake.baseURL)
+        let total = try world.launchCampaign()
+        let environment = ["TWILIO_ACCOUNT_SID": fake.accountSID, "TWILIO_AUTH_TOKEN": fake.authToken]
+        // Before, the first log line after the reader went ("stopping") killed the process by SIGPIPE: every claimed
+        // message was left `sending`, to become `unknown`.
+        let stopped = try await GracefulRun(binary: binary, arguments: ["--config", world.configPath, "--db", world.databasePath, "run"],
+                                            environment: environment, logPath: world.path("run.log"), signalAfterSends: 100,
+                                            readerGoneAtSignal: true,
+                                            sends: { KillRecoveryTests.messagePosts(fake).count }).runOnThread()
+        #expect(stopped.signalled, "the campaign ended before the signal could be sent")
+        #expect(stopped.exitStatus == 0)
+        let counts = try OutboxStore(try Database(path: world.databasePath)).counts()
+        #expect(counts[.sending] == nil && counts[.unknown] == nil, "\(counts)")
+        let sent = (counts[.sent] ?? 0) + (counts[.delivered] ?? 0)
+        #expect(sent == KillRecoveryTests.messagePosts(fake).count && counts[.queued] == total - sent, "\(counts)")
+    }
+
+    @Test("SIGTERM while `run` waits at start for a database another process holds: a clean stop, exit 0",
+          .timeLimit(.minutes(2)))
+    func sigtermWhileDatabaseBusyAtStart() async throws {
+        let binary = try #require(KillRecoveryTests.outreachBinary(), "the `outreach` binary is not beside the test bundle")
+        let fake = try TwilioFake()
+        defer { fake.stop() }
+        let world = try KillWorld(fakeBaseURL: fake.baseURL)
+        _ = try world.launchCampaign()
+        let holder = try Database(path: world.databasePath)
+        try holder.execute("BEGIN IMMEDIATE")  // a long import, an open sqlite3 transaction
+        let logPath = world.path("run.log")
+        let arguments = ["--config", world.configPath, "--db", world.databasePath, "run"]
+        let environment = ["TWILIO_ACCOUNT_SID": fake.accountSID, "TWILIO_AUTH_TOKEN": fake.authToken]
+        let exitStatus = try await OutreachProcess.onOwnThread { () -> Int32 in
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+            let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+            defer { try? log.close() }
+            let process = try OutreachProcess.start(binary, arguments, environment: environment, stderr: log)
+            let started = Date()
+            // Its recovery waits for the lock (5 s), fails, and waits 2 s before trying again: the signal comes then.
+            while process.isRunning, Date().timeIntervalSince(started) < 30,
+                  !((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").contains("recover-failed") { usleep(20_000) }
+            kill(process.processIdentifier, SIGTERM)
+            let signalled = Date()
+            while process.isRunning, Date().timeIntervalSince(signalled) < 20 { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            return OutreachProcess.exitStatus(process)
+        }
+        try holder.execute("ROLLBACK")
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        #expect(log.contains("recover-failed"), "\(log)")
+        // Before, it tried once more after the signal, waited out the lock again and exited 1 with "database is busy".
+        #expect(exitStatus == 0, "\(log)")
+        #expect(log.contains("stopped reason=signal"), "\(log)")
+    }
+}
+
 /// Starts `outreach run`, sends SIGTERM once the fake has seen `signalAfterSends` sends, waits for the exit.
 /// Blocking (Process, usleep), so it runs on its own thread.
+/// `readerGoneAtSignal`: the log goes to a pipe whose reader closes just before the signal, as `outreach run | tee`
+/// when one Ctrl-C ends both (`logPath` stays empty).
 struct GracefulRun: Sendable {
     let binary: URL
     let arguments: [String]
     let environment: [String: String]
     let logPath: String
     let signalAfterSends: Int
+    var readerGoneAtSignal = false
     let sends: @Sendable () -> Int
 
     struct Outcome: Sendable {
@@ -85,11 +151,15 @@ struct GracefulRun: Sendable {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         defer { try? log.close() }
-        let process = try OutreachProcess.start(binary, arguments, environment: environment, stderr: log)
+        let pipe = Pipe()
+        let process = try OutreachProcess.start(binary, arguments, environment: environment,
+                                                stderr: readerGoneAtSignal ? pipe.fileHandleForWriting : log)
+        try pipe.fileHandleForWriting.close()  // the child holds the only writer
         var outcome = Outcome()
         let started = Date()
         while process.isRunning, sends() < signalAfterSends, Date().timeIntervalSince(started) < 60 { usleep(5_000) }
         let signalled = Date()
+        try pipe.fileHandleForReading.close()
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
             outcome.signalled = true

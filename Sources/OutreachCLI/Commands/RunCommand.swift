@@ -70,9 +70,17 @@ enum RunCommand {
             do {
                 recovered = try gateway.recover()
                 break
-            } catch let error as StoreError where error.kind == .busy && !once && !stop.isSet {
-                log.error("recover-failed", ["reason": "\(error)", "retry_in_seconds": String(Int(backoff(attempt)))])
-                try await pause(backoff(attempt))
+            } catch let error as StoreError where error.kind == .busy && !once {
+                if !stop.isSet {
+                    log.error("recover-failed", ["reason": "\(error)", "retry_in_seconds": String(Int(backoff(attempt)))])
+                    try await pause(backoff(attempt))
+                }
+                // Stopped while waiting: nothing was claimed or sent, so it is a clean stop (a service manager must not
+                // see a failure), not the busy database's error.
+                if stop.isSet {
+                    log.info("stopped", ["reason": "signal", "note": "before starting: the database was busy"])
+                    return
+                }
             }
         }
         log.info("started", ["provider": gateway.provider.name, "once": once ? "yes" : "no", "recovered": String(recovered)])

@@ -19,8 +19,10 @@ public final class Console: @unchecked Sendable {
     /// The process's real stdin, stdout and stderr.
     public static func standard() -> Console {
         Console(
-            out: { text in FileHandle.standardOutput.write(Data(text.utf8)) },
-            err: { text in FileHandle.standardError.write(Data(text.utf8)) },
+            // A reader gone away (`run | tee` ended by the same Ctrl-C) drops the line; it must not end the process
+            // before its clean stop (SIGPIPE is ignored in main.swift; `write(_: Data)` would trap on the error).
+            out: { text in try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) },
+            err: { text in try? FileHandle.standardError.write(contentsOf: Data(text.utf8)) },
             readLine: { Swift.readLine(strippingNewline: true) })
     }
 }

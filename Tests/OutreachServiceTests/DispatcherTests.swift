@@ -278,7 +278,7 @@ struct DispatcherTests {
         let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
         try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
         let claimed = try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10)
-        for message in claimed { _ = world.ledger.recordSent(kind: "sms", to: message.phone, from: "Raslatt", body: message.body) }
+        for message in claimed { _ = world.ledger.recordSent(kind: "sms", to: message.phone, from: "Raslatt", body: message.body, messageID: message.id) }
         let path = world.path
         let now = world.clock.now
         // The coordinator queues each one again while the provider is being asked (from another connection).
@@ -299,6 +299,26 @@ struct DispatcherTests {
         #expect(try claimed.allSatisfy { try outbox.find(id: $0.id)?.providerID != nil && outbox.find(id: $0.id)?.status != .queued })
     }
 
+    @Test("after a crash, a reminder that reads like the one sent the day before is not taken for it: it was never sent, and goes")
+    func lookalikeReminderAfterCrash() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        let gateway = world.gateway()
+        #expect(try await gateway.pass().dispatched.sent == 2)  // the day-before reminders
+        // 12:00 on the session day: the two-hours-before reminders are claimed, and the gateway is killed.
+        world.clock.advance(by: 26 * 3600)
+        let claimed = try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10)
+        #expect(claimed.count == 2)
+        #expect(Set(claimed.map(\.body)) == Set(world.ledger.entries.map(\.body)), "the two rules' texts read alike")
+        #expect(try gateway.recover() == 2)
+        world.clock.advance(by: 601)
+        // Before, the Simulator matched the number and the text: yesterday's SMS was "found", and the reminder marked
+        // delivered without ever being sent.
+        let report = try await gateway.pass()
+        #expect(report.reconciledFound == 0 && report.reconciledRequeued == 2 && report.dispatched.sent == 2, "\(report)")
+        #expect(world.ledger.entries.count == 4)
+        #expect(Set(world.ledger.entries.map(\.messageID)).count == 4)
+    }
+
     @Test("after the grace period, unknown messages are settled from the provider's records: found ones sent, others queued again")
     func reconciliation() async throws {
         let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
@@ -309,7 +329,7 @@ struct DispatcherTests {
         #expect(claimed.count == 2)
         let fatima = try #require(claimed.first { $0.phone.e164 == "+46701740605" })
         let birgitta = try #require(claimed.first { $0.phone.e164 == "+46701740613" })
-        let fatimaID = world.ledger.recordSent(kind: "sms", to: fatima.phone, from: "Raslatt", body: fatima.body)
+        let fatimaID = world.ledger.recordSent(kind: "sms", to: fatima.phone, from: "Raslatt", body: fatima.body, messageID: fatima.id)
         #expect(try gateway.recover() == 2)
 
         // Too soon: a request on the wire at the kill could still reach the provider.

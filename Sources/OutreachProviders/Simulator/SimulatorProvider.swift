@@ -16,12 +16,12 @@ import OutreachCore
 
 /// Where the Simulator writes what it sent (the gateway's database in production, memory in tests).
 public protocol SimulatorLedger: Sendable {
-    /// Records one message or call and returns its id, unique in this ledger ("sim-s-42"): the ledger numbers
-    /// them, so ids stay unique across restarts of the gateway.
-    func recordSent(kind: String, to: PhoneNumber, from: String, body: String) -> String
-    /// The id of the newest entry to `to` with exactly this body, or nil: the Simulator's records for
-    /// crash reconciliation.
-    func findSent(to: PhoneNumber, body: String) -> String?
+    /// Records one message or call (our `messageID`, as a real provider keeps a client reference) and returns its id,
+    /// unique in this ledger ("sim-s-42"): the ledger numbers them, so ids stay unique across restarts of the gateway.
+    func recordSent(kind: String, to: PhoneNumber, from: String, body: String, messageID: Int64) -> String
+    /// The id of the newest entry for our `messageID`, or nil: the Simulator's records for crash reconciliation.
+    /// (Not by number and text: two reminders of one session can read alike.)
+    func findSent(messageID: Int64) -> String?
 }
 
 extension SimulatorLedger {
@@ -37,6 +37,7 @@ public final class InMemorySimulatorLedger: SimulatorLedger, @unchecked Sendable
         public let to: PhoneNumber
         public let from: String
         public let body: String
+        public let messageID: Int64
     }
 
     private let lock = NSLock()
@@ -44,16 +45,16 @@ public final class InMemorySimulatorLedger: SimulatorLedger, @unchecked Sendable
 
     public init() {}
 
-    public func recordSent(kind: String, to: PhoneNumber, from: String, body: String) -> String {
+    public func recordSent(kind: String, to: PhoneNumber, from: String, body: String, messageID: Int64) -> String {
         lock.withLock {
             let id = Self.providerID(kind: kind, number: Int64(stored.count + 1))
-            stored.append(Entry(providerID: id, kind: kind, to: to, from: from, body: body))
+            stored.append(Entry(providerID: id, kind: kind, to: to, from: from, body: body, messageID: messageID))
             return id
         }
     }
 
-    public func findSent(to: PhoneNumber, body: String) -> String? {
-        lock.withLock { stored.last { $0.to == to && $0.body == body }?.providerID }
+    public func findSent(messageID: Int64) -> String? {
+        lock.withLock { stored.last { $0.messageID == messageID }?.providerID }
     }
 
     public var entries: [Entry] { lock.withLock { stored } }
@@ -80,7 +81,7 @@ public final class SimulatorProvider: Provider, @unchecked Sendable {
         case .undelivered, .normal:
             break
         }
-        let id = ledger.recordSent(kind: "sms", to: sms.to, from: sms.from, body: sms.body)
+        let id = ledger.recordSent(kind: "sms", to: sms.to, from: sms.from, body: sms.body, messageID: sms.messageID)
         queue(SimulatorWebhooks.request(path: "/sms/status", fields: [("id", id), ("message_id", String(sms.messageID)),
                                                                      ("status", Self.deliveryWord(for: sms.to))],
                                         settings: settings))
@@ -96,7 +97,7 @@ public final class SimulatorProvider: Provider, @unchecked Sendable {
         case .speech(let words, let language): text = "[\(language)] \(words)"
         case .audio(let url): text = "[audio] \(url)"
         }
-        let id = ledger.recordSent(kind: "call", to: call.to, from: call.from, body: text)
+        let id = ledger.recordSent(kind: "call", to: call.to, from: call.from, body: text, messageID: call.messageID)
         queue(SimulatorWebhooks.request(path: "/voice/status", fields: [("id", id), ("message_id", String(call.messageID)),
                                                                           ("status", "completed"), ("duration", "42")], settings: settings))
         return .success(ProviderAccepted(providerID: id))
@@ -112,7 +113,7 @@ public final class SimulatorProvider: Provider, @unchecked Sendable {
     }
 
     public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
-        guard let id = ledger.findSent(to: lookup.to, body: lookup.body) else { return .success(.notFound) }
+        guard let id = ledger.findSent(messageID: lookup.messageID) else { return .success(.notFound) }
         let word = Self.deliveryWord(for: lookup.to)
         // The same table the Simulator's receipts are read with.
         guard let state = SimulatorStatuses.delivery[word] else {

@@ -14,16 +14,16 @@ public final class SQLiteSimulatorLedger: SimulatorLedger, @unchecked Sendable {
     }
 
     /// The id is numbered by the table in the same statement, so two gateways sharing the file never clash.
-    public func recordSent(kind: String, to: PhoneNumber, from: String, body: String) -> String {
+    public func recordSent(kind: String, to: PhoneNumber, from: String, body: String, messageID: Int64) -> String {
         lock.withLock {
             do {
                 let prefix = kind == "call" ? "sim-c-" : "sim-s-"
                 if let id = try database.statement("""
-                    INSERT INTO simulator_outbox (provider_id, kind, to_phone, from_sender, body, created_at)
-                    VALUES (?1 || (SELECT coalesce(max(id), 0) + 1 FROM simulator_outbox), ?2, ?3, ?4, ?5,
+                    INSERT INTO simulator_outbox (provider_id, kind, to_phone, from_sender, body, message_id, created_at)
+                    VALUES (?1 || (SELECT coalesce(max(id), 0) + 1 FROM simulator_outbox), ?2, ?3, ?4, ?5, ?6,
                             strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
                     RETURNING provider_id
-                    """).bind(prefix, kind, to.e164, from, body).firstRow({ $0.string(0) }) {
+                    """).bind(prefix, kind, to.e164, from, body, messageID).firstRow({ $0.string(0) }) {
                     return id
                 }
             } catch {
@@ -33,11 +33,10 @@ public final class SQLiteSimulatorLedger: SimulatorLedger, @unchecked Sendable {
         }
     }
 
-    public func findSent(to: PhoneNumber, body: String) -> String? {
+    public func findSent(messageID: Int64) -> String? {
         lock.withLock {
-            try? database.statement("""
-                SELECT provider_id FROM simulator_outbox WHERE to_phone = ? AND body = ? ORDER BY id DESC LIMIT 1
-                """).bind(to.e164, body).firstRow { $0.string(0) }
+            try? database.statement("SELECT provider_id FROM simulator_outbox WHERE message_id = ? ORDER BY id DESC LIMIT 1")
+                .bind(messageID).firstRow { $0.string(0) }
         }
     }
 }

@@ -1,7 +1,8 @@
 /// The schema's history. Never edit a shipped migration: add a new one, so old files upgrade in place.
 public enum Schema {
     public static let migrations: [Migration] = [peopleAndSessions, outboxAndReplies, simulatorOutbox, outboxIndexes,
-                                                  plainChecks, noProviderIDIndex, noOpenIndex, providerTrouble]
+                                                  plainChecks, noProviderIDIndex, noOpenIndex, providerTrouble,
+                                                  simulatorMessageIDs]
 
     /// Version 1: who we reach and what they come to.
     static let peopleAndSessions = Migration(version: 1, name: "people and sessions", sql: """
@@ -268,5 +269,14 @@ public enum Schema {
             held_until TEXT,
             updated_at TEXT NOT NULL
         );
+        """)
+
+    /// Version 9: the Simulator keeps our message id with what it "sent", and a lookup after a crash matches on it.
+    /// It matched on the number and the text, so a reminder whose text repeated an earlier one (both rules of a session
+    /// render alike) was "found" as the earlier SMS and marked delivered, never sent. (Vonage is searched by its
+    /// client-ref the same way.) Rows from before have no id and are never matched.
+    static let simulatorMessageIDs = Migration(version: 9, name: "simulator message ids", sql: """
+        ALTER TABLE simulator_outbox ADD COLUMN message_id INTEGER;
+        CREATE INDEX simulator_outbox_message ON simulator_outbox (message_id);
         """)
 }

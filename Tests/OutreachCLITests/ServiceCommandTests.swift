@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import OutreachCore
 import OutreachStore
 import OutreachTesting
 @testable import OutreachCLI
@@ -53,6 +54,29 @@ struct ServiceCommandTests {
         #expect(await cli.run(["due", "--at", "2026-11-23T09:00Z"], config: config).out.contains("3 due at 2026-11-23T09:00:00Z"))
         let past = await cli.run(["due", "--at", "2026-11-21T09:00:00Z"], config: config)
         #expect(past.code == 2 && past.err.contains("is in the past (now is 2026-11-22T10:00:00Z)"), "\(past.err)")
+    }
+
+    @Test("due takes a local --at, lists in sending order, and counts what it does not list (it said 10000 of 10005)")
+    func dueCountsEverything() async throws {
+        let (cli, config) = await world()
+        // 10:00 local on Monday is 09:00Z: the three day-before reminders, as with the ISO-8601 instant.
+        let local = await cli.run(["due", "--at", "2026-11-23 10:00"], config: config)
+        #expect(local.code == 0 && local.out.contains("3 due at 2026-11-23T09:00:00Z"), "\(local.out)\(local.err)")
+        // A campaign's 10,005 messages queued for half a minute after the reminders: listed after them, though read first.
+        let database = try Database(path: cli.databasePath)
+        let messages = (0..<10_005).map { index in
+            NewMessage(personID: nil, phone: PhoneNumber(e164: "+4670175\(String(format: "%04d", index))"), channel: .sms, language: "sv",
+                       template: "help", body: "Hej \(index)", dedupeKey: "bulk\(index)", notBefore: Timestamp.parse("2026-11-23T09:00:30Z")!)
+        }
+        #expect(try OutboxStore(database).enqueue(messages, now: cli.now) == 10_005)
+        let due = await cli.run(["due", "--at", "2026-11-23T09:01:00Z"], config: config)
+        #expect(due.out.contains("5 more queued messages due by then not listed (the first 10000 are)"), "\(due.out.suffix(300))")
+        #expect(due.out.contains("10008 due at 2026-11-23T09:01:00Z"), "\(due.out.suffix(300))")
+        let sendTimes = due.out.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").first.map(String.init) }
+            .filter { $0.hasPrefix("2026-") }
+        #expect(sendTimes.count == 10_003 && sendTimes == sendTimes.sorted() && sendTimes.first == "2026-11-23T09:00:00Z")
+        let json = await cli.run(["due", "--at", "2026-11-23T09:01:00Z", "--json"], config: config)
+        #expect(json.err.contains("due: 5 more queued messages due by then not listed"), "\(json.err)")
     }
 
     @Test("due a week ahead plans from now, as the service will: this week's reminders at their times, none taken for late")

@@ -71,21 +71,7 @@ enum CampaignCommands {
             return channel
         }
         let zone = try context.config().timeZone
-        let sendAt = try atText.map { text -> Date in
-            // An instant, or a local reading in the config's zone as `sessions add --start` takes it.
-            if let date = ISO8601.parse(text) { return date }
-            if let local = LocalDateTime(parsing: text) {
-                let instant = local.instant(in: zone)
-                // A reading a spring-forward change skips (02:30 on the last Sunday of March) is moved forward: say so.
-                let read = LocalDateTime(instant, in: zone)
-                if read != local {
-                    context.console.print("note: \(local) does not exist in \(zone.identifier) (the clocks go forward); read as \(read)")
-                }
-                return instant
-            }
-            throw CLIError.usage("campaign create: --at '\(text)' is not a time: use local \"2026-12-01 10:00\" (\(zone.identifier)) "
-                                 + "or ISO-8601 (2026-12-01T10:00:00+01:00)")
-        }
+        let sendAt = try atText.map { try TimeArgument.parse($0, command: "campaign create", zone: zone, console: context.console) }
         // A minute's grace for the time it takes to type the command.
         if let sendAt, sendAt < context.now().addingTimeInterval(-60) {
             throw CLIError.usage("campaign create: --at \(Timestamp.format(sendAt)) is in the past (leave --at out to send when launched)")

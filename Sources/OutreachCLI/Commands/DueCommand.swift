@@ -7,7 +7,8 @@ enum DueCommand {
     static let node = CommandNode("due", summary: "what would be sent at a time, and why (sends nothing)", help: """
         Usage: outreach due [--at TIME] [--json]
 
-        Lists the messages that would go out from now until TIME (ISO-8601, default now; not in the past), as the
+        Lists the messages that would go out from now until TIME (ISO-8601, or local "2026-12-01 10:00" in the
+        config's zone; default now; not in the past), in order of sending, as the
         running service would send them: those already waiting in the outbox and the reminders the scheduler would
         enqueue, with the reason (rule or campaign), the time they may go (after quiet hours), what holds or stops
         them (quiet hours, a paused campaign, an opt-out, a session that has started) and the recipient (masked).
@@ -19,9 +20,7 @@ enum DueCommand {
         let now = context.now()
         var at = now
         if let atText {
-            guard let parsed = ISO8601.parse(atText) else {
-                throw CLIError.usage("due: --at '\(atText)' is not an ISO-8601 instant (2026-11-24T09:00:00Z)")
-            }
+            let parsed = try TimeArgument.parse(atText, command: "due", zone: try context.config().timeZone, console: context.console)
             // A past TIME has nothing to foretell: what went then is in `outreach status`.
             guard parsed >= now.addingTimeInterval(-60) else {
                 throw CLIError.usage("due: --at \(atText) is in the past (now is \(Timestamp.format(now))); 'outreach status' shows what was sent")
@@ -41,7 +40,9 @@ enum DueCommand {
         let pending = try scheduler.pending(now: now, through: at).filter { $0.1.notBefore <= at || $0.1.status == .suppressed }
         // After downtime several reminders of one date can be due at once: the next tick keeps only the latest, of those
         // queued and those it plans then. Shown for now only: what a tick later will find depends on what goes before.
-        let queued = try OutboxStore(database).queued(dueBy: at)
+        let queued = try OutboxStore(database).queued(dueBy: at, limit: Self.queuedShown)
+        // More than a screen can hold are counted, not listed (a campaign of 100,000): the count must not lie.
+        let notShown = queued.count < Self.queuedShown ? 0 : try OutboxStore(database).countQueued(dueBy: at) - queued.count
         let superseded = try scheduler.supersededDue(now: now, planned: pending.map(\.0))
         // Sending paused after provider trouble (a rejected key, an outage) holds every message until then.
         let pausedUntil = try SendingPause.until(database, config, now: now)
@@ -77,7 +78,8 @@ enum DueCommand {
         for (reminder, message) in pending {
             let person = try people.find(id: reminder.personID)
             var why = "reminder '\(reminder.rule)' for \(Timestamp.format(reminder.occurrence.start))"
-            if reminder.sendAt < now {
+            // A minute's grace: `due` run at 10:00:00.4 must not call the 10:00 reminder late.
+            if reminder.sendAt < now.addingTimeInterval(-60) {
                 why += ", late: its time has passed (downtime, or enrolled or changed since)"
             } else if reminder.sendAt != reminder.notBefore {
                 why += ", held by quiet hours"
@@ -92,8 +94,13 @@ enum DueCommand {
                                language: message.language, template: message.template, sendAt: Timestamp.format(message.notBefore),
                                reason: why, status: status))
         }
+        // In the order the service sends them (timestamps in one format sort as text; the sort is stable).
+        rows.sort { $0.sendAt < $1.sendAt }
+        let more = notShown > 0
+            ? "\(notShown) more queued message\(notShown == 1 ? "" : "s") due by then not listed (the first \(queued.count) are)" : nil
         if json {
             context.console.print(try JSONOutput.string(rows))
+            if let more { context.console.error("due: \(more)") }
             return
         }
         var table = Table("SEND AT", "TO", "PHONE", "CHANNEL", "LANG", "TEMPLATE", "WHY", "STATUS")
@@ -101,9 +108,13 @@ enum DueCommand {
             table.add(row.sendAt, row.name, row.phone, row.channel, row.language, row.template, row.reason, row.status)
         }
         context.console.print(table.render())
-        context.console.print("\(rows.count) due at \(Timestamp.format(at)) (nothing sent)")
+        if let more { context.console.print(more) }
+        context.console.print("\(rows.count + notShown) due at \(Timestamp.format(at)) (nothing sent)")
         if let pause = try SendingPause.text(database, config, now: now) { context.console.print(pause) }
     }
+
+    /// Queued messages listed at most; the rest are counted.
+    static let queuedShown = 10_000
 
     struct DueRow: Encodable {
         let id: Int64?

@@ -337,6 +337,12 @@ public struct OutboxStore {
             """).bind(Timestamp.format(at), limit).rows(Self.message)
     }
 
+    /// How many queued messages are due by `at` (those `queued(dueBy:)` lists, without its limit).
+    public func countQueued(dueBy at: Date) throws -> Int {
+        try database.statement("SELECT count(*) FROM messages WHERE status = 'queued' AND not_before <= ?")
+            .bind(Timestamp.format(at)).firstRow { $0.int(0) } ?? 0
+    }
+
     /// Messages in a status, newest first.
     public func list(status: MessageStatus? = nil, campaignID: Int64? = nil, limit: Int = 100) throws -> [OutboxMessage] {
         try database.statement("""

@@ -243,6 +243,23 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: real))
     }
 
+    @Test("demo tells the shipped rules' story even when the config has rules of its own")
+    func demoWithOwnRules() async {
+        let cli = CLIHarness()
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let sample = repository.appendingPathComponent("Config/sample-people.csv").path
+        let config = cli.write("own.json5", """
+            { prompts: '\(repository.appendingPathComponent("Prompts").path)',
+              reminders: [{ name: "day-before", daysBefore: 1, at: "17:00" }, { name: "morning", hoursBefore: 4 }],
+              quietHours: { start: "21:00", end: "08:00" } }
+            """)
+        let outcome = await cli.run(["demo", "--people", sample], config: config)
+        #expect(outcome.code == 0, "\(outcome.err)")
+        // Before, step 3 said "0 sent" at 10:00, and step 5 called twelve superseded reminders opted out.
+        #expect(!outcome.out.contains("at 10:00: 0 sent"), "\(outcome.out)")
+        #expect(outcome.out.contains("messages: delivered 26, suppressed 1"), "\(outcome.out)")
+    }
+
     @Test("global options: unknown option is a usage error, --version works")
     func globals() async {
         let captured = CapturedConsole()

@@ -13,7 +13,8 @@ enum DemoCommand {
         Creates a fresh SQLite file (or uses --db), imports the sample people (default: sample-people.csv beside
         the config file, Config/sample-people.csv), adds a weekly session, enrolls the seniors, then moves a
         simulated clock through the day-before and two-hours-before reminders, replies (1, STOPP), a campaign,
-        and prints what happened. The provider is always the Simulator: nothing leaves the machine.
+        and prints what happened. The provider is always the Simulator: nothing leaves the machine. The reminder
+        rules and quiet hours are always the shipped ones, as the steps tell them.
         --keep leaves the temporary database in place and prints its path.
         """, run: run)
 
@@ -33,6 +34,10 @@ enum DemoCommand {
         let console = outer.console
         var config = try outer.config()
         config.provider = OutreachConfig.ProviderSettings()  // always the Simulator
+        // The steps below tell the shipped rules' story (the day before at 10:00, two hours before, quiet 20–09): a
+        // config's own rules would make them untrue, "0 sent" at 10:00 and every suppression called an opt-out.
+        config.reminders = OutreachConfig().reminders
+        config.quietHours = OutreachConfig().quietHours
 
         let configFolder = outer.configFile.map { ($0 as NSString).deletingLastPathComponent } ?? "Config"
         let peopleFile = peopleOption ?? ((configFolder.isEmpty ? "." : configFolder) as NSString).appendingPathComponent("sample-people.csv")

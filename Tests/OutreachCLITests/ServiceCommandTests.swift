@@ -172,6 +172,16 @@ struct ServiceCommandTests {
         #expect(throws: CLIError.self) { _ = try RunLock.acquire(databasePath: link) }
         #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("queued 3"))
         holder = nil  // the lock goes with its holder, as it does when a process dies (kill -9 included)
+        // Cron's next `run --once` while the last is still at work: it leaves the work to that one, and is no error.
+        var lastOnce = try RunLock.acquire(databasePath: cli.databasePath, once: true)
+        #expect(lastOnce != nil)
+        let overlap = await cli.run(["run", "--once"], config: config)
+        #expect(overlap.code == 0 && overlap.err.contains("skipped reason=\"another 'run --once' is still at work\" pid=\(getpid())"),
+                "\(overlap.err)")
+        #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("queued 3"))
+        // The service itself does not give way to it.
+        #expect(await cli.run(["run"], config: config).err.contains("another 'outreach run' (pid \(getpid())) is using"))
+        lastOnce = nil
         #expect(await cli.run(["run", "--once"], config: config).code == 0)
         #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("queued 0"))
     }

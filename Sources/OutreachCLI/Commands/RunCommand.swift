@@ -33,7 +33,18 @@ enum RunCommand {
         // Before anything touches the outbox: a second service would take this one's messages in flight for a crash's.
         // (A database that is not there is refused first, leaving no lock file beside the mistyped path.)
         try context.requireDatabaseFile()
-        let lock = try RunLock.acquire(databasePath: try context.databasePath())
+        let databasePath = try context.databasePath()
+        let lock: RunLock?
+        switch try RunLock.take(databasePath: databasePath, once: once) {
+        case .success(let taken): lock = taken
+        case .failure(let holder) where once && holder.once:
+            // Cron started this one while the last is still sending (46elks takes 20 minutes for 2,000 messages): that
+            // one has the work in hand. Not an error, or cron would report one every minute.
+            log.info("skipped", ["reason": "another 'run --once' is still at work", "pid": holder.pid.map(String.init) ?? "?"])
+            return
+        case .failure(let holder):
+            throw RunLock.busy(databasePath, holder)
+        }
         defer { withExtendedLifetime(lock) {} }
         let gateway = try context.makeGateway(log: log)
         let stop = StopFlag()

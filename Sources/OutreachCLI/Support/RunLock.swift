@@ -14,9 +14,28 @@ final class RunLock {
 
     deinit { close(descriptor) }
 
+    /// Who holds the lock: its pid, and whether it is a `run --once` (cron's).
+    struct Holder: Error, Equatable {
+        let pid: Int32?
+        let once: Bool
+    }
+
     /// Takes the lock, or says who holds it. nil for an in-memory database (nothing to share).
-    static func acquire(databasePath: String) throws(CLIError) -> RunLock? {
-        guard databasePath != ":memory:", !databasePath.isEmpty else { return nil }
+    static func acquire(databasePath: String, once: Bool = false) throws(CLIError) -> RunLock? {
+        switch try take(databasePath: databasePath, once: once) {
+        case .success(let lock): return lock
+        case .failure(let holder): throw busy(databasePath, holder)
+        }
+    }
+
+    static func busy(_ databasePath: String, _ holder: Holder) -> CLIError {
+        .failure("run: another 'outreach run'\(holder.pid.map { " (pid \($0))" } ?? "") is using \(databasePath); "
+                 + "stop it first (one service per database)")
+    }
+
+    /// Takes the lock (marked as a `run --once`'s when `once`), or tells who holds it.
+    static func take(databasePath: String, once: Bool) throws(CLIError) -> Result<RunLock?, Holder> {
+        guard databasePath != ":memory:", !databasePath.isEmpty else { return .success(nil) }
         // By the file's real path: the same database named through a symlink or another relative path is one database.
         let path = resolved(databasePath) + ".run-lock"
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -24,15 +43,15 @@ final class RunLock {
             throw .failure("run: cannot open the lock file \(path): \(String(cString: strerror(errno)))")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = Self.readPID(descriptor).map { " (pid \($0))" } ?? ""
+            let holder = Self.readHolder(descriptor)
             close(descriptor)
-            throw .failure("run: another 'outreach run'\(holder) is using \(databasePath); stop it first (one service per database)")
+            return .failure(holder)
         }
-        // The holder's pid, for the message a second one gets.
-        let pid = "\(getpid())\n"
+        // The holder's pid (and "once"), for the message a second one gets.
+        let mark = "\(getpid())\(once ? " once" : "")\n"
         _ = ftruncate(descriptor, 0)
-        _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
-        return RunLock(descriptor: descriptor)
+        _ = mark.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+        return .success(RunLock(descriptor: descriptor))
     }
 
     /// `path` with symlinks and relative parts resolved; for a database not created yet, its folder's.
@@ -47,10 +66,11 @@ final class RunLock {
         return String(cString: folder) + "/" + url.lastPathComponent
     }
 
-    private static func readPID(_ descriptor: Int32) -> Int32? {
+    private static func readHolder(_ descriptor: Int32) -> Holder {
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = pread(descriptor, &buffer, buffer.count, 0)
-        guard count > 0 else { return nil }
-        return Int32(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        guard count > 0 else { return Holder(pid: nil, once: false) }
+        let words = String(decoding: buffer[..<count], as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        return Holder(pid: words.first.flatMap { Int32($0) }, once: words.dropFirst().first == "once")
     }
 }

@@ -164,10 +164,14 @@ struct CampaignCommandTests {
         let (cli, config) = await ServiceCommandTests().world()
         let created = await create(cli, config, ["--name", "Vår", "--template", "help", "--audience", "role=senior", "--at", "2027-03-28 02:30"])
         #expect(created.code == 0, "\(created.err)")
-        #expect(created.out.contains("note: 2027-03-28 02:30 does not exist in Europe/Stockholm (the clocks go forward); read as 2027-03-28 03:30"),
-                "\(created.out)")
+        #expect(created.err.contains("note: 2027-03-28 02:30 does not exist in Europe/Stockholm (the clocks go forward); read as 2027-03-28 03:30"),
+                "\(created.err)")
+        // due takes the same local time; its --json stays JSON alone on stdout, the note beside it on stderr.
+        let due = await cli.run(["due", "--at", "2027-03-28 02:30", "--json"], config: config)
+        #expect(due.code == 0 && due.err.contains("read as 2027-03-28 03:30"), "\(due.err)")
+        #expect((try? JSONSerialization.jsonObject(with: Data(due.out.utf8))) is [Any], "\(due.out.prefix(200))")
         #expect(!(await create(cli, config, ["--name", "Höst", "--template", "help", "--audience", "role=senior", "--at", "2027-03-29 02:30"]))
-            .out.contains("does not exist"))
+            .err.contains("does not exist"))
     }
 
     @Test("launched in quiet hours with no send time: launch says the messages wait until morning, and does not watch all night")

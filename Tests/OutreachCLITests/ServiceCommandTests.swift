@@ -79,6 +79,33 @@ struct ServiceCommandTests {
         #expect(json.err.contains("due: 5 more queued messages due by then not listed"), "\(json.err)")
     }
 
+    @Test("due in a pause lists what goes at the time it really goes, in sending order; a reminder on time is neither late nor held")
+    func dueInAPause() async throws {
+        let (cli, config) = await world()
+        // 09:00:30Z Monday: the day-before reminders' time (10:00 local) passed half a minute ago. Not late, not quiet hours.
+        cli.now = Timestamp.parse("2026-11-23T09:00:30Z")!
+        let onTime = await cli.run(["due"], config: config)
+        #expect(onTime.out.contains("reminder 'day-before'") && !onTime.out.contains("held by quiet hours") && !onTime.out.contains("late"),
+                "\(onTime.out)")
+        // 08:40Z: a message queued for 08:50, sending paused until 09:10; the reminders are due at 09:00.
+        cli.now = Timestamp.parse("2026-11-23T08:40:00Z")!
+        let database = try Database(path: cli.databasePath)
+        #expect(try OutboxStore(database).enqueue([NewMessage(personID: nil, phone: PhoneNumber(e164: "+46701759999"), channel: .sms,
+                                                              language: "sv", template: "help", body: "Hej", dedupeKey: "early",
+                                                              notBefore: Timestamp.parse("2026-11-23T08:50:00Z")!)], now: cli.now) == 1)
+        try ProviderTroubleStore(database).save(.init(failuresInARow: 8, pausesInARow: 1, heldUntil: Timestamp.parse("2026-11-23T09:10:00Z")!),
+                                                provider: "simulator", now: cli.now)
+        let due = await cli.run(["due", "--at", "2026-11-23T09:30:00Z", "--json"], config: config)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(due.out.utf8)) as? [[String: Any]], "\(due.out)")
+        // Before, the reminders were listed at 09:00, ahead of the 08:50 message shown at 09:10; nothing goes before 09:10.
+        #expect(rows.count == 4 && rows.allSatisfy { $0["sendAt"] as? String == "2026-11-23T09:10:00Z" }, "\(rows)")
+        #expect(rows.first?["template"] as? String == "help" && rows.first?["status"] as? String == "queued", "\(rows)")
+        let later = await cli.run(["due", "--at", "2026-11-23T09:05:00Z"], config: config)
+        #expect(later.out.contains("queued, held: sending is paused after provider trouble until 2026-11-23T09:10:00Z"), "\(later.out)")
+        #expect(later.out.contains("would be enqueued, then held: sending is paused after provider trouble until 2026-11-23T09:10:00Z"),
+                "\(later.out)")
+    }
+
     @Test("due a week ahead plans from now, as the service will: this week's reminders at their times, none taken for late")
     func dueAWeekAhead() async {
         let (cli, config) = await world()

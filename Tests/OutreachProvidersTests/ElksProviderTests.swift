@@ -151,6 +151,9 @@ struct ElksProviderTests {
                    .failure(.permanent(code: "http-403", reason: "Missing key message."))),
         // A bare "Forbidden" may refuse one message: it is not taken for the account's (which pauses all sending).
         ResultCase("403 forbidden", .fail(403, "Forbidden"), .failure(.permanent(code: "http-403", reason: "Forbidden"))),
+        // One destination refused: that message fails, and sending goes on.
+        ResultCase("403 not authorized for one destination", .fail(403, "Not authorized to send to this destination."),
+                   .failure(.permanent(code: "http-403", reason: "Not authorized to send to this destination."))),
         ResultCase("401", .fail(401, "Unauthorized"), .failure(.account(code: "auth", reason: "Unauthorized"))),
         ResultCase("out of credits", .outOfCredits, .failure(.account(code: "no-credit", reason: "Not enough credits."))),
         ResultCase("out of credits as JSON", .fail(403, #"{"error":"Not enough credits"}"#),

@@ -31,7 +31,6 @@ enum DueCommand {
         let config = try context.config()
         let library = try context.promptLibrary()
         let people = PeopleStore(database)
-        var rows: [DueRow] = []
         let quietHours = QuietWindow(config.quietHours)
         var campaigns: [Int64: Campaign?] = [:]
         // Planned from now (as the running service will plan them), through TIME. Planning from TIME itself would
@@ -46,19 +45,26 @@ enum DueCommand {
         let superseded = try scheduler.supersededDue(now: now, planned: pending.map(\.0))
         // Sending paused after provider trouble (a rejected key, an outage) holds every message until then.
         let pausedUntil = try SendingPause.until(database, config, now: now)
+        /// When the service can start a message due at `notBefore`: its time, or now if that has passed, after a pause,
+        /// out of quiet hours.
+        func goes(_ notBefore: Date) -> Date {
+            Dispatcher.earliestStart(due: notBefore, now: now, heldUntil: pausedUntil, quietHours: quietHours, in: config.timeZone)
+        }
+        /// What holds it past TIME, if anything: the pause, or quiet hours.
+        func hold(_ goes: Date, _ notBefore: Date) -> String? {
+            guard goes > at else { return nil }
+            return goes > quietHours.release(max(notBefore, now), in: config.timeZone)
+                ? "held: sending is paused after provider trouble until \(Timestamp.format(goes))"
+                : "held by quiet hours until \(Timestamp.format(goes))"
+        }
+        // Rows with when they go and when they were due: the service claims by time due, then by id (queued ones first).
+        var ordered: [(goes: Date, due: Date, row: DueRow)] = []
         // A STOP that came after a message was queued wins when the dispatcher claims it.
         let optOuts = try OptOutStore(database).snapshot(of: queued.map(\.phone))
         for message in queued {
             let person = try message.personID.flatMap { try people.find(id: $0) }
-            // When the service can start it: its time, or now if that has passed, after a pause, out of quiet hours.
-            let goes = Dispatcher.earliestStart(due: message.notBefore, now: now, heldUntil: pausedUntil, quietHours: quietHours,
-                                                in: config.timeZone)
-            var status = "queued"
-            if goes > at {
-                let pauseHolds = goes > quietHours.release(max(message.notBefore, now), in: config.timeZone)
-                status = pauseHolds ? "queued, held: sending is paused after provider trouble until \(Timestamp.format(goes))"
-                    : "queued, held by quiet hours until \(Timestamp.format(goes))"
-            }
+            let goes = goes(message.notBefore)
+            var status = hold(goes, message.notBefore).map { "queued, " + $0 } ?? "queued"
             if let id = message.campaignID {
                 if campaigns[id] == nil { campaigns[id] = try CampaignStore(database).find(id: id) }
                 status = held(by: campaigns[id] ?? nil, at: at) ?? status
@@ -71,9 +77,10 @@ enum DueCommand {
             } else if optOuts.contains(phone: message.phone, channel: message.channel) {
                 status = "would be suppressed: opted out"
             }
-            rows.append(DueRow(id: message.id, name: person?.name ?? "-", phone: message.phone.masked,
-                               channel: message.channel.rawValue, language: message.language, template: message.template,
-                               sendAt: Timestamp.format(goes), reason: reason(message.dedupeKey), status: status))
+            ordered.append((goes, message.notBefore, DueRow(id: message.id, name: person?.name ?? "-", phone: message.phone.masked,
+                                                            channel: message.channel.rawValue, language: message.language,
+                                                            template: message.template, sendAt: Timestamp.format(goes),
+                                                            reason: reason(message.dedupeKey), status: status)))
         }
         for (reminder, message) in pending {
             let person = try people.find(id: reminder.personID)
@@ -81,21 +88,25 @@ enum DueCommand {
             // A minute's grace: `due` run at 10:00:00.4 must not call the 10:00 reminder late.
             if reminder.sendAt < now.addingTimeInterval(-60) {
                 why += ", late: its time has passed (downtime, or enrolled or changed since)"
-            } else if reminder.sendAt != reminder.notBefore {
+            } else if reminder.notBefore > max(reminder.sendAt, now) {
+                // Planned from now, its time is never earlier than now: only a later one is quiet hours' doing.
                 why += ", held by quiet hours"
             }
+            let goes = message.status == .suppressed ? message.notBefore : goes(message.notBefore)
             var status = "would be enqueued"
             if message.status == .suppressed {
                 status = "would be suppressed: \(message.error ?? "")"
-            } else if let pausedUntil, pausedUntil > message.notBefore {
-                status += ", then held: sending is paused after provider trouble until \(Timestamp.format(pausedUntil))"
+            } else if let hold = hold(goes, message.notBefore) {
+                status += ", then " + hold
             }
-            rows.append(DueRow(id: nil, name: person?.name ?? "-", phone: message.phone.masked, channel: message.channel.rawValue,
-                               language: message.language, template: message.template, sendAt: Timestamp.format(message.notBefore),
-                               reason: why, status: status))
+            ordered.append((goes, message.notBefore, DueRow(id: nil, name: person?.name ?? "-", phone: message.phone.masked,
+                                                            channel: message.channel.rawValue, language: message.language,
+                                                            template: message.template, sendAt: Timestamp.format(goes),
+                                                            reason: why, status: status)))
         }
-        // In the order the service sends them (timestamps in one format sort as text; the sort is stable).
-        rows.sort { $0.sendAt < $1.sendAt }
+        // In the order the service sends them (queued ones, listed first, stay ahead of those it would enqueue).
+        let rows = ordered.enumerated().sorted { ($0.element.goes, $0.element.due, $0.offset) < ($1.element.goes, $1.element.due, $1.offset) }
+            .map(\.element.row)
         let more = notShown > 0
             ? "\(notShown) more queued message\(notShown == 1 ? "" : "s") due by then not listed (the first \(queued.count) are)" : nil
         if json {

@@ -11,7 +11,8 @@ enum TimeArgument {
             // A reading a spring-forward change skips (02:30 on the last Sunday of March) is moved forward: say so.
             let read = LocalDateTime(instant, in: zone)
             if read != local {
-                console.print("note: \(local) does not exist in \(zone.identifier) (the clocks go forward); read as \(read)")
+                // On stderr: stdout may be `--json` to a script.
+                console.error("note: \(local) does not exist in \(zone.identifier) (the clocks go forward); read as \(read)")
             }
             return instant
         }

@@ -21,7 +21,8 @@ public enum ElksErrors {
         if status == 401 { return .account(code: "auth", reason: reason) }
         // Only about credentials: an account problem pauses all sending, and a 403 that refuses one message ("Forbidden",
         // "permission denied" for a destination) must fail that message alone.
-        if status == 403, ["auth", "credential", "password", "username"].contains(where: lowered.contains) {
+        // ("auth" alone would take "not authorized" for this destination.)
+        if status == 403, ["authenticat", "credential", "password", "username", "api key"].contains(where: lowered.contains) {
             return .account(code: "auth", reason: reason)
         }
         return .permanent(code: "http-\(status)", reason: reason)

@@ -127,7 +127,7 @@ final class Reconciler {
                 }
                 report.requeued += 1
                 log.info("reconciled", ["message": String(message.id), "note": "not at the provider; queued again"])
-            case .failure(.permanent(let code, let reason)):
+            case .failure(.permanent(let code, let reason)), .failure(.refusedBeforeSending(let code, let reason)):
                 try giveUp(message.id, reason: "never re-sent: \(provider.name)'s records could not be searched for it "
                            + "(\(code): \(reason)); check it there by hand", outbox)
                 report.givenUp += 1

@@ -15,6 +15,21 @@ struct DispatcherTests {
         return world
     }
 
+    /// Fatima's and Birgitta's day-before reminders left in doubt by a crash, and the grace period over: the next pass
+    /// searches the provider's records for them, Fatima's first, and her search fails with `failure`.
+    func twoInDoubt(failure: SendFailure = .permanent(code: "search-pages", reason: "more than 10 pages"))
+        throws -> (world: ServiceWorld, provider: FailingSearch, gateway: Gateway) {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        let provider = FailingSearch(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), failingFor: "+46701740605",
+                                     failure: failure)
+        let gateway = world.gateway(provider: provider)
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
+        #expect(try gateway.recover() == 2)
+        world.clock.advance(by: 601)
+        return (world, provider, gateway)
+    }
+
     /// 40 seniors (or `count`) enrolled in Tuesday's session, scheduled at 10:00 the day before: their day-before
     /// reminders are due now, the two-hours-before ones later. Senior i has the number +467017406(10 + i).
     func fortySeniorsDue(count: Int = 40) throws -> ServiceWorld {
@@ -422,14 +437,7 @@ struct DispatcherTests {
 
     @Test("a message whose search fails for good stays unknown with the reason, is not searched again, and never holds up the others")
     func unsearchableMessage() async throws {
-        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
-        let provider = FailingSearch(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), failingFor: "+46701740605")
-        let gateway = world.gateway(provider: provider)
-        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
-        let claimed = try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10)
-        #expect(claimed.count == 2)
-        #expect(try gateway.recover() == 2)
-        world.clock.advance(by: 601)
+        let (world, provider, gateway) = try twoInDoubt()
         // Fatima's message is first in line; its search fails for good.
         let report = try await gateway.pass()
         #expect(report.reconciledGivenUp == 1 && report.reconciledRequeued == 1)
@@ -451,14 +459,7 @@ struct DispatcherTests {
 
     @Test("a search the provider refuses for the account (a rotated key) gives up on nothing: the pass ends, and all are searched again later")
     func accountRefusedSearch() async throws {
-        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
-        let provider = FailingSearch(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), failingFor: "+46701740605",
-                                     failure: .account(code: "20003", reason: "Authenticate"))
-        let gateway = world.gateway(provider: provider)
-        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
-        #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
-        #expect(try gateway.recover() == 2)
-        world.clock.advance(by: 601)
+        let (world, provider, gateway) = try twoInDoubt(failure: .account(code: "20003", reason: "Authenticate"))
         // Fatima's message is first in line: its search is refused, and every other would be refused alike.
         let report = try await gateway.pass()
         #expect(report.reconciledGivenUp == 0 && report.reconciledRequeued == 0, "\(report)")
@@ -474,14 +475,7 @@ struct DispatcherTests {
 
     @Test("a search that keeps timing out is tried again each pass, and the messages after it are settled meanwhile")
     func slowSearchDoesNotHoldUpTheRest() async throws {
-        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
-        let provider = FailingSearch(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), failingFor: "+46701740605",
-                                     failure: .transient(reason: "timed out", retryAfter: nil))
-        let gateway = world.gateway(provider: provider)
-        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
-        #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
-        #expect(try gateway.recover() == 2)
-        world.clock.advance(by: 601)
+        let (world, provider, gateway) = try twoInDoubt(failure: .transient(reason: "timed out", retryAfter: nil))
         // Fatima's message is first in line and its search times out; Birgitta's is settled all the same.
         let report = try await gateway.pass()
         #expect(report.reconciledRequeued == 1 && report.reconciledGivenUp == 0, "\(report)")

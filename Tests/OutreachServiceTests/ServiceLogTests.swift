@@ -21,7 +21,7 @@ struct ServiceLogTests {
                                "note": #"say "hej""#, "url": "a=b", "empty": "", "tab": "a\tb\u{2028}c\\"])
         #expect(lines.all == [
             #"2026-11-22T10:00:00Z warning failed message=42 reason="<html>Bad gateway\n2026-11-22T10:00:00Z info sent to=***</html>" "#
-                + #"note="say \"hej\"" url="a=b" empty="" tab="a\tb\u{2028}c\\""#,
+                + #"note="say \"hej\"" url="a=b" empty="" tab="a\tb\u2028c\\""#,
         ])
         #expect(!lines.all[0].contains("\n"))
     }

@@ -204,23 +204,6 @@ public struct ElksProvider: Provider {
 enum ElksCallAction {
     /// Play `recording`, wait for one key (10 s, up to 3 plays), then POST the result to `next`.
     static func ivr(recording: String, next: String) -> String {
-        #"{"ivr":\#(jsonString(recording)),"digits":1,"timeout":10,"repeat":3,"next":\#(jsonString(next))}"#
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped, everything else as is.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        #"{"ivr":\#(JSONStringLiteral.quoted(recording)),"digits":1,"timeout":10,"repeat":3,"next":\#(JSONStringLiteral.quoted(next))}"#
     }
 }

@@ -37,33 +37,14 @@ public struct ServiceLog: Sendable {
         write(line)
     }
 
-    /// A value as one token of one line: quoted when it holds a space, a quote, an `=` or a control character, with
-    /// `\`, `"`, line breaks and other control characters escaped. A provider's error text (an HTML page from a proxy)
-    /// may hold line breaks: unescaped, its second line could read as a log line of its own.
+    /// A value as one token of one line: as it is when plain, else as a JSON string literal (quoted, with quotes,
+    /// backslashes and line breaks escaped). A provider's error text (an HTML page from a proxy) may hold line breaks:
+    /// unescaped, its second line could read as a log line of its own.
     static func quoted(_ value: String) -> String {
-        guard value.isEmpty || value.unicodeScalars.contains(where: needsQuoting) else { return value }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where isControl(scalar): out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            default: out.unicodeScalars.append(scalar)
-            }
+        let plain = !value.isEmpty && !value.unicodeScalars.contains {
+            $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\\" || JSONStringLiteral.breaksLines($0)
         }
-        return out + "\""
-    }
-
-    private static func needsQuoting(_ scalar: Unicode.Scalar) -> Bool {
-        scalar == " " || scalar == "\"" || scalar == "=" || scalar == "\\" || isControl(scalar)
-    }
-
-    /// C0 and C1 controls, and the Unicode line and paragraph separators: anything a reader might break a line at.
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}"
+        return plain ? value : JSONStringLiteral.quoted(value)
     }
 
     public func info(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.info, event, fields) }

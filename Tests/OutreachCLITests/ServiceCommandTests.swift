@@ -106,6 +106,65 @@ struct ServiceCommandTests {
                 "\(later.out)")
     }
 
+    @Test("a cancelled date sends no reminder of it, names those already reminded, and leaves the other dates alone")
+    func cancelADate() async throws {
+        let (cli, config) = await world()
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)  // Sunday: this week's reminders planned
+        let database = try Database(path: cli.databasePath)
+        func queued(on date: String) throws -> Int {
+            try database.statement("SELECT count(*) FROM messages WHERE status = 'queued' AND dedupe_key LIKE ?")
+                .bind("reminder:%:1:\(date)%").firstRow { $0.int(0) } ?? 0
+        }
+        let planned = try queued(on: "2026-11-24")
+        #expect(planned >= 3)
+        let cancel = await cli.run(["sessions", "cancel", "1", "--date", "2026-11-24"], config: config)
+        #expect(cancel.code == 0 && cancel.out.contains("session 1 (Kaffe och samtal) on 2026-11-24 14:00 is cancelled: \(planned) reminders not sent"),
+                "\(cancel.out)\(cancel.err)")
+        #expect(try queued(on: "2026-11-24") == 0)
+        #expect(await cli.run(["sessions", "list"], config: config).out.contains("except 2026-11-24"))
+        #expect(await cli.run(["sessions", "cancel", "1", "--date", "2026-11-24"], config: config).out.contains("is cancelled already"))
+        let wednesday = await cli.run(["sessions", "cancel", "1", "--date", "2026-11-25"], config: config)
+        #expect(wednesday.code == 1 && wednesday.err.contains("does not meet on 2026-11-25; its next dates: 2026-12-01 14:00"), "\(wednesday.err)")
+        // Monday 10:00 local: nothing about the cancelled date goes, now or later; the next week is planned as ever.
+        cli.now = Timestamp.parse("2026-11-23T09:00:00Z")!
+        #expect(await cli.run(["due", "--at", "2026-11-24T12:00:00Z"], config: config).out.contains("0 due at"))
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
+        let sent = try database.statement("SELECT count(*) FROM simulator_outbox").firstRow { $0.int(0) } ?? -1
+        #expect(sent == 0)
+        #expect(await cli.run(["due", "--at", "2026-11-30T09:00:00Z"], config: config).out.contains("reminder 'day-before' for 2026-12-01T13:00:00Z"))
+        // A date whose day-before reminders went: those reminded are named, to be told.
+        cli.now = Timestamp.parse("2026-11-30T09:00:00Z")!
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
+        let late = await cli.run(["sessions", "cancel", "1", "--date", "2026-12-01"], config: config)
+        #expect(late.out.contains("3 people reminded of it already: tell them, e.g. with a campaign --audience people=1,2,3"), "\(late.out)")
+        cli.now = Timestamp.parse("2026-12-01T11:00:00Z")!
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
+        #expect(try database.statement("SELECT count(*) FROM simulator_outbox").firstRow { $0.int(0) } == 3)  // no two-hours-before
+        let past = await cli.run(["sessions", "cancel", "1", "--date", "2026-11-24"], config: config)
+        #expect(past.out.contains("cancelled already"))
+    }
+
+    @Test("a senior taken out of a session gets none of its reminders; enrolled again, they are planned anew")
+    func unenroll() async throws {
+        let (cli, config) = await world()
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
+        let out = await cli.run(["enroll", "--senior", "3", "--session", "1", "--remove"], config: config)
+        #expect(out.code == 0 && out.out.contains("Birgitta Johansson is no longer enrolled in Kaffe och samtal: 1 reminder not sent"),
+                "\(out.out)\(out.err)")
+        #expect(await cli.run(["enroll", "--senior", "3", "--session", "1", "--remove"], config: config).out
+            .contains("Birgitta Johansson was not enrolled in Kaffe och samtal"))
+        cli.now = Timestamp.parse("2026-11-23T09:00:00Z")!
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
+        let database = try Database(path: cli.databasePath)
+        let toBirgitta = try database.statement("SELECT count(*) FROM simulator_outbox WHERE to_phone = '+46701740613'").firstRow { $0.int(0) }
+        let toOthers = try database.statement("SELECT count(*) FROM simulator_outbox WHERE to_phone <> '+46701740613'").firstRow { $0.int(0) }
+        #expect(toBirgitta == 0 && (toOthers ?? 0) >= 1)
+        // Enrolled again: her reminders are planned anew (the cancelled ones no longer hold their keys).
+        #expect(await cli.run(["enroll", "--senior", "3", "--session", "1"], config: config).code == 0)
+        let due = await cli.run(["due", "--at", "2026-11-24T11:00:00Z"], config: config)
+        #expect(due.out.split(separator: "\n").contains { $0.contains("Birgitta") && $0.contains("would be enqueued") }, "\(due.out)")
+    }
+
     @Test("due a week ahead plans from now, as the service will: this week's reminders at their times, none taken for late")
     func dueAWeekAhead() async {
         let (cli, config) = await world()

@@ -2,14 +2,29 @@ import OutreachCore
 import OutreachStore
 
 enum EnrollCommand {
-    static let node = CommandNode("enroll", summary: "enroll a senior in a session", help: """
-        Usage: outreach enroll --senior PERSON_ID --session SESSION_ID
-        Enrolling someone twice is harmless.
+    static let node = CommandNode("enroll", summary: "enroll a senior in a session, or take them out", help: """
+        Usage: outreach enroll --senior PERSON_ID --session SESSION_ID [--remove]
+        Enrolling someone twice is harmless. --remove takes them out: no reminder of the session is sent to them
+        any more, and those queued are cancelled with the reason.
         """) { arguments, context in
         guard let seniorID = try arguments.intOption("--senior") else { throw CLIError.usage("enroll: missing --senior") }
         guard let sessionID = try arguments.intOption("--session") else { throw CLIError.usage("enroll: missing --session") }
+        let remove = arguments.flag("--remove")
         try arguments.finish()
         let database = try context.database()
+        if remove {
+            let sessions = SessionStore(database)
+            guard let person = try PeopleStore(database).find(id: Int64(seniorID)),
+                  let session = try sessions.find(id: Int64(sessionID)) else {
+                throw CLIError.failure("enroll: there is no person \(seniorID) or no session \(sessionID) (see 'outreach people list', 'outreach sessions list')")
+            }
+            guard let stopped = try sessions.unenroll(personID: person.id!, sessionID: session.id!, now: context.now()) else {
+                context.console.print("\(person.name) was not enrolled in \(session.title)")
+                return
+            }
+            context.console.print("\(person.name) is no longer enrolled in \(session.title): \(counted(stopped.cancelled, "reminder")) not sent")
+            return
+        }
         guard let person = try PeopleStore(database).find(id: Int64(seniorID)) else {
             throw CLIError.failure("enroll: there is no person with id \(seniorID) (see 'outreach people list')")
         }

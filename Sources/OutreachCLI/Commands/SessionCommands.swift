@@ -22,6 +22,13 @@ enum SessionCommands {
             Prints one UTC ISO-8601 start instant a line (e.g. 2026-11-24T13:00:00Z): the next N (default 10)
             occurrences that have not ended at --from (default: now; an ISO-8601 instant or "all" for the first ones).
             """, run: occurrences),
+        CommandNode("cancel", summary: "cancel one date of a session: its reminders are not sent", help: """
+            Usage: outreach sessions cancel SESSION_ID --date YYYY-MM-DD
+
+            The date becomes an exception of the session (a holiday, the centre closed): no reminder of it is sent,
+            those queued are cancelled with the reason, and the seniors already reminded of it are named, so they
+            can be told (a campaign with --audience people=…). Other dates are untouched.
+            """, run: cancel),
     ])
 
     static func add(_ arguments: inout Arguments, _ context: AppContext) throws {
@@ -140,6 +147,44 @@ enum SessionCommands {
             return
         }
         for start in starts { context.console.print(start) }
+    }
+
+    static func cancel(_ arguments: inout Arguments, _ context: AppContext) throws {
+        let idText = try arguments.requiredPositional("SESSION_ID")
+        let dateText = try arguments.requiredOption("--date")
+        try arguments.finish()
+        guard let id = Int64(idText) else { throw CLIError.usage("sessions cancel: '\(idText)' is not a session id") }
+        guard let date = LocalDate(parsing: dateText) else {
+            throw CLIError.usage("sessions cancel: --date '\(dateText)' is not a date (YYYY-MM-DD)")
+        }
+        let database = try context.existingDatabase(for: "sessions cancel")
+        let store = SessionStore(database)
+        guard let session = try store.find(id: id) else {
+            throw CLIError.failure("sessions cancel: there is no session with id \(id) (see 'outreach sessions list')")
+        }
+        let schedule = session.schedule
+        let zone = schedule.timeZone
+        let occurrence = schedule.occurrence(on: date)
+        if schedule.exceptionDates.contains(date) {
+            context.console.print("session \(id) (\(session.title)) on \(date) is cancelled already")
+            return
+        }
+        guard schedule.occurrences(from: occurrence.start, to: occurrence.start.addingTimeInterval(1)) == [occurrence] else {
+            let next = schedule.occurrences(after: context.now(), limit: 3).map { localText($0.start, zone) }
+            throw CLIError.failure("sessions cancel: session \(id) (\(session.title)) does not meet on \(date)"
+                                   + (next.isEmpty ? "" : "; its next dates: \(next.joined(separator: ", "))"))
+        }
+        guard occurrence.start > context.now() else {
+            throw CLIError.failure("sessions cancel: session \(id) on \(date) has started already (\(localText(occurrence.start, zone)))")
+        }
+        let stopped = try store.cancel(occurrence, sessionID: id, now: context.now())
+        context.console.print("session \(id) (\(session.title)) on \(localText(occurrence.start, zone)) is cancelled: "
+                              + "\(counted(stopped.cancelled, "reminder")) not sent")
+        if !stopped.alreadyReminded.isEmpty {
+            let ids = stopped.alreadyReminded.map(String.init).joined(separator: ",")
+            context.console.print("\(counted(stopped.alreadyReminded.count, "person", "people")) reminded of it already: tell them, "
+                                  + "e.g. with a campaign --audience people=\(ids)")
+        }
     }
 
     struct SessionJSON: Encodable {

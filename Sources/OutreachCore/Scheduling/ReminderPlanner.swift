@@ -59,6 +59,16 @@ public struct PlannedReminder: Sendable, Equatable {
         ("reminder:\(personID):", "reminder:\(personID);")
     }
 
+    /// The same for one person's reminders of one session.
+    public static func keyRange(personID: Int64, sessionID: Int64) -> (lower: String, upper: String) {
+        ("reminder:\(personID):\(sessionID):", "reminder:\(personID):\(sessionID);")
+    }
+
+    /// A LIKE pattern matching everyone's reminders of one occurrence (any person, any rule, either channel).
+    public static func keyPattern(sessionID: Int64, occurrenceStart: Date) -> String {
+        "reminder:%:\(sessionID):\(Timestamp.format(occurrenceStart)):%"
+    }
+
     /// The rule's name in one of these keys, or nil when it is not a reminder key.
     public static func rule(inKey key: String) -> String? {
         let parts = key.split(separator: ":")

@@ -47,6 +47,55 @@ public struct SessionStore {
         return database.changes > 0
     }
 
+    /// What taking a senior out of a session, or cancelling one of its dates, did to the reminders.
+    public struct RemindersStopped: Sendable, Equatable {
+        /// Reminders that were still to go (queued, or set aside as suppressed): now cancelled, with the reason.
+        public var cancelled = 0
+        /// People who were reminded already (the message went, or may have: sending, unknown): they must be told.
+        public var alreadyReminded: [Int64] = []
+    }
+
+    /// Takes a senior out of a session: no reminder of it is planned for them again, and those still to go are
+    /// cancelled (their dedupe keys freed by a suffix, so enrolling again plans them anew). nil when they were not
+    /// enrolled.
+    public func unenroll(personID: Int64, sessionID: Int64, now: Date) throws -> RemindersStopped? {
+        try database.transaction {
+            try database.statement("DELETE FROM enrollments WHERE person_id = ? AND session_id = ?").bind(personID, sessionID).run()
+            guard database.changes > 0 else { return nil }
+            let keys = PlannedReminder.keyRange(personID: personID, sessionID: sessionID)
+            try database.statement("""
+                UPDATE messages SET status = 'cancelled', updated_at = ?1, dedupe_key = dedupe_key || ':cancelled:' || id,
+                    error = 'not sent: no longer enrolled in the session (outreach enroll --remove)'
+                WHERE dedupe_key >= ?2 AND dedupe_key < ?3 AND status IN ('queued', 'suppressed')
+                """).bind(Timestamp.format(now), keys.lower, keys.upper).run()
+            return RemindersStopped(cancelled: database.changes)
+        }
+    }
+
+    /// Cancels the date `occurrence` of a session: it becomes an exception (no reminder of it is planned again), its
+    /// reminders still to go are cancelled with the reason (keys freed, as above), and those already reminded of it
+    /// are named.
+    public func cancel(_ occurrence: Occurrence, sessionID: Int64, now: Date) throws -> RemindersStopped {
+        try database.transaction {
+            try database.statement("""
+                INSERT INTO session_exceptions (session_id, local_date) VALUES (?, ?) ON CONFLICT DO NOTHING
+                """).bind(sessionID, occurrence.localDate.description).run()
+            let pattern = PlannedReminder.keyPattern(sessionID: sessionID, occurrenceStart: occurrence.start)
+            try database.statement("""
+                UPDATE messages SET status = 'cancelled', updated_at = ?1, dedupe_key = dedupe_key || ':cancelled:' || id,
+                    error = 'not sent: the session on ' || ?3 || ' was cancelled (outreach sessions cancel)'
+                WHERE dedupe_key LIKE ?2 AND status IN ('queued', 'suppressed')
+                """).bind(Timestamp.format(now), pattern, occurrence.localDate.description).run()
+            let cancelled = database.changes
+            let reminded = try database.statement("""
+                SELECT DISTINCT person_id FROM messages
+                WHERE dedupe_key LIKE ? AND status IN ('sending', 'sent', 'delivered', 'undelivered', 'unknown')
+                  AND person_id IS NOT NULL ORDER BY person_id
+                """).bind(pattern).rows { $0.int64(0) }
+            return RemindersStopped(cancelled: cancelled, alreadyReminded: reminded)
+        }
+    }
+
     public func enrolledPersonIDs(sessionID: Int64) throws -> [Int64] {
         try database.statement("SELECT person_id FROM enrollments WHERE session_id = ? ORDER BY person_id")
             .bind(sessionID).rows { $0.int64(0) }

@@ -118,7 +118,7 @@ struct ServiceCommandTests {
         let planned = try queued(on: "2026-11-24")
         #expect(planned >= 3)
         let cancel = await cli.run(["sessions", "cancel", "1", "--date", "2026-11-24"], config: config)
-        #expect(cancel.code == 0 && cancel.out.contains("session 1 (Kaffe och samtal) on 2026-11-24 14:00 is cancelled: \(planned) reminders not sent"),
+        #expect(cancel.code == 0 && cancel.out.contains("session 1 (Kaffe och samtal) on 2026-11-24 14:00 Europe/Stockholm is cancelled: \(planned) reminders not sent"),
                 "\(cancel.out)\(cancel.err)")
         #expect(try queued(on: "2026-11-24") == 0)
         #expect(await cli.run(["sessions", "list"], config: config).out.contains("except 2026-11-24"))
@@ -136,12 +136,47 @@ struct ServiceCommandTests {
         cli.now = Timestamp.parse("2026-11-30T09:00:00Z")!
         #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
         let late = await cli.run(["sessions", "cancel", "1", "--date", "2026-12-01"], config: config)
-        #expect(late.out.contains("3 people reminded of it already: tell them, e.g. with a campaign --audience people=1,2,3"), "\(late.out)")
+        #expect(late.out.contains("3 people reminded of it already (people 1,2,3): tell them"), "\(late.out)")
         cli.now = Timestamp.parse("2026-12-01T11:00:00Z")!
         #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
         #expect(try database.statement("SELECT count(*) FROM simulator_outbox").firstRow { $0.int(0) } == 3)  // no two-hours-before
         let past = await cli.run(["sessions", "cancel", "1", "--date", "2026-11-24"], config: config)
         #expect(past.out.contains("cancelled already"))
+    }
+
+    @Test("a reminder in flight when its date is cancelled is never sent: found not sent after a crash, it is cancelled, not queued again")
+    func cancelADateInFlight() async throws {
+        let (cli, config) = await world()
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
+        let database = try Database(path: cli.databasePath)
+        // A service claimed Fatima's day-before reminder and was killed before sending it.
+        let id = try #require(try database.statement("SELECT min(id) FROM messages WHERE dedupe_key LIKE 'reminder:1:1:2026-11-24%'")
+            .firstRow { $0.int64(0) })
+        try database.statement("UPDATE messages SET status = 'sending' WHERE id = ?").bind(id).run()
+        let cancel = await cli.run(["sessions", "cancel", "1", "--date", "2026-11-24"], config: config)
+        #expect(cancel.out.contains("1 person reminded of it already (people 1)"), "\(cancel.out)")  // it may have gone
+        cli.now = Timestamp.parse("2026-11-23T09:01:00Z")!
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)  // recovered: unknown
+        cli.now = Timestamp.parse("2026-11-23T09:20:00Z")!
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)  // looked up: the Simulator never got it
+        let row = try database.statement("SELECT status, error FROM messages WHERE id = ?").bind(id).firstRow { ($0.string(0), $0.optionalString(1)) }
+        // Before, it went back to the queue and was sent.
+        #expect(row?.0 == "cancelled" && row?.1 == "not sent: the session on 2026-11-24 was cancelled (outreach sessions cancel)", "\(String(describing: row))")
+        #expect(try database.statement("SELECT count(*) FROM simulator_outbox").firstRow { $0.int(0) } == 0)
+    }
+
+    @Test("taking a senior out leaves the record of past reminders as it was")
+    func unenrollKeepsHistory() async throws {
+        let (cli, config) = await world()
+        #expect(await cli.run(["optouts", "add", "070-174 06 13"], config: config).code == 0)
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)  // Birgitta's reminder: suppressed, opted out
+        cli.now = Timestamp.parse("2026-11-25T09:00:00Z")!
+        let out = await cli.run(["enroll", "--senior", "3", "--session", "1", "--remove"], config: config)
+        #expect(out.out.contains("no longer enrolled in Kaffe och samtal: 0 reminders not sent"), "\(out.out)")
+        let database = try Database(path: cli.databasePath)
+        let past = try database.statement("SELECT status, error FROM messages WHERE person_id = 3 ORDER BY id")
+            .rows { ($0.string(0), $0.optionalString(1) ?? "") }
+        #expect(!past.isEmpty && past.allSatisfy { $0.0 == "suppressed" && $0.1.contains("opted out") }, "\(past)")
     }
 
     @Test("a senior taken out of a session gets none of its reminders; enrolled again, they are planned anew")

@@ -14,9 +14,11 @@ enum EnrollCommand {
         let database = try context.database()
         if remove {
             let sessions = SessionStore(database)
-            guard let person = try PeopleStore(database).find(id: Int64(seniorID)),
-                  let session = try sessions.find(id: Int64(sessionID)) else {
-                throw CLIError.failure("enroll: there is no person \(seniorID) or no session \(sessionID) (see 'outreach people list', 'outreach sessions list')")
+            guard let person = try PeopleStore(database).find(id: Int64(seniorID)) else {
+                throw CLIError.failure("enroll: there is no person with id \(seniorID) (see 'outreach people list')")
+            }
+            guard let session = try sessions.find(id: Int64(sessionID)) else {
+                throw CLIError.failure("enroll: there is no session with id \(sessionID) (see 'outreach sessions list')")
             }
             guard let stopped = try sessions.unenroll(personID: person.id!, sessionID: session.id!, now: context.now()) else {
                 context.console.print("\(person.name) was not enrolled in \(session.title)")

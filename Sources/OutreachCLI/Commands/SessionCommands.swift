@@ -26,8 +26,8 @@ enum SessionCommands {
             Usage: outreach sessions cancel SESSION_ID --date YYYY-MM-DD
 
             The date becomes an exception of the session (a holiday, the centre closed): no reminder of it is sent,
-            those queued are cancelled with the reason, and the seniors already reminded of it are named, so they
-            can be told (a campaign with --audience people=…). Other dates are untouched.
+            those queued are cancelled with the reason (one being sent at that moment may still go), and the
+            seniors already reminded of it are named, so they can be told. Other dates are untouched.
             """, run: cancel),
     ])
 
@@ -178,12 +178,13 @@ enum SessionCommands {
             throw CLIError.failure("sessions cancel: session \(id) on \(date) has started already (\(localText(occurrence.start, zone)))")
         }
         let stopped = try store.cancel(occurrence, sessionID: id, now: context.now())
-        context.console.print("session \(id) (\(session.title)) on \(localText(occurrence.start, zone)) is cancelled: "
+        context.console.print("session \(id) (\(session.title)) on \(localText(occurrence.start, zone)) \(zone.identifier) is cancelled: "
                               + "\(counted(stopped.cancelled, "reminder")) not sent")
         if !stopped.alreadyReminded.isEmpty {
             let ids = stopped.alreadyReminded.map(String.init).joined(separator: ",")
-            context.console.print("\(counted(stopped.alreadyReminded.count, "person", "people")) reminded of it already: tell them, "
-                                  + "e.g. with a campaign --audience people=\(ids)")
+            context.console.print("\(counted(stopped.alreadyReminded.count, "person", "people")) reminded of it already (people "
+                                  + "\(ids)): tell them, by phone or by a campaign to --audience people=\(ids) with a template of "
+                                  + "your own (none ships for a cancelled date)")
         }
     }
 

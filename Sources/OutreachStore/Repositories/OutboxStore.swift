@@ -107,7 +107,8 @@ public struct OutboxStore {
         let stamp = Timestamp.format(now)
         return try database.transaction {
             let update = try database.statement("""
-                UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0), updated_at = ?
+                UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0), updated_at = ?,
+                    error = coalesce(withdrawn, error)
                 WHERE id = ? AND status = 'sending'
                 """)
             var moved = 0
@@ -133,7 +134,7 @@ public struct OutboxStore {
                     sent.append((id, provider, providerID))
                 case .retry(let id, let notBefore, let error):
                     try database.statement("""
-                        UPDATE messages SET status = \(Self.backInQueue), not_before = ?, error = ?, updated_at = ?
+                        UPDATE messages SET status = \(Self.backInQueue), not_before = ?, error = coalesce(withdrawn, ?), updated_at = ?
                         WHERE id = ? AND status = 'sending'
                         """).bind(Timestamp.format(notBefore), error, stamp, id).run()
                 case .failed(let id, let error):
@@ -259,7 +260,8 @@ public struct OutboxStore {
         let stamp = Timestamp.format(now)
         return try database.transaction {
             try database.statement("""
-                UPDATE messages SET status = \(Self.backInQueue), error = ?, updated_at = ? WHERE id = ? AND status = 'unknown'
+                UPDATE messages SET status = \(Self.backInQueue), error = coalesce(withdrawn, ?), updated_at = ?
+                WHERE id = ? AND status = 'unknown'
                 """).bind(reason, stamp, id).run()
             guard database.changes > 0 else { return false }
             try database.statement("""
@@ -271,10 +273,12 @@ public struct OutboxStore {
     }
 
     /// The status of a message going back to the queue (a retry, a release at a stop, an unknown one the provider
-    /// never got): `queued`, or `cancelled` when its campaign was cancelled meanwhile. Cancelling stops what has
-    /// not been sent; these were in flight when it came, and would otherwise wait in the queue for ever.
+    /// never got): `queued`, or `cancelled` when its campaign was cancelled meanwhile or it was withdrawn (its session
+    /// date cancelled, its senior taken out; the error then says so: `coalesce(withdrawn, …)`). Cancelling stops what
+    /// has not been sent; these were in flight when it came, and would otherwise wait in the queue, or be sent.
     static let backInQueue = """
-        CASE WHEN (SELECT c.status FROM campaigns c WHERE c.id = messages.campaign_id) = 'cancelled' THEN 'cancelled' ELSE 'queued' END
+        CASE WHEN withdrawn IS NOT NULL OR (SELECT c.status FROM campaigns c WHERE c.id = messages.campaign_id) = 'cancelled'
+        THEN 'cancelled' ELSE 'queued' END
         """
 
     /// Applies a delivery receipt. Returns false when no message has that provider id (and, when given, our id).

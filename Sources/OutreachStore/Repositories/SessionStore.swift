@@ -49,51 +49,61 @@ public struct SessionStore {
 
     /// What taking a senior out of a session, or cancelling one of its dates, did to the reminders.
     public struct RemindersStopped: Sendable, Equatable {
-        /// Reminders that were still to go (queued, or set aside as suppressed): now cancelled, with the reason.
+        /// Reminders that were queued to go: now cancelled, with the reason.
         public var cancelled = 0
         /// People who were reminded already (the message went, or may have: sending, unknown): they must be told.
         public var alreadyReminded: [Int64] = []
     }
 
-    /// Takes a senior out of a session: no reminder of it is planned for them again, and those still to go are
-    /// cancelled (their dedupe keys freed by a suffix, so enrolling again plans them anew). nil when they were not
-    /// enrolled.
+    /// Takes a senior out of a session: no reminder of it is planned for them again. Of their reminders of dates to
+    /// come, those still to go are cancelled (keys freed by a suffix, so enrolling again plans them anew) and those in
+    /// flight are withdrawn (see `withdraw`). nil when they were not enrolled.
     public func unenroll(personID: Int64, sessionID: Int64, now: Date) throws -> RemindersStopped? {
         try database.transaction {
             try database.statement("DELETE FROM enrollments WHERE person_id = ? AND session_id = ?").bind(personID, sessionID).run()
             guard database.changes > 0 else { return nil }
             let keys = PlannedReminder.keyRange(personID: personID, sessionID: sessionID)
-            try database.statement("""
-                UPDATE messages SET status = 'cancelled', updated_at = ?1, dedupe_key = dedupe_key || ':cancelled:' || id,
-                    error = 'not sent: no longer enrolled in the session (outreach enroll --remove)'
-                WHERE dedupe_key >= ?2 AND dedupe_key < ?3 AND status IN ('queued', 'suppressed')
-                """).bind(Timestamp.format(now), keys.lower, keys.upper).run()
-            return RemindersStopped(cancelled: database.changes)
+            return try withdraw(matching: "dedupe_key >= ?3 AND dedupe_key < ?4 AND expires_at > ?1", [keys.lower, keys.upper],
+                                reason: "not sent: no longer enrolled in the session (outreach enroll --remove)", now: now)
         }
     }
 
-    /// Cancels the date `occurrence` of a session: it becomes an exception (no reminder of it is planned again), its
-    /// reminders still to go are cancelled with the reason (keys freed, as above), and those already reminded of it
-    /// are named.
+    /// Cancels the date `occurrence` of a session: it becomes an exception (no reminder of it is planned again), and
+    /// its reminders are withdrawn (see `withdraw`); those already reminded of it are named.
     public func cancel(_ occurrence: Occurrence, sessionID: Int64, now: Date) throws -> RemindersStopped {
         try database.transaction {
             try database.statement("""
                 INSERT INTO session_exceptions (session_id, local_date) VALUES (?, ?) ON CONFLICT DO NOTHING
                 """).bind(sessionID, occurrence.localDate.description).run()
             let pattern = PlannedReminder.keyPattern(sessionID: sessionID, occurrenceStart: occurrence.start)
-            try database.statement("""
-                UPDATE messages SET status = 'cancelled', updated_at = ?1, dedupe_key = dedupe_key || ':cancelled:' || id,
-                    error = 'not sent: the session on ' || ?3 || ' was cancelled (outreach sessions cancel)'
-                WHERE dedupe_key LIKE ?2 AND status IN ('queued', 'suppressed')
-                """).bind(Timestamp.format(now), pattern, occurrence.localDate.description).run()
-            let cancelled = database.changes
-            let reminded = try database.statement("""
+            var stopped = try withdraw(matching: "dedupe_key LIKE ?3 AND expires_at > ?1", [pattern],
+                                       reason: "not sent: the session on \(occurrence.localDate) was cancelled (outreach sessions cancel)",
+                                       now: now)
+            stopped.alreadyReminded = try database.statement("""
                 SELECT DISTINCT person_id FROM messages
-                WHERE dedupe_key LIKE ? AND status IN ('sending', 'sent', 'delivered', 'undelivered', 'unknown')
-                  AND person_id IS NOT NULL ORDER BY person_id
+                WHERE dedupe_key LIKE ? AND status IN ('sending', 'sent', 'delivered', 'unknown') AND person_id IS NOT NULL
+                ORDER BY person_id
                 """).bind(pattern).rows { $0.int64(0) }
-            return RemindersStopped(cancelled: cancelled, alreadyReminded: reminded)
+            return stopped
         }
+    }
+
+    /// The reminders `condition` selects (`?1` is now, `?3` on its `values`; `?2` is the reason) stop: those queued or suppressed are
+    /// cancelled with `reason` and their keys freed; those in flight (`sending`, `unknown`) are marked withdrawn, so a
+    /// retry, a release or a lookup that finds them never sent cancels them instead of queueing them again. Counts
+    /// the queued ones (suppressed ones were not going anyway).
+    private func withdraw(matching condition: String, _ values: [String], reason: String, now: Date) throws -> RemindersStopped {
+        // Every statement names the condition's last parameter, so all take the same values.
+        let bound: [any SQLBindable] = [Timestamp.format(now), reason] + values
+        let queued = try database.statement("SELECT count(*) FROM messages WHERE \(condition) AND status = 'queued'")
+            .bind(bound).firstRow { $0.int(0) } ?? 0
+        try database.statement("""
+            UPDATE messages SET status = 'cancelled', updated_at = ?1, dedupe_key = dedupe_key || ':cancelled:' || id, error = ?2
+            WHERE \(condition) AND status IN ('queued', 'suppressed')
+            """).bind(bound).run()
+        try database.statement("UPDATE messages SET withdrawn = ?2 WHERE \(condition) AND status IN ('sending', 'unknown')")
+            .bind(bound).run()
+        return RemindersStopped(cancelled: queued)
     }
 
     public func enrolledPersonIDs(sessionID: Int64) throws -> [Int64] {

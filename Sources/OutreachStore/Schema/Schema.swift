@@ -2,7 +2,7 @@
 public enum Schema {
     public static let migrations: [Migration] = [peopleAndSessions, outboxAndReplies, simulatorOutbox, outboxIndexes,
                                                   plainChecks, noProviderIDIndex, noOpenIndex, providerTrouble,
-                                                  simulatorMessageIDs]
+                                                  simulatorMessageIDs, withdrawnMessages]
 
     /// Version 1: who we reach and what they come to.
     static let peopleAndSessions = Migration(version: 1, name: "people and sessions", sql: """
@@ -278,5 +278,13 @@ public enum Schema {
     static let simulatorMessageIDs = Migration(version: 9, name: "simulator message ids", sql: """
         ALTER TABLE simulator_outbox ADD COLUMN message_id INTEGER;
         CREATE INDEX simulator_outbox_message ON simulator_outbox (message_id);
+        """)
+
+    /// Version 10: why a message in flight must not be sent again (its session date was cancelled, its senior taken
+    /// out of the session). A message `sending` or `unknown` then cannot be cancelled at once, but a retry, a
+    /// release, a lookup that finds it never arrived or `settle --resend` would queue it again: with this set it is
+    /// cancelled instead, with this reason (see `OutboxStore.backInQueue`). NULL for all others: nothing is written.
+    static let withdrawnMessages = Migration(version: 10, name: "withdrawn messages", sql: """
+        ALTER TABLE messages ADD COLUMN withdrawn TEXT;
         """)
 }

@@ -846,6 +846,27 @@ struct DispatcherTests {
         #expect(counts[.queued] == nil && counts[.sending] == nil)
     }
 
+    @Test("a session date cancelled by another process after the claim stops its reminders not yet started: they are cancelled")
+    func sessionDateCancelledAfterClaim() async throws {
+        let world = try fortySeniorsDue()  // 40 day-before reminders of Tuesday 2026-11-24, due now
+        let path = world.path
+        let now = world.clock.now
+        let provider = SlowSends(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), delay: .milliseconds(100)) {
+            let other = try! Store.open(path: path, now: now)  // as `outreach sessions cancel` does
+            let store = SessionStore(other)
+            let session = try! store.list()[0]
+            _ = try! store.cancel(session.schedule.occurrence(on: LocalDate(parsing: "2026-11-24")!), sessionID: session.id!, now: now)
+        }
+        let report = try await world.gateway(provider: provider).pass()
+        let messages = try world.messages().filter { $0.dedupeKey.contains("day-before") }
+        let cancelled = messages.filter { $0.status == .cancelled }
+        // The sends already started, and those started before the check came back, go; none after. Before, all 40 went.
+        #expect(report.dispatched.sent < 30, "\(report.dispatched)")
+        #expect(cancelled.count == 40 - report.dispatched.sent && world.ledger.entries.count == report.dispatched.sent)
+        #expect(cancelled.allSatisfy { $0.error == "not sent: the session on 2026-11-24 was cancelled (outreach sessions cancel)" })
+        #expect(!messages.contains { $0.status == .queued || $0.status == .sending })
+    }
+
     @Test("a message whose session starts while it waits its turn is suppressed, not sent late")
     func expiresWhileWaiting() async throws {
         let world = try reminderWorld(now: "2026-11-24T12:59:00Z")  // the 14:00 local session starts at 13:00Z

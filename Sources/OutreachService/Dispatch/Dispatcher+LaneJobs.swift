@@ -66,11 +66,15 @@ extension Dispatcher {
         var recheck = Recheck(dataVersion: try database.dataVersion())
         guard recheck.dataVersion != baseline else { return recheck }
         let optOuts = try OptOutStore(database).snapshot(of: waiting.map(\.phone))
+        // A session date cancelled, or a senior taken out, since the claim: released, these are cancelled.
+        let withdrawn = try OutboxStore(database).withdrawn(among: waiting.map(\.id))
         let campaigns = CampaignStore(database)
         var sendable: [Int64: Bool] = [:]
         for message in waiting {
             if optOuts.contains(phone: message.phone, channel: message.channel) {
                 recheck.optedOut.insert(message.id)
+            } else if withdrawn.contains(message.id) {
+                recheck.held.insert(message.id)
             } else if let id = message.campaignID {
                 if sendable[id] == nil { sendable[id] = try campaigns.find(id: id).map { OutboxStore.sendingCampaigns.contains($0.status) } ?? true }
                 if sendable[id] == false { recheck.held.insert(message.id) }

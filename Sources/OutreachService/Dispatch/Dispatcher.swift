@@ -265,7 +265,7 @@ public final class Dispatcher {
                         state.writeTroubleSince = nil
                         state.report.claimed -= messages.count
                         if moved > 0 {
-                            log.info("released", ["messages": String(moved), "note": "claimed but not sent: queued again, or cancelled with their campaign"])
+                            log.info("released", ["messages": String(moved), "note": "claimed but not sent: queued again, or cancelled with their campaign or session date"])
                         }
                     case .failure(let failure):
                         state.unreleased.append(contentsOf: messages)

@@ -341,6 +341,15 @@ public struct OutboxStore {
             """).bind(Timestamp.format(at), limit).rows(Self.message)
     }
 
+    /// Of `ids`, those withdrawn while claimed (their session date cancelled, their senior taken out): released, they
+    /// are cancelled (`backInQueue`).
+    public func withdrawn(among ids: [Int64]) throws -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        return Set(try database.statement("""
+            SELECT m.id FROM json_each(?) AS v JOIN messages m ON m.id = v.value WHERE m.withdrawn IS NOT NULL
+            """).bind(JSONBatch.ids(ids)).rows { $0.int64(0) })
+    }
+
     /// How many queued messages are due by `at` (those `queued(dueBy:)` lists, without its limit).
     public func countQueued(dueBy at: Date) throws -> Int {
         try database.statement("SELECT count(*) FROM messages WHERE status = 'queued' AND not_before <= ?")

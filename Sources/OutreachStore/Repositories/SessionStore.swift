@@ -88,10 +88,10 @@ public struct SessionStore {
         }
     }
 
-    /// The reminders `condition` selects (`?1` is now, `?3` on its `values`; `?2` is the reason) stop: those queued or suppressed are
-    /// cancelled with `reason` and their keys freed; those in flight (`sending`, `unknown`) are marked withdrawn, so a
-    /// retry, a release or a lookup that finds them never sent cancels them instead of queueing them again. Counts
-    /// the queued ones (suppressed ones were not going anyway).
+    /// The reminders `condition` selects stop (in it `?1` is now, `?3` on are `values`; `?2` is the reason). Those
+    /// queued or suppressed are cancelled with `reason` and their keys freed. Those in flight (`sending`, `unknown`) are
+    /// marked withdrawn, so a retry, a release or a lookup that finds them never sent cancels them instead of queueing
+    /// them again. Counts the queued ones (suppressed ones were not going anyway).
     private func withdraw(matching condition: String, _ values: [String], reason: String, now: Date) throws -> RemindersStopped {
         // Every statement names the condition's last parameter, so all take the same values.
         let bound: [any SQLBindable] = [Timestamp.format(now), reason] + values

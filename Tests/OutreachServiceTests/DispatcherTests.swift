@@ -867,6 +867,44 @@ struct DispatcherTests {
         #expect(!messages.contains { $0.status == .queued || $0.status == .sending })
     }
 
+    @Test("a reminder withdrawn and opted out in one recheck stays withdrawn: a START later does not bring it back")
+    func withdrawnThenStopThenStart() async throws {
+        let world = try fortySeniorsDue()
+        let path = world.path
+        let now = world.clock.now
+        let phone = PhoneNumber(e164: "+46701740649")  // Senior 39, last in line
+        let provider = SlowSends(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), delay: .milliseconds(100)) {
+            let other = try! Store.open(path: path, now: now)
+            let store = SessionStore(other)
+            let session = try! store.list()[0]
+            _ = try! store.cancel(session.schedule.occurrence(on: LocalDate(parsing: "2026-11-24")!), sessionID: session.id!, now: now)
+            try! OptOutStore(other).add(phone: phone, channel: .all, keyword: "STOP", source: "sms", now: now)
+        }
+        _ = try await world.gateway(provider: provider).pass()
+        // Before, it was suppressed as opted out, and the START below queued it again: it was sent.
+        #expect(try OptOutStore(world.database).remove(phone: phone, now: world.clock.now).requeued == 0)
+        world.clock.advance(by: 60)
+        _ = try await world.gateway().pass()
+        #expect(!world.ledger.entries.contains { $0.to == phone })
+    }
+
+    @Test("a senior taken out while their reminder is in flight, and enrolled again, gets it: it is theirs again")
+    func reEnrolledWhileInFlight() async throws {
+        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
+        let ids = try world.addPeople([("Fatima Hassan", "+46701740605", "ar", .sms)])
+        let session = try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let claimed = try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10)
+        #expect(claimed.count == 1)
+        let store = SessionStore(world.database)
+        #expect(try store.unenroll(personID: ids[0], sessionID: session, now: world.clock.now) != nil)
+        #expect(try store.enroll(personID: ids[0], sessionID: session, now: world.clock.now))
+        try OutboxStore(world.database).release(claimed.map(\.id), now: world.clock.now)  // a stop before it went
+        _ = try await world.gateway().pass()
+        // Before, the release cancelled it as "no longer enrolled", its key held, and nothing was planned again.
+        #expect(world.ledger.entries.count == 1)
+    }
+
     @Test("a message whose session starts while it waits its turn is suppressed, not sent late")
     func expiresWhileWaiting() async throws {
         let world = try reminderWorld(now: "2026-11-24T12:59:00Z")  // the 14:00 local session starts at 13:00Z

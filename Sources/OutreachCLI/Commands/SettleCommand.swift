@@ -49,7 +49,7 @@ enum SettleCommand {
         } else {
             let queued = ids.count - cancelled
             var line = "\(queued) message(s) queued again: 'outreach run' sends them"
-            if cancelled > 0 { line += "; \(cancelled) cancelled instead, as their campaign was" }
+            if cancelled > 0 { line += "; \(cancelled) cancelled instead (their campaign or session date was cancelled)" }
             context.console.print(line)
         }
     }

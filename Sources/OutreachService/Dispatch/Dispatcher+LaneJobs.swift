@@ -71,10 +71,11 @@ extension Dispatcher {
         let campaigns = CampaignStore(database)
         var sendable: [Int64: Bool] = [:]
         for message in waiting {
-            if optOuts.contains(phone: message.phone, channel: message.channel) {
-                recheck.optedOut.insert(message.id)
-            } else if withdrawn.contains(message.id) {
+            // Withdrawn first: released, it is cancelled for good; suppressed as opted out, a START could bring it back.
+            if withdrawn.contains(message.id) {
                 recheck.held.insert(message.id)
+            } else if optOuts.contains(phone: message.phone, channel: message.channel) {
+                recheck.optedOut.insert(message.id)
             } else if let id = message.campaignID {
                 if sendable[id] == nil { sendable[id] = try campaigns.find(id: id).map { OutboxStore.sendingCampaigns.contains($0.status) } ?? true }
                 if sendable[id] == false { recheck.held.insert(message.id) }

@@ -125,6 +125,10 @@ final class Reconciler {
                     log.info("reconcile-skipped", ["message": String(message.id), "note": "settled meanwhile (outreach settle): left as it is"])
                     continue
                 }
+                if try outbox.find(id: message.id)?.status == .cancelled {
+                    log.info("reconciled", ["message": String(message.id), "note": "not at the provider; cancelled, as its campaign or session date was"])
+                    continue
+                }
                 report.requeued += 1
                 log.info("reconciled", ["message": String(message.id), "note": "not at the provider; queued again"])
             case .failure(.permanent(let code, let reason)), .failure(.refusedBeforeSending(let code, let reason)):

@@ -64,7 +64,8 @@ public struct OptOutStore {
 
     /// The person's reminders an opt-out suppressed, no longer opted out on their channel, whose session is ahead:
     /// those whose time is still to come, and of those whose time has passed only the latest per session date and
-    /// channel (as the scheduler plans after downtime: two reminders of one date at once help no one).
+    /// channel (as the scheduler plans after downtime: two reminders of one date at once help no one). Not one withdrawn
+    /// meanwhile (its date cancelled, its senior taken out of the session).
     private func remindersToRequeue(personID: Int64, phone: PhoneNumber, stamp: String) throws -> [Int64] {
         let keys = PlannedReminder.keyRange(personID: personID)
         let optOuts = try snapshot(of: [phone])
@@ -74,7 +75,7 @@ public struct OptOutStore {
         try database.statement("""
             SELECT id, dedupe_key, channel, not_before, expires_at FROM messages
             WHERE dedupe_key >= ? AND dedupe_key < ? AND phone = ? AND status = 'suppressed' AND error = 'opted out'
-              AND expires_at > ?
+              AND expires_at > ? AND withdrawn IS NULL
             """).bind(keys.lower, keys.upper, phone.e164, stamp).forEachRow { row in
             let channel = Channel(rawValue: row.string(2)) ?? .sms
             guard !optOuts.contains(phone: phone, channel: channel) else { return true }

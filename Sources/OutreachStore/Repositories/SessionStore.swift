@@ -37,15 +37,27 @@ public struct SessionStore {
             """).rows(session)
     }
 
-    /// Enrolls a senior; enrolling twice is not an error. Returns false when already enrolled.
+    /// Enrolls a senior; enrolling twice is not an error. Returns false when already enrolled. Reminders of theirs
+    /// withdrawn when they were taken out, still in flight, are theirs again.
     @discardableResult
     public func enroll(personID: Int64, sessionID: Int64, now: Date) throws -> Bool {
-        try database.statement("""
-            INSERT INTO enrollments (person_id, session_id, created_at) VALUES (?, ?, ?)
-            ON CONFLICT (person_id, session_id) DO NOTHING
-            """).bind(personID, sessionID, Timestamp.format(now)).run()
-        return database.changes > 0
+        try database.transaction {
+            try database.statement("""
+                INSERT INTO enrollments (person_id, session_id, created_at) VALUES (?, ?, ?)
+                ON CONFLICT (person_id, session_id) DO NOTHING
+                """).bind(personID, sessionID, Timestamp.format(now)).run()
+            guard database.changes > 0 else { return false }
+            let keys = PlannedReminder.keyRange(personID: personID, sessionID: sessionID)
+            try database.statement("""
+                UPDATE messages SET withdrawn = NULL
+                WHERE dedupe_key >= ? AND dedupe_key < ? AND status IN ('sending', 'unknown') AND withdrawn = ?
+                """).bind(keys.lower, keys.upper, Self.unenrolled).run()
+            return true
+        }
     }
+
+    /// Why a senior's reminders stop when they are taken out of a session.
+    static let unenrolled = "not sent: no longer enrolled in the session (outreach enroll --remove)"
 
     /// What taking a senior out of a session, or cancelling one of its dates, did to the reminders.
     public struct RemindersStopped: Sendable, Equatable {
@@ -64,7 +76,7 @@ public struct SessionStore {
             guard database.changes > 0 else { return nil }
             let keys = PlannedReminder.keyRange(personID: personID, sessionID: sessionID)
             return try withdraw(matching: "dedupe_key >= ?3 AND dedupe_key < ?4 AND expires_at > ?1", [keys.lower, keys.upper],
-                                reason: "not sent: no longer enrolled in the session (outreach enroll --remove)", now: now)
+                                reason: Self.unenrolled, now: now)
         }
     }
 

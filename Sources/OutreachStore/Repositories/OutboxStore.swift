@@ -386,6 +386,30 @@ public struct OutboxStore {
             """).firstRow { $0.string(0) }.flatMap(Timestamp.parse)
     }
 
+    /// Why planned reminders are cancelled, as the word that frees their dedupe keys (`reminder:…:replaced:<id>`).
+    public enum FreedKey: String, Sendable {
+        /// The person changed: the scheduler plans the reminders again as they are now.
+        case replaced
+        /// Their session date was cancelled, or the senior taken out of the session.
+        case cancelled
+    }
+
+    /// Cancels the queued or suppressed messages `condition` selects, with `reason`, and frees their dedupe keys by a
+    /// suffix (`:<word>:<id>`), so the scheduler may plan them anew. In `condition`, `?1` is now and `?2` the reason;
+    /// `values` bind from `?3` on. Returns how many were cancelled, and how many of those were queued (suppressed ones
+    /// were not going anyway). Messages in flight are not touched: that is the caller's call.
+    public func cancelPlanned(where condition: String, _ values: [any SQLBindable], freeingKeysAs word: FreedKey,
+                              reason: String, now: Date) throws -> (cancelled: Int, queued: Int) {
+        let bound: [any SQLBindable] = [Timestamp.format(now), reason] + values
+        let queued = try database.statement("SELECT count(*) FROM messages WHERE (\(condition)) AND status = 'queued'")
+            .bind(bound).firstRow { $0.int(0) } ?? 0
+        try database.statement("""
+            UPDATE messages SET status = 'cancelled', updated_at = ?1, dedupe_key = dedupe_key || ':\(word.rawValue):' || id, error = ?2
+            WHERE (\(condition)) AND status IN ('queued', 'suppressed')
+            """).bind(bound).run()
+        return (database.changes, queued)
+    }
+
     /// Cancels what has not been sent yet (a campaign's, or one message). Returns how many.
     @discardableResult
     public func cancelQueued(campaignID: Int64, now: Date) throws -> Int {

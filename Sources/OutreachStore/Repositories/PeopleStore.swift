@@ -53,7 +53,7 @@ public struct PeopleStore {
                     summary.updated += 1
                     // A role change too: someone who is no longer a senior gets no session reminders.
                     if person.language != existing.language || person.channel != existing.channel || person.role != existing.role {
-                        summary.remindersReplanned += try setAsideReminders(personID: existing.id!, stamp: stamp)
+                        summary.remindersReplanned += try setAsideReminders(personID: existing.id!, now: now)
                     }
                 } else {
                     try database.statement("""
@@ -72,14 +72,12 @@ public struct PeopleStore {
     /// someone who now takes SMS only would still ring; a reminder suppressed for want of a voice would stay so).
     /// Those queued or suppressed whose session is ahead are cancelled with the reason, their dedupe key freed by a
     /// suffix, and the scheduler's next tick plans them again as the person is now. Sending or sent ones stay.
-    private func setAsideReminders(personID: Int64, stamp: String) throws -> Int {
+    private func setAsideReminders(personID: Int64, now: Date) throws -> Int {
         let keys = PlannedReminder.keyRange(personID: personID)
-        try database.statement("""
-            UPDATE messages SET status = 'cancelled', dedupe_key = dedupe_key || ':replaced:' || id, updated_at = ?1,
-                error = 'replaced: the person''s language, channel or role changed; planned again as they are now (none if no longer a senior)'
-            WHERE dedupe_key >= ?2 AND dedupe_key < ?3 AND status IN ('queued', 'suppressed') AND expires_at > ?1
-            """).bind(stamp, keys.lower, keys.upper).run()
-        return database.changes
+        return try OutboxStore(database).cancelPlanned(
+            where: "dedupe_key >= ?3 AND dedupe_key < ?4 AND expires_at > ?1", [keys.lower, keys.upper], freeingKeysAs: .replaced,
+            reason: "replaced: the person's language, channel or role changed; planned again as they are now (none if no longer a senior)",
+            now: now).cancelled
     }
 
     public func find(phone: PhoneNumber) throws -> Person? {

@@ -105,17 +105,13 @@ public struct SessionStore {
     /// marked withdrawn, so a retry, a release or a lookup that finds them never sent cancels them instead of queueing
     /// them again. Counts the queued ones (suppressed ones were not going anyway).
     private func withdraw(matching condition: String, _ values: [String], reason: String, now: Date) throws -> RemindersStopped {
-        // Every statement names the condition's last parameter, so all take the same values.
+        let cancelled = try OutboxStore(database).cancelPlanned(where: condition, values, freeingKeysAs: .cancelled,
+                                                                reason: reason, now: now)
+        // The statement names the condition's last parameter, so it takes the same values as the cancel.
         let bound: [any SQLBindable] = [Timestamp.format(now), reason] + values
-        let queued = try database.statement("SELECT count(*) FROM messages WHERE \(condition) AND status = 'queued'")
-            .bind(bound).firstRow { $0.int(0) } ?? 0
-        try database.statement("""
-            UPDATE messages SET status = 'cancelled', updated_at = ?1, dedupe_key = dedupe_key || ':cancelled:' || id, error = ?2
-            WHERE \(condition) AND status IN ('queued', 'suppressed')
-            """).bind(bound).run()
-        try database.statement("UPDATE messages SET withdrawn = ?2 WHERE \(condition) AND status IN ('sending', 'unknown')")
+        try database.statement("UPDATE messages SET withdrawn = ?2 WHERE (\(condition)) AND status IN ('sending', 'unknown')")
             .bind(bound).run()
-        return RemindersStopped(cancelled: queued)
+        return RemindersStopped(cancelled: cancelled.queued)
     }
 
     public func enrolledPersonIDs(sessionID: Int64) throws -> [Int64] {

@@ -339,6 +339,34 @@ struct ServiceCommandTests {
         #expect(again.err.contains("sent=1"))
     }
 
+    @Test("due lists an SMS in doubt that the service will look up and may send again, from the time it is looked up; not one left for the coordinator")
+    func dueListsInDoubt() async throws {
+        let (cli, config) = await world()
+        cli.now = Timestamp.parse("2026-11-23T09:00:00Z")!  // 10:00 local, the day before
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
+        // Fatima's SMS as a crash leaves it; Birgitta's as a provider without a search of its records leaves it.
+        try Database(path: cli.databasePath).execute("""
+            UPDATE messages SET status = 'unknown', provider = NULL, provider_id = NULL, updated_at = '2026-11-23T09:00:00Z',
+                error = 'the gateway stopped while sending' WHERE id = 1;
+            UPDATE messages SET status = 'unknown', provider = NULL, provider_id = NULL, updated_at = '2026-11-23T09:00:00Z',
+                error = '\(OutboxStore.leftUnknown)twilio may have it' WHERE id = 3;
+            """)
+        cli.now = Timestamp.parse("2026-11-23T09:05:00Z")!
+        // Looked up 10 minutes after it became unknown (reconcileAfterSeconds): not before.
+        let early = await cli.run(["due", "--at", "2026-11-23T09:08:00Z"], config: config)
+        #expect(early.out.contains("0 due at") && !early.out.contains("in doubt"), "\(early.out)")
+        let due = await cli.run(["due", "--at", "2026-11-23T09:20:00Z"], config: config)
+        #expect(due.code == 0, "\(due.err)")
+        #expect(due.out.contains("2026-11-23T09:10:00Z") && due.out.contains("+46 70 *** ** 05"), "\(due.out)")
+        #expect(due.out.contains("in doubt since 2026-11-23T09:00:00Z: sent again only if simulator's records show it never arrived"))
+        #expect(!due.out.contains("+46 70 *** ** 13"))  // left for the coordinator: the service does not send it again
+        #expect(due.out.contains("1 due at 2026-11-23T09:20:00Z (nothing sent); 1 of them in doubt"), "\(due.out)")
+        // Its date cancelled: found never sent, it would be cancelled, not sent.
+        _ = await cli.run(["sessions", "cancel", "1", "--date", "2026-11-24"], config: config)
+        let cancelled = await cli.run(["due", "--at", "2026-11-23T09:20:00Z", "--json"], config: config)
+        #expect(cancelled.out.contains("in doubt: would be cancelled if it never arrived"), "\(cancelled.out)")
+    }
+
     @Test("--json carries what the text shows: status, campaign status and list, session occurrences")
     func jsonOutputs() async throws {
         let (cli, config) = await world()

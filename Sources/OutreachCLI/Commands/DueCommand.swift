@@ -9,8 +9,9 @@ enum DueCommand {
 
         Lists the messages that would go out from now until TIME (ISO-8601, or local "2026-12-01 10:00" in the
         config's zone; default now; not in the past), in order of sending, as the
-        running service would send them: those already waiting in the outbox and the reminders the scheduler would
-        enqueue, with the reason (rule or campaign), the time they may go (after quiet hours), what holds or stops
+        running service would send them: those already waiting in the outbox, SMS in doubt (a crash, a lost answer)
+        that it looks up at the provider and sends again only if the provider never got them, and the reminders the
+        scheduler would enqueue, with the reason (rule or campaign), the time they may go (after quiet hours), what holds or stops
         them (quiet hours, a paused campaign, an opt-out, a session that has started) and the recipient (masked).
         Nothing is written or sent.
         """) { arguments, context in
@@ -82,6 +83,41 @@ enum DueCommand {
                                                             template: message.template, sendAt: Timestamp.format(goes),
                                                             reason: reason(message.dedupeKey), status: status)))
         }
+        // SMS in doubt (a crash, an answer that never came): the service searches the provider's records for each once
+        // it has been unknown a while, and sends it again if the provider never got it, as it would a queued one.
+        let inDoubt = try OutboxStore(database).inDoubtSMS(limit: Self.queuedShown)
+        let grace = config.provider.reconcileAfterSeconds
+        let inDoubtOptOuts = try OptOutStore(database).snapshot(of: inDoubt.map(\.message.phone))
+        let withdrawn = try OutboxStore(database).withdrawn(among: inDoubt.map(\.message.id))
+        var mayGoAgain = 0
+        for (message, since) in inDoubt {
+            let lookedUp = max(since.addingTimeInterval(grace), now)
+            guard lookedUp <= at else { continue }
+            let person = try message.personID.flatMap { try people.find(id: $0) }
+            let goes = goes(lookedUp)
+            var status = "in doubt since \(Timestamp.format(since)): sent again only if \(config.provider.kind.rawValue)'s records "
+                + "show it never arrived (looked up from \(Timestamp.format(lookedUp)))"
+            if let id = message.campaignID {
+                if campaigns[id] == nil { campaigns[id] = try CampaignStore(database).find(id: id) }
+                if let campaign = campaigns[id] ?? nil, campaign.status == .cancelled {
+                    status = "in doubt: would be cancelled if it never arrived (campaign \(id) is cancelled)"
+                } else if let held = held(by: campaigns[id] ?? nil, at: at) {
+                    status = "in doubt: if it never arrived, " + held
+                }
+            }
+            if withdrawn.contains(message.id) {
+                status = "in doubt: would be cancelled if it never arrived (its session date was cancelled, or its senior taken out)"
+            } else if let expiry = message.expiresAt, expiry <= goes {
+                status = "in doubt: would be suppressed if it never arrived: too late, the session starts \(Timestamp.format(expiry))"
+            } else if inDoubtOptOuts.contains(phone: message.phone, channel: message.channel) {
+                status = "in doubt: would be suppressed if it never arrived: opted out"
+            }
+            if status.hasPrefix("in doubt since") { mayGoAgain += 1 }
+            ordered.append((goes, message.notBefore, DueRow(id: message.id, name: person?.name ?? "-", phone: message.phone.masked,
+                                                            channel: message.channel.rawValue, language: message.language,
+                                                            template: message.template, sendAt: Timestamp.format(goes),
+                                                            reason: reason(message.dedupeKey), status: status)))
+        }
         for (reminder, message) in pending {
             let person = try people.find(id: reminder.personID)
             var why = "reminder '\(reminder.rule)' for \(Timestamp.format(reminder.occurrence.start))"
@@ -120,7 +156,8 @@ enum DueCommand {
         }
         context.console.print(table.render())
         if let more { context.console.print(more) }
-        context.console.print("\(rows.count + notShown) due at \(Timestamp.format(at)) (nothing sent)")
+        context.console.print("\(rows.count + notShown) due at \(Timestamp.format(at)) (nothing sent)"
+                              + (mayGoAgain > 0 ? "; \(mayGoAgain) of them in doubt, sent again only if they never arrived" : ""))
         if let pause = try SendingPause.text(database, config, now: now) { context.console.print(pause) }
     }
 

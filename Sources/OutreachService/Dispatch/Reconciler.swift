@@ -56,7 +56,7 @@ final class Reconciler {
     /// coordinator, and their reason says so. (It said they would be looked up before ever being sent again.)
     private func explainNoSearch(_ messages: [OutboxMessage], _ outbox: OutboxStore) throws {
         for message in messages {
-            try giveUp(message.id, reason: "never re-sent: \(provider.name) may have it, and offers no search of its records here; "
+            try giveUp(message.id, reason: OutboxStore.leftUnknown + "\(provider.name) may have it, and offers no search of its records here; "
                        + "check it there and 'outreach settle' it", outbox)
         }
     }
@@ -132,7 +132,7 @@ final class Reconciler {
                 report.requeued += 1
                 log.info("reconciled", ["message": String(message.id), "note": "not at the provider; queued again"])
             case .failure(.permanent(let code, let reason)), .failure(.refusedBeforeSending(let code, let reason)):
-                try giveUp(message.id, reason: "never re-sent: \(provider.name)'s records could not be searched for it "
+                try giveUp(message.id, reason: OutboxStore.leftUnknown + "\(provider.name)'s records could not be searched for it "
                            + "(\(code): \(reason)); check it there by hand", outbox)
                 report.givenUp += 1
                 log.warning("reconcile-gave-up", ["message": String(message.id), "code": code, "reason": reason])

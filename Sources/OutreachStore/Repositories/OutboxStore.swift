@@ -215,6 +215,22 @@ public struct OutboxStore {
             .rows(Self.message)
     }
 
+    /// How the reason of an `unknown` message left for the coordinator begins (its provider's records could not be
+    /// searched for it): the running service does not look it up again, so it is not sent again.
+    public static let leftUnknown = "never re-sent: "
+
+    /// Unknown SMS the service will look up at the provider, and send again if the provider never got them (see
+    /// `unknownSMS`), with the time each became unknown, oldest first; not those left for the coordinator. For `due`.
+    public func inDoubtSMS(limit: Int) throws -> [(message: OutboxMessage, since: Date)] {
+        try database.statement("""
+            SELECT \(Self.columns), updated_at FROM messages
+            WHERE status = 'unknown' AND provider_id IS NULL AND channel = 'sms' AND coalesce(substr(error, 1, length(?2)) <> ?2, 1)
+            ORDER BY updated_at, id LIMIT ?1
+            """).bind(limit, Self.leftUnknown).rows { row in
+                (try Self.message(row), Timestamp.parse(row.string(16)) ?? .distantPast)
+            }
+    }
+
     /// Says why an `unknown` message stays unknown (it could not be looked up), for the coordinator.
     public func explainUnknown(id: Int64, error: String, now: Date) throws {
         try database.statement("UPDATE messages SET error = ?, updated_at = ? WHERE id = ? AND status = 'unknown'")

@@ -365,6 +365,10 @@ struct ServiceCommandTests {
         _ = await cli.run(["sessions", "cancel", "1", "--date", "2026-11-24"], config: config)
         let cancelled = await cli.run(["due", "--at", "2026-11-23T09:20:00Z", "--json"], config: config)
         #expect(cancelled.out.contains("in doubt: would be cancelled if it never arrived"), "\(cancelled.out)")
+        // Its last attempt: it would fail, as the reconciler fails it, not go again.
+        try Database(path: cli.databasePath).execute("UPDATE messages SET attempts = 6 WHERE id = 1")
+        let spent = await cli.run(["due", "--at", "2026-11-23T09:20:00Z"], config: config)
+        #expect(spent.out.contains("in doubt: would fail if it never arrived (all 6 attempts ended in doubt)"), "\(spent.out)")
     }
 
     @Test("--json carries what the text shows: status, campaign status and list, session occurrences")

@@ -105,7 +105,11 @@ enum DueCommand {
                     status = "in doubt: if it never arrived, " + held
                 }
             }
-            if withdrawn.contains(message.id) {
+            // The service's attempts in all (the gateway's dispatch settings keep the default backoff).
+            let maxAttempts = DispatchSettings(from: "").backoff.maxAttempts
+            if message.attempts >= maxAttempts {
+                status = "in doubt: would fail if it never arrived (all \(maxAttempts) attempts ended in doubt)"
+            } else if withdrawn.contains(message.id) {
                 status = "in doubt: would be cancelled if it never arrived (its session date was cancelled, or its senior taken out)"
             } else if let expiry = message.expiresAt, expiry <= goes {
                 status = "in doubt: would be suppressed if it never arrived: too late, the session starts \(Timestamp.format(expiry))"

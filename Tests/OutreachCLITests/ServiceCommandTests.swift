@@ -464,6 +464,31 @@ struct ServiceCommandTests {
         #expect(await cli.run(["campaign", "list"], config: config).out.contains("Eid"))
     }
 
+    @Test("a done campaign with a message in doubt can still be cancelled: found never sent, that message is cancelled, not sent")
+    func cancelDoneCampaignInDoubt() async throws {
+        let (cli, config) = await world()
+        _ = await cli.run(["campaign", "create", "--name", "Hjälp", "--template", "help", "--audience", "people=1,3"], config: config)
+        #expect(await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config).code == 0)
+        let database = try Database(path: cli.databasePath)
+        try database.execute("UPDATE messages SET status = 'sending', attempts = 1 WHERE id = 1")  // a crash mid-send
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)  // recovered: unknown; the other sent
+        #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("[done]"))
+        let cancel = await cli.run(["campaign", "cancel", "1"], config: config)
+        // Before: "campaign 1 is done, cannot become cancelled", and the message went once looked up.
+        #expect(cancel.code == 0 && cancel.out.contains("1 message in doubt (unknown) will be cancelled if found never sent"),
+                "\(cancel.out) \(cancel.err)")
+        cli.now = cli.now.addingTimeInterval(700)  // past reconcileAfterSeconds: looked up; the Simulator never got it
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
+        #expect(try OutboxStore(database).find(id: 1)?.status == .cancelled)
+        #expect(try database.statement("SELECT count(*) FROM simulator_outbox WHERE message_id = 1").firstRow { $0.int(0) } == 0)
+        // Without anything in doubt, done stays done.
+        let other = await cli.run(["campaign", "create", "--name", "Två", "--template", "help", "--audience", "people=3"], config: config)
+        #expect(other.code == 0)
+        _ = await cli.run(["campaign", "launch", "2", "--yes", "--no-wait"], config: config)
+        _ = await cli.run(["run", "--once", "--quiet"], config: config)
+        #expect(await cli.run(["campaign", "cancel", "2"], config: config).err.contains("campaign 2 is done, cannot become cancelled"))
+    }
+
     @Test("doctor: ok with the Simulator; names missing Twilio credentials; --network reaches a fake Twilio")
     func doctor() async throws {
         let (cli, config) = await world()

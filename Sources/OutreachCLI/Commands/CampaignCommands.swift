@@ -397,6 +397,12 @@ enum CampaignCommands {
     static func setStatus(_ arguments: inout Arguments, _ context: AppContext, to status: CampaignStatus, allowedFrom: [CampaignStatus]) throws {
         let campaign = try campaign(&arguments, context)
         try arguments.finish()
+        let database = try context.database()
+        // A done campaign may still have messages in doubt (unknown after a crash): found never sent, they go again. Until
+        // they are settled it can be paused or cancelled, and those found never sent are then held or cancelled.
+        let inDoubt = campaign.status == .done ? try OutboxStore(database).counts(campaignID: campaign.id!)[.unknown] ?? 0 : 0
+        var allowedFrom = allowedFrom
+        if inDoubt > 0, status != .running { allowedFrom.append(.done) }
         guard allowedFrom.contains(campaign.status) else {
             if campaign.status == .draft {
                 throw CLIError.failure("campaign: campaign \(campaign.id!) is a draft, not launched yet "
@@ -404,7 +410,6 @@ enum CampaignCommands {
             }
             throw CLIError.failure("campaign: campaign \(campaign.id!) is \(campaign.status.rawValue), cannot become \(status.rawValue)")
         }
-        let database = try context.database()
         // A campaign paused before its send time resumes waiting for it (the service starts it then).
         let status = status == .running && (campaign.sendAt.map { $0 > context.now() } ?? false) ? .scheduled : status
         try database.transaction {
@@ -417,9 +422,11 @@ enum CampaignCommands {
                 let cancelled = try OutboxStore(database).cancelQueued(campaignID: campaign.id!, now: context.now())
                 // Messages on their way finish; those claimed but not started are cancelled as they come back.
                 context.console.print("campaign \(campaign.id!) cancelled: \(counted(cancelled, "queued message")) cancelled; "
-                                      + "any being sent right now finish, and the rest of those claimed are cancelled too")
+                                      + "any being sent right now finish, and the rest of those claimed are cancelled too"
+                                      + (inDoubt > 0 ? "; \(counted(inDoubt, "message")) in doubt (unknown) will be cancelled if found never sent" : ""))
             } else {
-                context.console.print("campaign \(campaign.id!) is \(status.rawValue)")
+                context.console.print("campaign \(campaign.id!) is \(status.rawValue)"
+                                      + (inDoubt > 0 ? ": \(counted(inDoubt, "message")) in doubt (unknown) will be held if found never sent" : ""))
             }
         }
     }

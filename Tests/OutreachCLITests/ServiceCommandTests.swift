@@ -136,7 +136,7 @@ struct ServiceCommandTests {
         cli.now = Timestamp.parse("2026-11-30T09:00:00Z")!
         #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
         let late = await cli.run(["sessions", "cancel", "1", "--date", "2026-12-01"], config: config)
-        #expect(late.out.contains("3 people reminded of it already (people 1,2,3): tell them"), "\(late.out)")
+        #expect(late.out.contains("3 people reminded of it or invited already (people 1,2,3): tell them"), "\(late.out)")
         cli.now = Timestamp.parse("2026-12-01T11:00:00Z")!
         #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
         #expect(try database.statement("SELECT count(*) FROM simulator_outbox").firstRow { $0.int(0) } == 3)  // no two-hours-before
@@ -154,7 +154,7 @@ struct ServiceCommandTests {
             .firstRow { $0.int64(0) })
         try database.statement("UPDATE messages SET status = 'sending' WHERE id = ?").bind(id).run()
         let cancel = await cli.run(["sessions", "cancel", "1", "--date", "2026-11-24"], config: config)
-        #expect(cancel.out.contains("1 person reminded of it already (people 1)"), "\(cancel.out)")  // it may have gone
+        #expect(cancel.out.contains("1 person reminded of it or invited already (people 1)"), "\(cancel.out)")  // it may have gone
         cli.now = Timestamp.parse("2026-11-23T09:01:00Z")!
         #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)  // recovered: unknown
         cli.now = Timestamp.parse("2026-11-23T09:20:00Z")!
@@ -163,6 +163,43 @@ struct ServiceCommandTests {
         // Before, it went back to the queue and was sent.
         #expect(row?.0 == "cancelled" && row?.1 == "not sent: the session on 2026-11-24 was cancelled (outreach sessions cancel)", "\(String(describing: row))")
         #expect(try database.statement("SELECT count(*) FROM simulator_outbox").firstRow { $0.int(0) } == 0)
+    }
+
+    @Test("a cancelled date sends no invitation to it either; a senior taken out gets none; the other dates' invitations go")
+    func cancelADateStopsInvitations() async throws {
+        let (cli, config) = await world()
+        // Invitations to the next date after Monday 10:00 (Tuesday 24 November), queued now.
+        _ = await cli.run(["campaign", "create", "--name", "Inbjudan", "--template", "session-invite", "--audience", "role=senior;session=1",
+                           "--at", "2026-11-23 10:00"], config: config)
+        #expect(await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config).code == 0)
+        // One senior taken out: their invitation goes no more.
+        let removed = await cli.run(["enroll", "--senior", "3", "--session", "1", "--remove"], config: config)
+        #expect(removed.out.contains("nor 1 campaign message about it"), "\(removed.out)")
+        let cancel = await cli.run(["sessions", "cancel", "1", "--date", "2026-11-24"], config: config)
+        // Before, it said nothing of the campaign, and all three invitations to the cancelled date went.
+        #expect(cancel.out.contains("nor 2 campaign messages about it"), "\(cancel.out)")
+        // Launched again, the campaign sends them no more (their keys are held).
+        let again = await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config)
+        #expect(again.out.contains("nothing new to enqueue"), "\(again.out) \(again.err)")
+        cli.now = Timestamp.parse("2026-11-23T09:00:30Z")!
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
+        let database = try Database(path: cli.databasePath)
+        #expect(try database.statement("SELECT count(*) FROM simulator_outbox s JOIN messages m ON m.id = s.message_id WHERE m.campaign_id = 1")
+            .firstRow { $0.int(0) } == 0)
+        #expect(try database.statement("SELECT count(*) FROM messages WHERE campaign_id = 1 AND status = 'cancelled'").firstRow { $0.int(0) } == 3)
+        // A campaign to the next date still goes.
+        _ = await cli.run(["campaign", "create", "--name", "Nästa", "--template", "session-invite", "--audience", "role=senior;session=1"],
+                          config: config)
+        #expect(await cli.run(["campaign", "launch", "2", "--yes", "--no-wait"], config: config).code == 0)
+        #expect(try database.statement("SELECT expires_at FROM messages WHERE campaign_id = 2 LIMIT 1").firstRow { $0.string(0) }
+                == "2026-12-01T13:00:00Z")
+        // An invitation in flight when its senior is taken out is withdrawn; enrolled again, it is theirs again.
+        try database.execute("UPDATE messages SET status = 'sending' WHERE campaign_id = 2 AND person_id = 1")
+        _ = await cli.run(["enroll", "--senior", "1", "--session", "1", "--remove"], config: config)
+        let withdrawn = "SELECT withdrawn FROM messages WHERE campaign_id = 2 AND person_id = 1"
+        #expect(try database.statement(withdrawn).firstRow { $0.optionalString(0) } == "not sent: no longer enrolled in the session (outreach enroll --remove)")
+        _ = await cli.run(["enroll", "--senior", "1", "--session", "1"], config: config)
+        #expect(try database.statement(withdrawn).firstRow { $0.optionalString(0) } == .some(nil))
     }
 
     @Test("taking a senior out leaves the record of past reminders as it was")

@@ -5,7 +5,8 @@ enum EnrollCommand {
     static let node = CommandNode("enroll", summary: "enroll a senior in a session, or take them out", help: """
         Usage: outreach enroll --senior PERSON_ID --session SESSION_ID [--remove]
         Enrolling someone twice is harmless. --remove takes them out: no reminder of the session is sent to them
-        any more, and those queued are cancelled with the reason.
+        any more, and those queued are cancelled with the reason, as are their queued messages of campaigns to the
+        session's audience (an invitation to it).
         """) { arguments, context in
         guard let seniorID = try arguments.intOption("--senior") else { throw CLIError.usage("enroll: missing --senior") }
         guard let sessionID = try arguments.intOption("--session") else { throw CLIError.usage("enroll: missing --session") }
@@ -24,7 +25,8 @@ enum EnrollCommand {
                 context.console.print("\(person.name) was not enrolled in \(session.title)")
                 return
             }
-            context.console.print("\(person.name) is no longer enrolled in \(session.title): \(counted(stopped.cancelled, "reminder")) not sent")
+            context.console.print("\(person.name) is no longer enrolled in \(session.title): \(counted(stopped.cancelled, "reminder")) not sent"
+                                  + (stopped.campaignMessages > 0 ? ", nor \(counted(stopped.campaignMessages, "campaign message")) about it" : ""))
             return
         }
         guard let person = try PeopleStore(database).find(id: Int64(seniorID)) else {

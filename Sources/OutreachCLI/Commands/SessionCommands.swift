@@ -26,8 +26,9 @@ enum SessionCommands {
             Usage: outreach sessions cancel SESSION_ID --date YYYY-MM-DD
 
             The date becomes an exception of the session (a holiday, the centre closed): no reminder of it is sent,
-            those queued are cancelled with the reason (one being sent at that moment may still go), and the
-            seniors already reminded of it are named, so they can be told. Other dates are untouched.
+            those queued are cancelled with the reason (one being sent at that moment may still go), and so are the
+            queued messages of campaigns to the session's audience about that date (an invitation to it). The
+            seniors already reminded of it or invited are named, so they can be told. Other dates are untouched.
             """, run: cancel),
     ])
 
@@ -179,10 +180,11 @@ enum SessionCommands {
         }
         let stopped = try store.cancel(occurrence, sessionID: id, now: context.now())
         context.console.print("session \(id) (\(session.title)) on \(localText(occurrence.start, zone)) \(zone.identifier) is cancelled: "
-                              + "\(counted(stopped.cancelled, "reminder")) not sent")
+                              + "\(counted(stopped.cancelled, "reminder")) not sent"
+                              + (stopped.campaignMessages > 0 ? ", nor \(counted(stopped.campaignMessages, "campaign message")) about it" : ""))
         if !stopped.alreadyReminded.isEmpty {
             let ids = stopped.alreadyReminded.map(String.init).joined(separator: ",")
-            context.console.print("\(counted(stopped.alreadyReminded.count, "person", "people")) reminded of it already (people "
+            context.console.print("\(counted(stopped.alreadyReminded.count, "person", "people")) reminded of it or invited already (people "
                                   + "\(ids)): tell them, by phone or by a campaign to --audience people=\(ids) with a template of "
                                   + "your own (none ships for a cancelled date)")
         }

@@ -414,13 +414,15 @@ public struct OutboxStore {
     /// suffix (`:<word>:<id>`), so the scheduler may plan them anew. In `condition`, `?1` is now and `?2` the reason;
     /// `values` bind from `?3` on. Returns how many were cancelled, and how many of those were queued (suppressed ones
     /// were not going anyway). Messages in flight are not touched: that is the caller's call.
-    public func cancelPlanned(where condition: String, _ values: [any SQLBindable], freeingKeysAs word: FreedKey,
+    /// `word` nil keeps the keys (a campaign's: launched again, it must not send them anew).
+    public func cancelPlanned(where condition: String, _ values: [any SQLBindable], freeingKeysAs word: FreedKey?,
                               reason: String, now: Date) throws -> (cancelled: Int, queued: Int) {
         let bound: [any SQLBindable] = [Timestamp.format(now), reason] + values
         let queued = try database.statement("SELECT count(*) FROM messages WHERE (\(condition)) AND status = 'queued'")
             .bind(bound).firstRow { $0.int(0) } ?? 0
+        let key = word.map { "dedupe_key || ':\($0.rawValue):' || id" } ?? "dedupe_key"
         try database.statement("""
-            UPDATE messages SET status = 'cancelled', updated_at = ?1, dedupe_key = dedupe_key || ':\(word.rawValue):' || id, error = ?2
+            UPDATE messages SET status = 'cancelled', updated_at = ?1, dedupe_key = \(key), error = ?2
             WHERE (\(condition)) AND status IN ('queued', 'suppressed')
             """).bind(bound).run()
         return (database.changes, queued)

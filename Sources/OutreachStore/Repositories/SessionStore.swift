@@ -50,8 +50,9 @@ public struct SessionStore {
             let keys = PlannedReminder.keyRange(personID: personID, sessionID: sessionID)
             try database.statement("""
                 UPDATE messages SET withdrawn = NULL
-                WHERE dedupe_key >= ? AND dedupe_key < ? AND status IN ('sending', 'unknown') AND withdrawn = ?
-                """).bind(keys.lower, keys.upper, Self.unenrolled).run()
+                WHERE ((dedupe_key >= ?1 AND dedupe_key < ?2) OR (person_id = ?4 AND campaign_id IN (SELECT value FROM json_each(?5))))
+                  AND status IN ('sending', 'unknown') AND withdrawn = ?3
+                """).bind(keys.lower, keys.upper, Self.unenrolled, personID, JSONBatch.ids(try campaignIDs(sessionID: sessionID))).run()
             return true
         }
     }
@@ -59,12 +60,20 @@ public struct SessionStore {
     /// Why a senior's reminders stop when they are taken out of a session.
     static let unenrolled = "not sent: no longer enrolled in the session (outreach enroll --remove)"
 
-    /// What taking a senior out of a session, or cancelling one of its dates, did to the reminders.
+    /// What taking a senior out of a session, or cancelling one of its dates, did to the reminders and to the messages
+    /// of campaigns to the session's audience (an invitation to that date).
     public struct RemindersStopped: Sendable, Equatable {
         /// Reminders that were queued to go: now cancelled, with the reason.
         public var cancelled = 0
-        /// People who were reminded already (the message went, or may have: sending, unknown): they must be told.
+        /// Campaign messages about the session (to that date, or to that senior) that were queued: now cancelled.
+        public var campaignMessages = 0
+        /// People who were reminded or invited already (the message went, or may have: sending, unknown): they must be told.
         public var alreadyReminded: [Int64] = []
+    }
+
+    /// The campaigns to a session's audience (`session=ID`): their messages are about its dates.
+    func campaignIDs(sessionID: Int64) throws -> [Int64] {
+        try CampaignStore(database).list().filter { $0.audience.sessionID == sessionID }.compactMap(\.id)
     }
 
     /// Takes a senior out of a session: no reminder of it is planned for them again. Of their reminders of dates to
@@ -75,8 +84,13 @@ public struct SessionStore {
             try database.statement("DELETE FROM enrollments WHERE person_id = ? AND session_id = ?").bind(personID, sessionID).run()
             guard database.changes > 0 else { return nil }
             let keys = PlannedReminder.keyRange(personID: personID, sessionID: sessionID)
-            return try withdraw(matching: "dedupe_key >= ?3 AND dedupe_key < ?4 AND expires_at > ?1", [keys.lower, keys.upper],
-                                reason: Self.unenrolled, now: now)
+            var stopped = try withdraw(matching: "dedupe_key >= ?3 AND dedupe_key < ?4 AND expires_at > ?1", [keys.lower, keys.upper],
+                                       reason: Self.unenrolled, now: now)
+            // An invitation to the session, not sent yet, goes no more either (enrolled again, it is theirs again).
+            stopped.campaignMessages = try withdraw(
+                matching: "person_id = ?3 AND campaign_id IN (SELECT value FROM json_each(?4)) AND expires_at > ?1",
+                [personID, JSONBatch.ids(try campaignIDs(sessionID: sessionID))], reason: Self.unenrolled, freeingKeys: false, now: now).cancelled
+            return stopped
         }
     }
 
@@ -88,24 +102,32 @@ public struct SessionStore {
                 INSERT INTO session_exceptions (session_id, local_date) VALUES (?, ?) ON CONFLICT DO NOTHING
                 """).bind(sessionID, occurrence.localDate.description).run()
             let pattern = PlannedReminder.keyPattern(sessionID: sessionID, occurrenceStart: occurrence.start)
-            var stopped = try withdraw(matching: "dedupe_key LIKE ?3 AND expires_at > ?1", [pattern],
-                                       reason: "not sent: the session on \(occurrence.localDate) was cancelled (outreach sessions cancel)",
-                                       now: now)
+            let reason = "not sent: the session on \(occurrence.localDate) was cancelled (outreach sessions cancel)"
+            var stopped = try withdraw(matching: "dedupe_key LIKE ?3 AND expires_at > ?1", [pattern], reason: reason, now: now)
+            // A campaign to the session's audience is about its next date when it goes, and expires when that date starts.
+            let campaigns = JSONBatch.ids(try campaignIDs(sessionID: sessionID))
+            let start = Timestamp.format(occurrence.start)
+            stopped.campaignMessages = try withdraw(
+                matching: "campaign_id IN (SELECT value FROM json_each(?3)) AND expires_at = ?4 AND expires_at > ?1", [campaigns, start],
+                reason: reason, freeingKeys: false, now: now).cancelled
             stopped.alreadyReminded = try database.statement("""
                 SELECT DISTINCT person_id FROM messages
-                WHERE dedupe_key LIKE ? AND status IN ('sending', 'sent', 'delivered', 'unknown') AND person_id IS NOT NULL
+                WHERE (dedupe_key LIKE ?1 OR (campaign_id IN (SELECT value FROM json_each(?2)) AND expires_at = ?3))
+                  AND status IN ('sending', 'sent', 'delivered', 'unknown') AND person_id IS NOT NULL
                 ORDER BY person_id
-                """).bind(pattern).rows { $0.int64(0) }
+                """).bind(pattern, campaigns, start).rows { $0.int64(0) }
             return stopped
         }
     }
 
     /// The reminders `condition` selects stop (in it `?1` is now, `?3` on are `values`; `?2` is the reason). Those
-    /// queued or suppressed are cancelled with `reason` and their keys freed. Those in flight (`sending`, `unknown`) are
+    /// queued or suppressed are cancelled with `reason` and their keys freed (unless `freeingKeys` is false: a campaign's
+    /// messages keep theirs, so launching it again sends them no more). Those in flight (`sending`, `unknown`) are
     /// marked withdrawn, so a retry, a release or a lookup that finds them never sent cancels them instead of queueing
     /// them again. Counts the queued ones (suppressed ones were not going anyway).
-    private func withdraw(matching condition: String, _ values: [String], reason: String, now: Date) throws -> RemindersStopped {
-        let cancelled = try OutboxStore(database).cancelPlanned(where: condition, values, freeingKeysAs: .cancelled,
+    private func withdraw(matching condition: String, _ values: [any SQLBindable], reason: String, freeingKeys: Bool = true,
+                          now: Date) throws -> RemindersStopped {
+        let cancelled = try OutboxStore(database).cancelPlanned(where: condition, values, freeingKeysAs: freeingKeys ? .cancelled : nil,
                                                                 reason: reason, now: now)
         // The statement names the condition's last parameter, so it takes the same values as the cancel.
         let bound: [any SQLBindable] = [Timestamp.format(now), reason] + values

@@ -276,6 +276,8 @@ struct ServiceCommandTests {
         let birgitta = due.out.split(separator: "\n").filter { $0.contains("Birgitta") }
         #expect(birgitta.count == 1 && birgitta[0].contains("would be suppressed: opted out"), "\(due.out)")
         #expect(due.out.split(separator: "\n").filter { $0.hasSuffix("queued") }.count == 2, "\(due.out)")
+        // The count says so: before, it called her message due like the others.
+        #expect(due.out.contains("3 due at 2026-11-23T09:00:00Z (nothing sent); 1 of them would not go by then"), "\(due.out)")
         cli.now = Date(timeIntervalSince1970: 1_795_424_400)  // 2026-11-23T09:00:00Z
         let run = await cli.run(["run", "--once"], config: config)
         // Her day-before reminder, at the claim; and her two-hours-before one, planned by this pass as suppressed.

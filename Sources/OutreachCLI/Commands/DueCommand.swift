@@ -160,8 +160,11 @@ enum DueCommand {
         }
         context.console.print(table.render())
         if let more { context.console.print(more) }
+        // Listed is not going: held past TIME, suppressed or cancelled when their turn comes.
+        let notGoing = rows.filter { !($0.status == "queued" || $0.status == "would be enqueued" || $0.status.hasPrefix("in doubt since")) }.count
         context.console.print("\(rows.count + notShown) due at \(Timestamp.format(at)) (nothing sent)"
-                              + (mayGoAgain > 0 ? "; \(mayGoAgain) of them in doubt, sent again only if they never arrived" : ""))
+                              + (mayGoAgain > 0 ? "; \(mayGoAgain) of them in doubt, sent again only if they never arrived" : "")
+                              + (notGoing > 0 ? "; \(notGoing) of them would not go by then (held, suppressed or cancelled: see STATUS)" : ""))
         if let pause = try SendingPause.text(database, config, now: now) { context.console.print(pause) }
     }
 

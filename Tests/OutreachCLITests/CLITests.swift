@@ -169,6 +169,9 @@ struct CLITests {
         (["--title", "X", "--start", "2026-10-20 14:00", "--duration", "60", "--tz", "Mars/Olympus"], "'Mars/Olympus' is not a time zone"),
         (["--title", "X", "--start", "2026-10-20 14:00", "--duration", "60", "--rrule", "FREQ=MONTHLY"], "--rrule"),
         (["--title", "X", "--start", "2026-10-20 14:00", "--duration", "60", "--except", "24/12"], "'24/12' is not a date"),
+        // A Tuesday start for a Wednesday group would be an extra first date (seniors told to come on the Tuesday).
+        (["--title", "X", "--start", "2026-12-01 14:00", "--duration", "60", "--rrule", "FREQ=WEEKLY;BYDAY=WE"],
+         "--start 2026-12-01 is a Tuesday, but the rule meets on Wednesday: start on its first date (--start \"2026-12-02 14:00\")"),
     ])
     func badSessions(arguments: [String], expected: String) async {
         let outcome = await CLIHarness().run(["sessions", "add"] + arguments)

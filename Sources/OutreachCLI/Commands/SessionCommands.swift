@@ -79,6 +79,14 @@ enum SessionCommands {
             case .failure(let error): throw CLIError.usage("sessions add: --rrule: \(error.description)")
             }
         }
+        // The start is the first date (RFC 5545's DTSTART), so one on a day the rule does not list would be an extra
+        // date: seniors reminded to come on a Tuesday to a Wednesday group.
+        if let rule, rule.frequency == .weekly, !rule.byDay.isEmpty, !rule.byDay.contains(start.date.weekday) {
+            let first = (1...6).map { start.date.adding(days: $0) }.first { rule.byDay.contains($0.weekday) }!
+            throw CLIError.usage("sessions add: --start \(start.date) is a \(dayName(start.date.weekday)), but the rule meets on "
+                                 + rule.byDay.map { dayName($0) }.joined(separator: ", ")
+                                 + ": start on its first date (--start \"\(first) \(start.time)\")")
+        }
         var exceptions = Set<LocalDate>()
         for part in (exceptText ?? "").split(separator: ",") {
             let text = part.trimmingWhitespace()
@@ -95,6 +103,10 @@ enum SessionCommands {
         } else {
             context.console.print("session \(id) added: \(title), \(describe(schedule))")
         }
+    }
+
+    private static func dayName(_ day: Weekday) -> String {
+        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][day.indexFromMonday]
     }
 
     static func list(_ arguments: inout Arguments, _ context: AppContext) throws {

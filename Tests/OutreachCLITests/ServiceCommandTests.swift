@@ -528,6 +528,25 @@ struct ServiceCommandTests {
         #expect(await cli.run(["campaign", "cancel", "2"], config: config).err.contains("campaign 2 is done, cannot become cancelled"))
     }
 
+    @Test("people import names the lines whose language has no texts, and which language those people get instead")
+    func importNotesLanguagesWithoutTexts() async {
+        let (cli, config) = await world()
+        let file = cli.write("more.csv", """
+            name,phone,language
+            Erik Falk,070-174 06 51,xx
+            Hans Becker,070-174 06 52,de
+            Kari Nordmann,070-174 06 53,nb-NO
+            Greta Weiss,070-174 06 54,de
+
+            """)
+        let dry = await cli.run(["people", "import", file, "--dry-run"], config: config)
+        #expect(dry.out.contains("note: lines 3, 5: language 'de' has no texts in the prompts: these people get 'sv' ones"), "\(dry.out)")
+        let real = await cli.run(["people", "import", file], config: config)
+        #expect(real.code == 0 && real.out.contains("4 people: 4 new"), "\(real.out) \(real.err)")
+        #expect(real.out.contains("note: line 2: language 'xx' has no texts in the prompts: this person gets 'sv' ones"), "\(real.out)")
+        #expect(!real.out.contains("'nb-NO'"))  // Norwegian texts ship: a regional tag gets them
+    }
+
     @Test("doctor: ok with the Simulator; names missing Twilio credentials; --network reaches a fake Twilio")
     func doctor() async throws {
         let (cli, config) = await world()

@@ -61,15 +61,31 @@ enum PeopleCommands {
                     }
                 } catch is Rollback {}
                 context.console.print("\(file): \(rows.count) people would be imported: \(summary.added) new, \(summary.updated) updated, \(summary.unchanged) unchanged (dry run, nothing written)")
+                for note in languageNotes(rows, context) { context.console.print("\(file): \(note)") }
             } else {
                 let summary = try PeopleStore(database).upsert(people, now: context.now())
                 context.console.print("\(file): \(rows.count) people: \(summary.added) new, \(summary.updated) updated, \(summary.unchanged) unchanged")
+                for note in languageNotes(rows, context) { context.console.print("\(file): \(note)") }
                 if summary.remindersReplanned > 0 {
                     context.console.print("\(summary.remindersReplanned) reminders still to go to people whose language, channel or role "
                                           + "changed are cancelled and planned again as they are now at the service's next tick "
                                           + "(none for someone who is no longer a senior)")
                 }
             }
+        }
+    }
+
+    /// A well-formed language code the prompts have no texts in ("de", or a typo like "xx" for "ar") is imported, but
+    /// those people get texts in another language: the coordinator is told which, with the lines. (Prompts that cannot
+    /// be read say nothing here: `outreach templates lint` does.)
+    static func languageNotes(_ rows: [ImportedPerson], _ context: AppContext) -> [String] {
+        guard let catalog = try? context.promptLibrary().catalog else { return [] }
+        var lines: [String: [Int]] = [:]
+        for row in rows where !catalog.hasTexts(in: row.person.language) { lines[row.person.language, default: []].append(row.line) }
+        return lines.keys.sorted().map { language in
+            let at = lines[language]!
+            return "note: \(at.count == 1 ? "line" : "lines") \(at.map(String.init).joined(separator: ", ")): language '\(language)' has no "
+                + "texts in the prompts: \(at.count == 1 ? "this person gets" : "these people get") '\(catalog.textLanguage(for: language))' ones"
         }
     }
 

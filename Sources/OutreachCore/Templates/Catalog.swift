@@ -34,6 +34,17 @@ public struct Catalog: Equatable, Sendable {
         return chain.filter { seen.insert($0).inserted }
     }
 
+    /// Whether the catalog has texts in `language` (or in its primary language, for a regional tag like "nb-NO").
+    public func hasTexts(in language: String) -> Bool {
+        languages[language] != nil || language.split(separator: "-").first.map { languages[String($0)] != nil } == true
+    }
+
+    /// The language a person with `language` gets their texts in when the catalog has none in it: the first of its
+    /// fallback chain the catalog has.
+    public func textLanguage(for language: String) -> String {
+        fallbackChain(for: language).first { languages[$0] != nil } ?? defaultLanguage
+    }
+
     /// Decodes `catalog.json5` (JSON5); `file` names it in errors.
     public static func decode(_ data: Data, file: String = "catalog.json5") throws(PromptFileError) -> Catalog {
         try decodeJSON5(Catalog.self, from: data, file: file)

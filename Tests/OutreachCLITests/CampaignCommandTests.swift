@@ -39,7 +39,12 @@ struct CampaignCommandTests {
         let (cli, config) = await ServiceCommandTests().world()
         let escort = await create(cli, config, ["--name", "Hämtning", "--template", "escort-pickup-notice", "--audience", "role=senior"])
         #expect(escort.code == 2)
-        #expect(escort.err.contains("needs guide.first_name"), "\(escort.err)")
+        #expect(escort.err.contains("template 'escort-pickup-notice' is sent only by the escort flow, not by a campaign"), "\(escort.err)")
+        // Nor an answer to a person's own reply: a STOP confirmed to someone who never sent one. Nor the scheduler's reminder.
+        let optOut = await create(cli, config, ["--name", "Fel", "--template", "optout-confirmation", "--audience", "people=1"])
+        #expect(optOut.code == 2 && optOut.err.contains("is sent only by the reply flow, after a STOP"), "\(optOut.err)")
+        let reminder = await create(cli, config, ["--name", "Fel", "--template", "session-reminder", "--audience", "session=1"])
+        #expect(reminder.code == 2 && reminder.err.contains("a campaign can send session-invite"), "\(reminder.err)")
         #expect(await create(cli, config, ["--name", "Eid fika", "--template", "help", "--audience", "all"]).code == 0)
         let again = await create(cli, config, ["--name", "eid FIKA", "--template", "help", "--audience", "all"])
         #expect(again.code == 1)

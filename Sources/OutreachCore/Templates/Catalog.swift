@@ -97,13 +97,18 @@ public struct CatalogTemplate: Equatable, Sendable {
     /// Most SMS segments allowed in any language with realistic values; nil only for voice-only templates.
     public var segmentBudget: Int?
     public var description: String
+    /// Who alone sends it ("the reply flow, after a STOP"): a text that answers a person's own reply, or one the
+    /// scheduler sends, is not a campaign's (a confirmation of a STOP to someone who never sent one). nil: anyone.
+    public var sentOnlyBy: String?
 
-    public init(audience: Audience, channels: [Channel], placeholders: [String], segmentBudget: Int? = nil, description: String = "") {
+    public init(audience: Audience, channels: [Channel], placeholders: [String], segmentBudget: Int? = nil, description: String = "",
+                sentOnlyBy: String? = nil) {
         self.audience = audience
         self.channels = channels
         self.placeholders = placeholders
         self.segmentBudget = segmentBudget
         self.description = description
+        self.sentOnlyBy = sentOnlyBy
     }
 }
 
@@ -157,7 +162,7 @@ extension TTSVoices: Decodable {
 }
 
 extension CatalogTemplate: Decodable {
-    enum CodingKeys: String, CodingKey, CaseIterable { case audience, channels, placeholders, segmentBudget, description }
+    enum CodingKeys: String, CodingKey, CaseIterable { case audience, channels, placeholders, segmentBudget, description, sentOnlyBy }
 
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -176,6 +181,7 @@ extension CatalogTemplate: Decodable {
             throw decoder.valueError(CodingKeys.segmentBudget, "must be 1 or more")
         }
         description = try container.decodeIfPresent(String.self, forKey: .description) ?? ""
+        sentOnlyBy = try container.decodeIfPresent(String.self, forKey: .sentOnlyBy)
     }
 }
 

@@ -185,7 +185,9 @@ public struct CampaignService {
         }
         var problems: [String] = []
         let unfillable = entry.placeholders.filter { !Self.fillable.contains($0) }
-        if !unfillable.isEmpty {
+        if let sender = entry.sentOnlyBy {
+            problems.append("template '\(campaign.template)' is sent only by \(sender), not by a campaign")
+        } else if !unfillable.isEmpty {
             problems.append("template '\(campaign.template)' needs \(unfillable.joined(separator: ", ")), which a campaign "
                             + "cannot fill (it is sent by the escort flow)")
         }

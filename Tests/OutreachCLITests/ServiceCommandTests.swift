@@ -545,6 +545,12 @@ struct ServiceCommandTests {
         #expect(real.code == 0 && real.out.contains("4 people: 4 new"), "\(real.out) \(real.err)")
         #expect(real.out.contains("note: line 2: language 'xx' has no texts in the prompts: this person gets 'sv' ones"), "\(real.out)")
         #expect(!real.out.contains("'nb-NO'"))  // Norwegian texts ship: a regional tag gets them
+        // A corrected number is a new person (people are matched by phone): the coordinator is told the old one remains.
+        let corrected = await cli.run(["people", "import", cli.write("fixed.csv", "name,phone,language\nFatima Hassan,070-174 06 45,ar\n")],
+                                      config: config)
+        #expect(corrected.out.contains("note: line 2: Fatima Hassan is new at +46 70 *** ** 45, and person 1 of that name is known at "
+                                       + "+46 70 *** ** 05"), "\(corrected.out)")
+        #expect(!(await cli.run(["people", "import", file], config: config)).out.contains("is new at"))
     }
 
     @Test("doctor: ok with the Simulator; names missing Twilio credentials; --network reaches a fake Twilio")

@@ -50,6 +50,7 @@ enum PeopleCommands {
                 ? try Store.open(path: ":memory:", now: context.now())
                 : try context.database(mayCreate: true)
             let people = rows.map(\.person)
+            let namesakes = try namesakeNotes(rows, PeopleStore(database))
             if dryRun {
                 // Run the real upsert inside a transaction that is always rolled back.
                 var summary = UpsertSummary()
@@ -61,17 +62,32 @@ enum PeopleCommands {
                     }
                 } catch is Rollback {}
                 context.console.print("\(file): \(rows.count) people would be imported: \(summary.added) new, \(summary.updated) updated, \(summary.unchanged) unchanged (dry run, nothing written)")
-                for note in languageNotes(rows, context) { context.console.print("\(file): \(note)") }
+                for note in namesakes + languageNotes(rows, context) { context.console.print("\(file): \(note)") }
             } else {
                 let summary = try PeopleStore(database).upsert(people, now: context.now())
                 context.console.print("\(file): \(rows.count) people: \(summary.added) new, \(summary.updated) updated, \(summary.unchanged) unchanged")
-                for note in languageNotes(rows, context) { context.console.print("\(file): \(note)") }
+                for note in namesakes + languageNotes(rows, context) { context.console.print("\(file): \(note)") }
                 if summary.remindersReplanned > 0 {
                     context.console.print("\(summary.remindersReplanned) reminders still to go to people whose language, channel or role "
                                           + "changed are cancelled and planned again as they are now at the service's next tick "
                                           + "(none for someone who is no longer a senior)")
                 }
             }
+        }
+    }
+
+    /// People are matched by phone, so a corrected number makes a new person, and the old number keeps getting the
+    /// reminders (it may be a stranger's now). A new number under the name of someone known at another is named.
+    static func namesakeNotes(_ rows: [ImportedPerson], _ store: PeopleStore) throws -> [String] {
+        let known = try store.list()
+        let phones = Set(known.map(\.phone))
+        var byName: [String: [Person]] = [:]
+        for person in known { byName[person.name.lowercased(), default: []].append(person) }
+        return rows.compactMap { row in
+            guard !phones.contains(row.person.phone), let namesake = byName[row.person.name.lowercased()]?.first else { return nil }
+            return "note: line \(row.line): \(row.person.name) is new at \(row.person.phone.masked), and person \(namesake.id!) of that "
+                + "name is known at \(namesake.phone.masked): if that is their number corrected, the old one still gets their "
+                + "reminders (see 'outreach enroll --remove')"
         }
     }
 

@@ -113,8 +113,12 @@ struct CLITests {
         let doctor = await cli.run("doctor")
         #expect(doctor.out.contains("there is no database at ") || doctor.err.contains("there is no database at "), "\(doctor.out)")
         #expect(!FileManager.default.fileExists(atPath: typo))
-        #expect(await cli.run(["sessions", "add", "--title", "Fika", "--start", "2026-11-24 14:00", "--duration", "60"]).code == 0)
+        let ahead = await cli.run(["sessions", "add", "--title", "Fika", "--start", "2026-11-24 14:00", "--duration", "60"])
+        #expect(ahead.code == 0 && !ahead.out.contains("note:"))
         #expect(FileManager.default.fileExists(atPath: typo))
+        // Last year's date, typed by mistake: kept, and said to send nothing.
+        let past = await cli.run(["sessions", "add", "--title", "Fika", "--start", "2025-11-24 14:00", "--duration", "60"])
+        #expect(past.code == 0 && past.out.contains("note: session 2 has no date to come (it is over by now)"), "\(past.out)")
     }
 
     @Test("people import --dry-run writes nothing")

@@ -102,6 +102,10 @@ enum SessionCommands {
             context.console.print(try JSONOutput.string(SessionJSON(Session(id: id, title: title, place: place, schedule: schedule), enrolled: 0, now: context.now())))
         } else {
             context.console.print("session \(id) added: \(title), \(describe(schedule))")
+            // A start typed in the past (last year's date) is kept, but nothing will be sent for it.
+            if schedule.occurrences(after: context.now(), limit: 1).isEmpty {
+                context.console.print("note: session \(id) has no date to come (it is over by now): no reminder will be sent for it")
+            }
         }
     }
 

@@ -460,6 +460,29 @@ struct ServiceCommandTests {
         #expect(await cli.run(["optouts", "add", "12", "--channel", "voice"], config: config).code == 2)
     }
 
+    @Test("a START ends the person's own STOP, not the 'no calls' a coordinator recorded; optouts remove says what still holds")
+    func startKeepsCoordinatorOptOut() async throws {
+        let (cli, config) = await world()
+        // Amina told the centre: no calls. Later she texts STOPP, then START.
+        #expect(await cli.run(["optouts", "add", "070-174 06 06", "--channel", "VOICE"], config: config).code == 0)
+        _ = await cli.run(["simulate", "reply", "--from", "070-174 06 06", "STOPP"], config: config)
+        _ = await cli.run(["simulate", "reply", "--from", "070-174 06 06", "START"], config: config)
+        let list = await cli.run(["optouts", "list"], config: config)
+        // Before, the START ended both, and her voice reminder rang.
+        #expect(list.out.contains("1 opted out") && list.out.contains("voice") && list.out.contains("coordinator"), "\(list.out)")
+        cli.now = Date(timeIntervalSince1970: 1_795_424_400)  // Monday 10:00 local: the day-before reminders
+        _ = await cli.run(["run", "--once"], config: config)
+        let database = try Database(path: cli.databasePath)
+        #expect(try database.statement("SELECT count(*) FROM simulator_outbox WHERE to_phone = '+46701740606'").firstRow { $0.int(0) } == 0)
+        // A STOP by reply holds all; removing only its sms side is not "messages again".
+        _ = await cli.run(["simulate", "reply", "--from", "070-174 06 13", "STOPP"], config: config)
+        let partial = await cli.run(["optouts", "remove", "070-174 06 13", "--channel", "sms"], config: config)
+        #expect(partial.out.contains("had no opt-out of sms; still opted out of all (reply): 'outreach optouts remove PHONE --channel all' ends it"),
+                "\(partial.out)")
+        let voice = await cli.run(["optouts", "remove", "070-174 06 06", "--channel", "voice"], config: config)
+        #expect(voice.out.contains("will get messages again"), "\(voice.out)")
+    }
+
     @Test("campaign: create, preview, launch --yes --no-wait, run, status; pause/resume/cancel rules")
     func campaign() async {
         let (cli, config) = await world()

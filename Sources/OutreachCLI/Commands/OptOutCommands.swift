@@ -28,7 +28,8 @@ enum OptOutCommands {
             let channel = try scope(arguments.option("--channel"))
             let phone = try phone(arguments.requiredPositional("PHONE"), context)
             try arguments.finish()
-            try OptOutStore(try context.database()).add(phone: phone, channel: channel, keyword: nil, source: "coordinator", now: context.now())
+            try OptOutStore(try context.database()).add(phone: phone, channel: channel, keyword: nil, source: OptOutStore.coordinatorSource,
+                                                        now: context.now())
             context.console.print("\(phone.masked) opted out of \(channel.rawValue)")
         },
         CommandNode("remove", summary: "end an opt-out (the person asked to get messages again)", help: """
@@ -38,19 +39,25 @@ enum OptOutCommands {
             let phone = try phone(arguments.requiredPositional("PHONE"), context)
             try arguments.finish()
             let channel = try channelText.map { try scope($0) }
-            let removed = try OptOutStore(try context.database()).remove(phone: phone, channel: channel, now: context.now())
+            let store = OptOutStore(try context.database())
+            let removed = try store.remove(phone: phone, channel: channel, now: context.now())
+            // What still holds (an opt-out of all is not ended by removing one of sms): "will get messages again" would mislead.
+            let kept = try store.active(phone: phone).map { "\($0.scope.rawValue) (\($0.source))" }
+            let still = kept.isEmpty ? "" : "; still opted out of \(kept.joined(separator: ", ")): 'outreach optouts remove PHONE"
+                + (kept.count == 1 ? " --channel \(kept[0].split(separator: " ")[0])" : "") + "' ends it"
             guard removed.revoked > 0 else {
-                context.console.print("\(phone.masked) had no opt-out")
+                context.console.print("\(phone.masked) had no opt-out\(channel.map { " of \($0.rawValue)" } ?? "")" + still)
                 return
             }
-            context.console.print("\(phone.masked) will get messages again"
-                                  + (removed.requeued > 0 ? "; \(removed.requeued) reminders held by the opt-out are queued again" : ""))
+            context.console.print((kept.isEmpty ? "\(phone.masked) will get messages again" : "\(phone.masked): \(counted(removed.revoked, "opt-out")) ended")
+                                  + (removed.requeued > 0 ? "; \(removed.requeued) reminders held by the opt-out are queued again" : "")
+                                  + still)
         },
     ])
 
     static func scope(_ text: String?) throws -> OptOutStore.Scope {
         guard let text else { return .all }
-        guard let scope = OptOutStore.Scope(rawValue: text) else { throw CLIError.usage("optouts: --channel must be sms, voice or all") }
+        guard let scope = OptOutStore.Scope(rawValue: text.lowercased()) else { throw CLIError.usage("optouts: --channel must be sms, voice or all") }
         return scope
     }
 

@@ -51,8 +51,16 @@ public struct EventProcessor {
                 try OptOutStore(database).add(phone: from, channel: .all, keyword: body, source: "reply", now: now)
                 log.info("opt-out", ["from": from.masked])
             case .start?:
-                try OptOutStore(database).remove(phone: from, now: now)
-                log.info("opt-in", ["from": from.masked])
+                // The person's own STOPs end (by reply, or at the provider); a wish a coordinator recorded for them ("no
+                // calls") stays until a coordinator ends it.
+                let store = OptOutStore(database)
+                try store.remove(phone: from, keepingSource: OptOutStore.coordinatorSource, now: now)
+                let kept = try store.active(phone: from)
+                if kept.isEmpty {
+                    log.info("opt-in", ["from": from.masked])
+                } else {
+                    log.info("opt-in", ["from": from.masked, "kept": kept.map { "\($0.scope.rawValue) (\($0.source))" }.joined(separator: ", ")])
+                }
             default:
                 log.info("reply", ["from": from.masked, "intent": match?.intent.rawValue ?? "unknown"])
             }

@@ -22,6 +22,10 @@ public struct OptOutStore {
 
     public init(_ database: Database) { self.database = database }
 
+    /// The source of an opt-out a coordinator recorded (`optouts add`): a person's wish told by phone or in person, such
+    /// as "no calls". A START reply does not end it (see `remove`); a coordinator does.
+    public static let coordinatorSource = "coordinator"
+
     /// Records an opt-out; a second one for the same phone and scope changes nothing.
     public func add(phone: PhoneNumber, channel: Scope, keyword: String?, source: String, now: Date) throws {
         try database.statement("""
@@ -39,13 +43,15 @@ public struct OptOutStore {
     /// Ends the phone's opt-outs (START, or a coordinator; of one scope, or all). The reminders they suppressed whose
     /// session has not started go back to the queue (see `remindersToRequeue`): the scheduler never plans a reminder
     /// twice, so without this a STOP followed by START would lose every reminder planned in between.
+    /// `keepingSource`: opt-outs of that source stay (a START reply keeps what a coordinator recorded).
     @discardableResult
-    public func remove(phone: PhoneNumber, channel: Scope? = nil, now: Date) throws -> Removal {
+    public func remove(phone: PhoneNumber, channel: Scope? = nil, keepingSource: String? = nil, now: Date) throws -> Removal {
         try database.transaction {
             let stamp = Timestamp.format(now)
             try database.statement("""
                 UPDATE opt_outs SET revoked_at = ? WHERE phone = ? AND revoked_at IS NULL AND (?3 IS NULL OR channel = ?3)
-                """).bind(stamp, phone.e164, channel?.rawValue).run()
+                  AND (?4 IS NULL OR source <> ?4)
+                """).bind(stamp, phone.e164, channel?.rawValue, keepingSource).run()
             let revoked = database.changes
             guard revoked > 0,
                   let person = try database.statement("SELECT id FROM people WHERE phone = ?").bind(phone.e164).firstRow({ $0.int64(0) })
@@ -142,10 +148,12 @@ public struct OptOutStore {
         }
     }
 
-    public func active() throws -> [Entry] {
+    /// Opt-outs in force (of one number, when given), oldest first.
+    public func active(phone: PhoneNumber? = nil) throws -> [Entry] {
         try database.statement("""
-            SELECT phone, channel, keyword, source, created_at FROM opt_outs WHERE revoked_at IS NULL ORDER BY created_at, id
-            """).rows { row in
+            SELECT phone, channel, keyword, source, created_at FROM opt_outs WHERE revoked_at IS NULL AND (?1 IS NULL OR phone = ?1)
+            ORDER BY created_at, id
+            """).bind(phone?.e164).rows { row in
                 Entry(phone: PhoneNumber(e164: row.string(0)), scope: Scope(rawValue: row.string(1)) ?? .all,
                       keyword: row.optionalString(2), source: row.string(3), createdAt: Timestamp.parse(row.string(4)) ?? .distantPast)
             }

@@ -80,10 +80,14 @@ struct KeywordMatcherTests {
         Case(text: "بەڵێ", language: "ckb", intent: .yes, matchLanguage: "ckb"),
         Case(text: "«بەڵـێ»", language: "ckb", intent: .yes, matchLanguage: "ckb"),
         Case(text: "نەخێر", language: "ckb", intent: .no, matchLanguage: "ckb"),
-        Case(text: "بەلێ", language: "ckb", intent: nil),                                   // different letter, not a keyword
+        // Typed on an Arabic or Persian keyboard, without Kurdish's own letters (ڵ as ل, ە as ه, ڕ as ر): still Sorani.
+        Case(text: "بەلێ", language: "ckb", intent: .yes, matchLanguage: "ckb"),
+        Case(text: "نهخير", language: "ckb", intent: .no, matchLanguage: "ckb"),
+        Case(text: "راگرتن", language: "ckb", intent: .stop, matchLanguage: "ckb"),
         // Tigrinya (Ge'ez), with Ethiopic punctuation.
         Case(text: "እወ።", language: "ti", intent: .yes, matchLanguage: "ti"),
         Case(text: "ደው በል", language: "ti", intent: .stop, matchLanguage: "ti"),
+        Case(text: "አይፋል", language: "ti", intent: .no, matchLanguage: "ti"),                // አ typed for ኣ (an Amharic keyboard)
         // Turkish dotless ı typed in upper case.
         Case(text: "HAYIR", language: "tr", intent: .no, matchLanguage: "tr"),
         Case(text: "hayır", language: "tr", intent: .no, matchLanguage: "tr"),

@@ -61,6 +61,10 @@ struct ShippedPromptsTests {
         ("ja", "sv", ReplyIntent.yes), ("nej", "sv", .no), ("STOPP", "sv", .stop), ("نعم", "ar", .yes), ("لا", "ar", .no),
         ("١", "ar", .yes), ("۲", "fa", .no), ("፩", "ti", .yes), ("haa", "so", .yes), ("STOP", "fa", .stop), ("HELP", "tr", .help),
         ("kyllä", "fi", .yes), ("evet", "tr", .yes), ("da", "bs", .yes),
+        // STOPs a review found missed: polite and plural forms, Sorani typed without its own letters, Tigrinya አ for ኣ.
+        ("Stoppa", "sv", .stop), ("Lopettakaa", "fi", .stop), ("Durdurun", "tr", .stop), ("Prekinite", "bs", .stop),
+        ("ኣቋርጹ", "ti", .stop), ("አቋርጽ", "ti", .stop), ("أوقفوا الرسائل", "ar", .stop), ("راوهسته", "ckb", .stop),
+        ("نهخێر", "ckb", .no), ("بهلێ", "ckb", .yes), ("አይፋል", "ti", .no),
     ])
     func keywords(text: String, language: String, intent: ReplyIntent) throws {
         #expect(try Self.library().matcher.match(text, language: language)?.intent == intent)

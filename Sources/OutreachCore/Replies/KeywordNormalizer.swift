@@ -77,6 +77,14 @@ public enum KeywordNormalizer {
         case 0x0622, 0x0623, 0x0625, 0x0671: return "\u{0627}"   // alef with madda/hamza/wasla → alef
         case 0x1369...0x1371: return Unicode.Scalar(UInt8(0x31 + scalar.value - 0x1369))  // Ge'ez ፩...፱
         case 0x2018, 0x2019, 0x02BC, 0x0060: return "'"          // phones type ’ for '
+        // Sorani typed on an Arabic or Persian keyboard, which has none of Kurdish's own letters: ە and ھ as ه, ڕ as ر,
+        // ڵ as ل, ێ as ی, ۆ as و. None of these letters is used in Arabic or Persian, so nothing else changes.
+        case 0x06D5, 0x06BE: return "\u{0647}"
+        case 0x0695: return "\u{0631}"
+        case 0x06B5: return "\u{0644}"
+        case 0x06CE: return "\u{064A}"
+        case 0x06C6: return "\u{0648}"
+        case 0x12A3: return "\u{12A0}"                           // Tigrinya ኣ, typed አ on an Amharic keyboard
         default: break
         }
         if scalar.properties.numericType == .decimal, !scalar.isASCII,

@@ -449,7 +449,7 @@ struct ServiceCommandTests {
         #expect(status.out.contains("Birgitta Johansson"))
         // START (or a coordinator's remove) brings back the reminders the STOP held, while their session is ahead.
         let removed = await cli.run(["optouts", "remove", "070-174 06 13"], config: config)
-        #expect(removed.out.contains("will get messages again; 2 reminders held by the opt-out are queued again"), "\(removed.out)")
+        #expect(removed.out.contains("will get messages again; 2 messages held by the opt-out queued again"), "\(removed.out)")
         #expect(await cli.run(["status"], config: config).out.contains("suppressed 0"))
         // Still Monday 10:00 local: her day-before reminder goes now; the two-hours-before one waits for Tuesday.
         let run = await cli.run(["run", "--once"], config: config)
@@ -458,6 +458,29 @@ struct ServiceCommandTests {
         #expect(await cli.run(["optouts", "list"], config: config).out.contains("0 opted out"))
         #expect(await cli.run(["optouts", "add", "070-174 06 06", "--channel", "voice"], config: config).code == 0)
         #expect(await cli.run(["optouts", "add", "12", "--channel", "voice"], config: config).code == 2)
+    }
+
+    @Test("a START brings back an invitation its STOP held, if its session is ahead; not a campaign message without a date")
+    func startRequeuesInvitation() async throws {
+        let (cli, config) = await world()
+        _ = await cli.run(["simulate", "reply", "--from", "070-174 06 13", "STOPP"], config: config)
+        _ = await cli.run(["campaign", "create", "--name", "Inbjudan", "--template", "session-invite", "--audience", "session=1"], config: config)
+        _ = await cli.run(["campaign", "create", "--name", "Hjälp", "--template", "help", "--audience", "people=1,3"], config: config)
+        _ = await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config)
+        _ = await cli.run(["campaign", "launch", "2", "--yes", "--no-wait"], config: config)
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
+        #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("[done]"))
+        // She meant it only for a while (or the STOP was a slip): START.
+        _ = await cli.run(["simulate", "reply", "--from", "070-174 06 13", "START"], config: config)
+        let database = try Database(path: cli.databasePath)
+        let invitation = "SELECT status FROM messages WHERE campaign_id = 1 AND person_id = 3"
+        // Before, the invitation stayed suppressed for good: the campaign never enqueues one twice.
+        #expect(try database.statement(invitation).firstRow { $0.string(0) } == "queued")
+        #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("[running]"))  // can still be paused
+        let help = try database.statement("SELECT status FROM messages WHERE campaign_id = 2 AND person_id = 3").firstRow { $0.string(0) }
+        #expect(help == "suppressed", "\(String(describing: help))")
+        #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
+        #expect(try database.statement(invitation).firstRow { $0.string(0) } == "delivered")
     }
 
     @Test("a START ends the person's own STOP, not the 'no calls' a coordinator recorded; optouts remove says what still holds")

@@ -50,7 +50,7 @@ enum OptOutCommands {
                 return
             }
             context.console.print((kept.isEmpty ? "\(phone.masked) will get messages again" : "\(phone.masked): \(counted(removed.revoked, "opt-out")) ended")
-                                  + (removed.requeued > 0 ? "; \(removed.requeued) reminders held by the opt-out are queued again" : "")
+                                  + (removed.requeued > 0 ? "; \(counted(removed.requeued, "message")) held by the opt-out queued again" : "")
                                   + still)
         },
     ])

@@ -42,7 +42,8 @@ public struct OptOutStore {
 
     /// Ends the phone's opt-outs (START, or a coordinator; of one scope, or all). The reminders they suppressed whose
     /// session has not started go back to the queue (see `remindersToRequeue`): the scheduler never plans a reminder
-    /// twice, so without this a STOP followed by START would lose every reminder planned in between.
+    /// twice, so without this a STOP followed by START would lose every reminder planned in between. So do campaign
+    /// messages about a session still ahead (see `campaignMessagesToRequeue`): a campaign never enqueues one twice.
     /// `keepingSource`: opt-outs of that source stay (a START reply keeps what a coordinator recorded).
     @discardableResult
     public func remove(phone: PhoneNumber, channel: Scope? = nil, keepingSource: String? = nil, now: Date) throws -> Removal {
@@ -57,6 +58,7 @@ public struct OptOutStore {
                   let person = try database.statement("SELECT id FROM people WHERE phone = ?").bind(phone.e164).firstRow({ $0.int64(0) })
             else { return Removal(revoked: revoked, requeued: 0) }
             let requeue = try remindersToRequeue(personID: person, phone: phone, stamp: stamp)
+                + campaignMessagesToRequeue(personID: person, phone: phone, stamp: stamp)
             guard !requeue.isEmpty else { return Removal(revoked: revoked, requeued: 0) }
             // 'opted out' is written when a reminder is planned (no attempt yet) or when a claim finds the opt-out
             // (that claim's attempt sent nothing): taking one back, down to 0, gives back exactly what was not used.
@@ -64,8 +66,29 @@ public struct OptOutStore {
                 UPDATE messages SET status = 'queued', error = NULL, attempts = max(attempts - 1, 0), updated_at = ?1
                 FROM json_each(?2) AS v WHERE messages.id = v.value AND messages.status = 'suppressed'
                 """).bind(stamp, JSONBatch.ids(requeue)).run()
-            return Removal(revoked: revoked, requeued: database.changes)
+            let requeued = database.changes
+            // A campaign that had become `done` runs again, so that it can still be paused or cancelled before they go.
+            try database.statement("""
+                UPDATE campaigns SET status = 'running', updated_at = ?1
+                WHERE status = 'done' AND id IN (SELECT m.campaign_id FROM json_each(?2) AS v JOIN messages m ON m.id = v.value
+                                                 WHERE m.status = 'queued')
+                """).bind(stamp, JSONBatch.ids(requeue)).run()
+            return Removal(revoked: revoked, requeued: requeued)
         }
+    }
+
+    /// The person's campaign messages an opt-out suppressed, no longer opted out on their channel, about a session still
+    /// ahead (they expire when it starts), of campaigns that still send. One without an expiry stays suppressed: it could
+    /// be months old by the START. Found by their keys (`campaign:<id>:<person>:<channel>`), campaign by campaign.
+    private func campaignMessagesToRequeue(personID: Int64, phone: PhoneNumber, stamp: String) throws -> [Int64] {
+        let optOuts = try snapshot(of: [phone])
+        return try database.statement("""
+            SELECT m.id, m.channel FROM campaigns c
+            JOIN messages m ON m.dedupe_key IN ('campaign:' || c.id || ':' || ?1 || ':sms', 'campaign:' || c.id || ':' || ?1 || ':voice')
+            WHERE c.status IN (\(OutboxStore.sendingCampaignsSQL)) AND m.status = 'suppressed' AND m.error = 'opted out'
+              AND m.expires_at > ?2 AND m.withdrawn IS NULL
+            """).bind(personID, stamp).rows { row in (row.int64(0), Channel(rawValue: row.string(1)) ?? .sms) }
+            .filter { !optOuts.contains(phone: phone, channel: $0.1) }.map(\.0)
     }
 
     /// The person's reminders an opt-out suppressed, no longer opted out on their channel, whose session is ahead:

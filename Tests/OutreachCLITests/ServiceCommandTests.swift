@@ -504,6 +504,19 @@ struct ServiceCommandTests {
                 "\(partial.out)")
         let voice = await cli.run(["optouts", "remove", "070-174 06 06", "--channel", "voice"], config: config)
         #expect(voice.out.contains("will get messages again"), "\(voice.out)")
+        // A STOP texted while a coordinator's opt-out of all holds is kept beside it. Before, the STOP was not stored.
+        _ = await cli.run(["optouts", "add", "070-174 06 05"], config: config)
+        _ = await cli.run(["simulate", "reply", "--from", "070-174 06 05", "STOPP"], config: config)
+        #expect(await cli.run(["optouts", "list"], config: config).out.contains("(3 opt-outs)"))  // two numbers, three opt-outs
+        let mine = await cli.run(["optouts", "remove", "070-174 06 05", "--channel", "all"], config: config)
+        // A coordinator's remove ends both (the person asked them), and says it ended the texted STOP.
+        #expect(mine.out.contains("will get messages again") && mine.out.contains("this ended the STOP they texted"), "\(mine.out)")
+        // And a coordinator's recorded after a STOP outlives the person's START.
+        _ = await cli.run(["simulate", "reply", "--from", "070-174 06 13", "START"], config: config)
+        _ = await cli.run(["simulate", "reply", "--from", "070-174 06 13", "STOPP"], config: config)
+        _ = await cli.run(["optouts", "add", "070-174 06 13"], config: config)
+        _ = await cli.run(["simulate", "reply", "--from", "070-174 06 13", "START"], config: config)
+        #expect(try OptOutStore(database).isOptedOut(phone: PhoneNumber(e164: "+46701740613"), channel: .sms))
     }
 
     @Test("campaign: create, preview, launch --yes --no-wait, run, status; pause/resume/cancel rules")

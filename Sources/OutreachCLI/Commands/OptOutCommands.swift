@@ -20,7 +20,9 @@ enum OptOutCommands {
                 table.add(entry.phone.masked, entry.scope.rawValue, entry.keyword ?? "-", entry.source, Timestamp.format(entry.createdAt))
             }
             context.console.print(table.render())
-            context.console.print("\(entries.count) opted out")
+            // A number can hold two (its own STOP and a coordinator's): people are counted once.
+            let numbers = Set(entries.map(\.phone)).count
+            context.console.print("\(numbers) opted out" + (entries.count > numbers ? " (\(entries.count) opt-outs)" : ""))
         },
         CommandNode("add", summary: "record an opt-out a person asked for by phone or in person", help: """
             Usage: outreach optouts add PHONE [--channel sms|voice|all]
@@ -40,6 +42,8 @@ enum OptOutCommands {
             try arguments.finish()
             let channel = try channelText.map { try scope($0) }
             let store = OptOutStore(try context.database())
+            // The person's own STOP by text ends too: the coordinator is told, in case that was not what they were asked.
+            let endsText = try store.active(phone: phone).contains { $0.source == "reply" && (channel == nil || $0.scope == channel) }
             let removed = try store.remove(phone: phone, channel: channel, now: context.now())
             // What still holds (an opt-out of all is not ended by removing one of sms): "will get messages again" would mislead.
             let kept = try store.active(phone: phone).map { "\($0.scope.rawValue) (\($0.source))" }
@@ -51,7 +55,7 @@ enum OptOutCommands {
             }
             context.console.print((kept.isEmpty ? "\(phone.masked) will get messages again" : "\(phone.masked): \(counted(removed.revoked, "opt-out")) ended")
                                   + (removed.requeued > 0 ? "; \(counted(removed.requeued, "message")) held by the opt-out queued again" : "")
-                                  + still)
+                                  + still + (endsText ? " (this ended the STOP they texted: only if they asked to get messages again)" : ""))
         },
     ])
 

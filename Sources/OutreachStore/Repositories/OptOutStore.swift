@@ -26,11 +26,12 @@ public struct OptOutStore {
     /// as "no calls". A START reply does not end it (see `remove`); a coordinator does.
     public static let coordinatorSource = "coordinator"
 
-    /// Records an opt-out; a second one for the same phone and scope changes nothing.
+    /// Records an opt-out; a second one for the same phone, scope and source changes nothing. One of another source is
+    /// kept beside it: each ends on its own (a START ends the person's, a coordinator's stays).
     public func add(phone: PhoneNumber, channel: Scope, keyword: String?, source: String, now: Date) throws {
         try database.statement("""
             INSERT INTO opt_outs (phone, channel, keyword, source, created_at) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (phone, channel) WHERE revoked_at IS NULL DO NOTHING
+            ON CONFLICT (phone, channel, source) WHERE revoked_at IS NULL DO NOTHING
             """).bind(phone.e164, channel.rawValue, keyword, source, Timestamp.format(now)).run()
     }
 

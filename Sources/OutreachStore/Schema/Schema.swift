@@ -2,7 +2,7 @@
 public enum Schema {
     public static let migrations: [Migration] = [peopleAndSessions, outboxAndReplies, simulatorOutbox, outboxIndexes,
                                                   plainChecks, noProviderIDIndex, noOpenIndex, providerTrouble,
-                                                  simulatorMessageIDs, withdrawnMessages]
+                                                  simulatorMessageIDs, withdrawnMessages, optOutsBySource]
 
     /// Version 1: who we reach and what they come to.
     static let peopleAndSessions = Migration(version: 1, name: "people and sessions", sql: """
@@ -286,5 +286,13 @@ public enum Schema {
     /// cancelled instead, with this reason (see `OutboxStore.backInQueue`). NULL for all others: nothing is written.
     static let withdrawnMessages = Migration(version: 10, name: "withdrawn messages", sql: """
         ALTER TABLE messages ADD COLUMN withdrawn TEXT;
+        """)
+
+    /// Version 11: one opt-out in force per number, scope and source. With one per number and scope, a STOP texted while
+    /// a coordinator's opt-out of the same scope held was not stored (and ending the coordinator's let messages flow
+    /// again), and a coordinator's recorded after a STOP was not stored (and the person's START ended all).
+    static let optOutsBySource = Migration(version: 11, name: "opt-outs by source", sql: """
+        DROP INDEX opt_outs_active;
+        CREATE UNIQUE INDEX opt_outs_active ON opt_outs (phone, channel, source) WHERE revoked_at IS NULL;
         """)
 }

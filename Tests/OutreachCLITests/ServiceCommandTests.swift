@@ -202,6 +202,40 @@ struct ServiceCommandTests {
         #expect(try database.statement(withdrawn).firstRow { $0.optionalString(0) } == .some(nil))
     }
 
+    @Test("invitations and a cancelled date: a campaign not about the date goes on; taken out and enrolled again, a senior gets theirs back, never one of a cancelled date")
+    func invitationsReEnrolled() async throws {
+        let (cli, config) = await world()
+        _ = await cli.run(["campaign", "create", "--name", "Inbjudan", "--template", "session-invite", "--audience", "session=1"], config: config)
+        _ = await cli.run(["campaign", "create", "--name", "Hjälp", "--template", "help", "--audience", "session=1"], config: config)
+        _ = await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config)
+        _ = await cli.run(["campaign", "launch", "2", "--yes", "--no-wait"], config: config)
+        let database = try Database(path: cli.databasePath)
+        func status(_ campaign: Int, _ person: Int) throws -> String? {
+            try database.statement("SELECT status FROM messages WHERE campaign_id = ? AND person_id = ?").bind(campaign, person)
+                .firstRow { $0.string(0) }
+        }
+        // Taken out and enrolled again: the invitation is theirs again (before, it stayed cancelled: its key is kept).
+        _ = await cli.run(["enroll", "--senior", "2", "--session", "1", "--remove"], config: config)
+        #expect(try status(1, 2) == "cancelled")
+        _ = await cli.run(["enroll", "--senior", "2", "--session", "1"], config: config)
+        #expect(try status(1, 2) == "queued")
+        // Fatima's invitation is in flight (a crash) when the date is cancelled, then she is taken out and enrolled again:
+        // it stays withdrawn for the cancelled date (before, the enrolment cleared it, and it went once looked up).
+        try database.execute("UPDATE messages SET status = 'unknown' WHERE campaign_id = 1 AND person_id = 1")
+        _ = await cli.run(["enroll", "--senior", "3", "--session", "1", "--remove"], config: config)
+        let cancel = await cli.run(["sessions", "cancel", "1", "--date", "2026-11-24"], config: config)
+        // The help text is not about the date: it goes on (before, it was cancelled with the invitations).
+        #expect(cancel.out.contains("nor 1 campaign message about it"), "\(cancel.out)")
+        #expect(try status(2, 1) == "queued" && status(2, 2) == "queued")
+        _ = await cli.run(["enroll", "--senior", "1", "--session", "1", "--remove"], config: config)
+        _ = await cli.run(["enroll", "--senior", "1", "--session", "1"], config: config)
+        #expect(try database.statement("SELECT withdrawn FROM messages WHERE campaign_id = 1 AND person_id = 1").firstRow { $0.optionalString(0) }
+                == "not sent: the session on 2026-11-24 was cancelled (outreach sessions cancel)")
+        // Birgitta, taken out before the date was cancelled and enrolled again after: no invitation to the cancelled date.
+        _ = await cli.run(["enroll", "--senior", "3", "--session", "1"], config: config)
+        #expect(try status(1, 3) == "cancelled")
+    }
+
     @Test("taking a senior out leaves the record of past reminders as it was")
     func unenrollKeepsHistory() async throws {
         let (cli, config) = await world()
@@ -404,6 +438,14 @@ struct ServiceCommandTests {
         _ = await cli.run(["sessions", "cancel", "1", "--date", "2026-11-24"], config: config)
         let cancelled = await cli.run(["due", "--at", "2026-11-23T09:20:00Z", "--json"], config: config)
         #expect(cancelled.out.contains("in doubt: would be cancelled if it never arrived"), "\(cancelled.out)")
+        // Looked up in quiet hours: it would go when they end, not by then.
+        try Database(path: cli.databasePath).execute("UPDATE messages SET withdrawn = NULL, updated_at = '2026-11-23T18:58:00Z' WHERE id = 1")
+        cli.now = Timestamp.parse("2026-11-23T18:59:00Z")!
+        let quiet = await cli.run(["due", "--at", "2026-11-23T19:30:00Z"], config: config)
+        #expect(quiet.out.contains("in doubt: if it never arrived, queued, held by quiet hours until 2026-11-24T08:00:00Z"), "\(quiet.out)")
+        #expect(quiet.out.contains("would not go by then"), "\(quiet.out)")
+        cli.now = Timestamp.parse("2026-11-23T09:05:00Z")!
+        try Database(path: cli.databasePath).execute("UPDATE messages SET updated_at = '2026-11-23T09:00:00Z' WHERE id = 1")
         // Its last attempt: it would fail, as the reconciler fails it, not go again.
         try Database(path: cli.databasePath).execute("UPDATE messages SET attempts = 6 WHERE id = 1")
         let spent = await cli.run(["due", "--at", "2026-11-23T09:20:00Z"], config: config)
@@ -481,6 +523,23 @@ struct ServiceCommandTests {
         #expect(help == "suppressed", "\(String(describing: help))")
         #expect(await cli.run(["run", "--once", "--quiet"], config: config).code == 0)
         #expect(try database.statement(invitation).firstRow { $0.string(0) } == "delivered")
+        // Another STOP before a campaign goes: the campaign is done with her message held by it. It can still be cancelled,
+        // and then a START brings nothing back (before, cancel was refused and the START sent it).
+        _ = await cli.run(["simulate", "reply", "--from", "070-174 06 13", "STOPP"], config: config)
+        _ = await cli.run(["campaign", "create", "--name", "Igen", "--template", "session-invite", "--audience", "session=1"], config: config)
+        _ = await cli.run(["campaign", "launch", "3", "--yes", "--no-wait"], config: config)
+        _ = await cli.run(["run", "--once", "--quiet"], config: config)
+        let cancel = await cli.run(["campaign", "cancel", "3"], config: config)
+        #expect(cancel.code == 0, "\(cancel.err)")
+        _ = await cli.run(["simulate", "reply", "--from", "070-174 06 13", "START"], config: config)
+        #expect(try database.statement("SELECT status FROM messages WHERE campaign_id = 3 AND person_id = 3").firstRow { $0.string(0) } == "suppressed")
+        // A START while a campaign is paused: the invitation waits for the resume (before, it stayed suppressed).
+        _ = await cli.run(["simulate", "reply", "--from", "070-174 06 13", "STOPP"], config: config)
+        _ = await cli.run(["campaign", "create", "--name", "Paus", "--template", "session-invite", "--audience", "session=1"], config: config)
+        _ = await cli.run(["campaign", "launch", "4", "--yes", "--no-wait"], config: config)
+        _ = await cli.run(["campaign", "pause", "4"], config: config)
+        _ = await cli.run(["simulate", "reply", "--from", "070-174 06 13", "START"], config: config)
+        #expect(try database.statement("SELECT status FROM messages WHERE campaign_id = 4 AND person_id = 3").firstRow { $0.string(0) } == "queued")
     }
 
     @Test("a START ends the person's own STOP, not the 'no calls' a coordinator recorded; optouts remove says what still holds")

@@ -398,11 +398,13 @@ enum CampaignCommands {
         let campaign = try campaign(&arguments, context)
         try arguments.finish()
         let database = try context.database()
-        // A done campaign may still have messages in doubt (unknown after a crash): found never sent, they go again. Until
-        // they are settled it can be paused or cancelled, and those found never sent are then held or cancelled.
+        // A done campaign may still have messages that can go: in doubt (unknown after a crash; found never sent, they go
+        // again), or held by an opt-out that may end (a START brings back one about a session still ahead). Until then it
+        // can be paused or cancelled, and those are then held or cancelled.
         let inDoubt = campaign.status == .done ? try OutboxStore(database).counts(campaignID: campaign.id!)[.unknown] ?? 0 : 0
+        let mayReturn = campaign.status == .done ? try OutboxStore(database).heldByOptOut(campaignID: campaign.id!, now: context.now()) : 0
         var allowedFrom = allowedFrom
-        if inDoubt > 0, status != .running { allowedFrom.append(.done) }
+        if inDoubt + mayReturn > 0, status != .running { allowedFrom.append(.done) }
         guard allowedFrom.contains(campaign.status) else {
             if campaign.status == .draft {
                 throw CLIError.failure("campaign: campaign \(campaign.id!) is a draft, not launched yet "

@@ -97,6 +97,7 @@ enum DueCommand {
             let goes = goes(lookedUp)
             var status = "in doubt since \(Timestamp.format(since)): sent again only if \(config.provider.kind.rawValue)'s records "
                 + "show it never arrived (looked up from \(Timestamp.format(lookedUp)))"
+            if let hold = hold(goes, lookedUp) { status = "in doubt: if it never arrived, queued, " + hold }
             if let id = message.campaignID {
                 if campaigns[id] == nil { campaigns[id] = try CampaignStore(database).find(id: id) }
                 if let campaign = campaigns[id] ?? nil, campaign.status == .cancelled {

@@ -14,7 +14,7 @@ enum EnrollCommand {
         try arguments.finish()
         let database = try context.database()
         if remove {
-            let sessions = SessionStore(database)
+            let sessions = context.sessionStore(database)
             guard let person = try PeopleStore(database).find(id: Int64(seniorID)) else {
                 throw CLIError.failure("enroll: there is no person with id \(seniorID) (see 'outreach people list')")
             }
@@ -35,7 +35,7 @@ enum EnrollCommand {
         guard person.role == .senior else {
             throw CLIError.failure("enroll: \(person.name) is a \(person.role.rawValue), not a senior")
         }
-        let sessions = SessionStore(database)
+        let sessions = context.sessionStore(database)
         guard let session = try sessions.find(id: Int64(sessionID)) else {
             throw CLIError.failure("enroll: there is no session with id \(sessionID) (see 'outreach sessions list')")
         }

@@ -175,7 +175,7 @@ enum SessionCommands {
             throw CLIError.usage("sessions cancel: --date '\(dateText)' is not a date (YYYY-MM-DD)")
         }
         let database = try context.existingDatabase(for: "sessions cancel")
-        let store = SessionStore(database)
+        let store = context.sessionStore(database)
         guard let session = try store.find(id: id) else {
             throw CLIError.failure("sessions cancel: there is no session with id \(id) (see 'outreach sessions list')")
         }

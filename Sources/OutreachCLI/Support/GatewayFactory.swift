@@ -15,6 +15,13 @@ extension AppContext {
         }
     }
 
+    /// Sessions, knowing from the templates which campaigns to a session's audience are about its dates (with prompts that
+    /// cannot be read, all are: stopping an invitation wrongly is the safer side).
+    func sessionStore(_ database: Database) -> SessionStore {
+        let catalog = try? promptLibrary().catalog
+        return SessionStore(database, campaignIsAboutSession: { catalog?.templates[$0.template]?.isAboutSession ?? true })
+    }
+
     func providerSecrets() throws -> ProviderSecrets {
         var fileText: String?
         if let file = try config().provider.secretsFile {

@@ -161,6 +161,11 @@ extension TTSVoices: Decodable {
     }
 }
 
+extension CatalogTemplate {
+    /// Whether the text names a session (its title, place or start): a campaign with it is about that session's next date.
+    public var isAboutSession: Bool { placeholders.contains { $0.hasPrefix("session.") } }
+}
+
 extension CatalogTemplate: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable { case audience, channels, placeholders, segmentBudget, description, sentOnlyBy }
 

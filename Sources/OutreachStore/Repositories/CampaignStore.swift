@@ -48,6 +48,17 @@ public struct CampaignStore {
 
     /// Running campaigns with nothing left queued or sending become `done`.
     @discardableResult
+    /// A done campaign whose message among `messageIDs` is queued again (an opt-out ended, a senior enrolled again) runs
+    /// again, so that it can still be paused or cancelled before that message goes; `finishCompleted` ends it after.
+    public func reopen(forQueued messageIDs: [Int64], now: Date) throws {
+        guard !messageIDs.isEmpty else { return }
+        try database.statement("""
+            UPDATE campaigns SET status = 'running', updated_at = ?1
+            WHERE status = 'done' AND id IN (SELECT m.campaign_id FROM json_each(?2) AS v JOIN messages m ON m.id = v.value
+                                             WHERE m.status = 'queued')
+            """).bind(Timestamp.format(now), JSONBatch.ids(messageIDs)).run()
+    }
+
     public func finishCompleted(now: Date) throws -> Int {
         try database.statement("""
             UPDATE campaigns SET status = 'done', updated_at = ?

@@ -68,25 +68,21 @@ public struct OptOutStore {
                 FROM json_each(?2) AS v WHERE messages.id = v.value AND messages.status = 'suppressed'
                 """).bind(stamp, JSONBatch.ids(requeue)).run()
             let requeued = database.changes
-            // A campaign that had become `done` runs again, so that it can still be paused or cancelled before they go.
-            try database.statement("""
-                UPDATE campaigns SET status = 'running', updated_at = ?1
-                WHERE status = 'done' AND id IN (SELECT m.campaign_id FROM json_each(?2) AS v JOIN messages m ON m.id = v.value
-                                                 WHERE m.status = 'queued')
-                """).bind(stamp, JSONBatch.ids(requeue)).run()
+            try CampaignStore(database).reopen(forQueued: requeue, now: now)
             return Removal(revoked: revoked, requeued: requeued)
         }
     }
 
     /// The person's campaign messages an opt-out suppressed, no longer opted out on their channel, about a session still
-    /// ahead (they expire when it starts), of campaigns that still send. One without an expiry stays suppressed: it could
-    /// be months old by the START. Found by their keys (`campaign:<id>:<person>:<channel>`), campaign by campaign.
+    /// ahead (they expire when it starts), of campaigns that still send or are paused (resumed, they go). One without an
+    /// expiry stays suppressed: it could be months old by the START. Found by their keys
+    /// (`campaign:<id>:<person>:<channel>`), campaign by campaign.
     private func campaignMessagesToRequeue(personID: Int64, phone: PhoneNumber, stamp: String) throws -> [Int64] {
         let optOuts = try snapshot(of: [phone])
         return try database.statement("""
             SELECT m.id, m.channel FROM campaigns c
             JOIN messages m ON m.dedupe_key IN ('campaign:' || c.id || ':' || ?1 || ':sms', 'campaign:' || c.id || ':' || ?1 || ':voice')
-            WHERE c.status IN (\(OutboxStore.sendingCampaignsSQL)) AND m.status = 'suppressed' AND m.error = 'opted out'
+            WHERE c.status IN (\(OutboxStore.sendingCampaignsSQL), 'paused') AND m.status = 'suppressed' AND m.error = 'opted out'
               AND m.expires_at > ?2 AND m.withdrawn IS NULL
             """).bind(personID, stamp).rows { row in (row.int64(0), Channel(rawValue: row.string(1)) ?? .sms) }
             .filter { !optOuts.contains(phone: phone, channel: $0.1) }.map(\.0)

@@ -428,6 +428,15 @@ public struct OutboxStore {
         return (database.changes, queued)
     }
 
+    /// A campaign's messages an opt-out suppressed that the opt-out's end would queue again (about a session still ahead;
+    /// see `OptOutStore.remove`).
+    public func heldByOptOut(campaignID: Int64, now: Date) throws -> Int {
+        try database.statement("""
+            SELECT count(*) FROM messages WHERE campaign_id = ? AND status = 'suppressed' AND error = 'opted out' AND expires_at > ?
+              AND withdrawn IS NULL
+            """).bind(campaignID, Timestamp.format(now)).firstRow { $0.int(0) } ?? 0
+    }
+
     /// Cancels what has not been sent yet (a campaign's, or one message). Returns how many.
     @discardableResult
     public func cancelQueued(campaignID: Int64, now: Date) throws -> Int {

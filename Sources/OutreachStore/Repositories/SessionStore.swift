@@ -4,8 +4,14 @@ import OutreachCore
 /// Sessions with their recurrence and exception dates, and who is enrolled.
 public struct SessionStore {
     let database: Database
+    /// Whether a campaign to a session's audience is about its dates (its template names the session): only those
+    /// messages stop when a date is cancelled or a senior taken out. The store cannot read the templates; by default all.
+    let isAboutSession: (Campaign) -> Bool
 
-    public init(_ database: Database) { self.database = database }
+    public init(_ database: Database, campaignIsAboutSession: @escaping (Campaign) -> Bool = { _ in true }) {
+        self.database = database
+        self.isAboutSession = campaignIsAboutSession
+    }
 
     @discardableResult
     public func add(_ session: Session, now: Date) throws -> Int64 {
@@ -53,6 +59,25 @@ public struct SessionStore {
                 WHERE ((dedupe_key >= ?1 AND dedupe_key < ?2) OR (person_id = ?4 AND campaign_id IN (SELECT value FROM json_each(?5))))
                   AND status IN ('sending', 'unknown') AND withdrawn = ?3
                 """).bind(keys.lower, keys.upper, Self.unenrolled, personID, JSONBatch.ids(try campaignIDs(sessionID: sessionID))).run()
+            // Invitations the taking out cancelled (they keep their keys: the campaign never enqueues them again) are theirs
+            // again, for a date still ahead that is not cancelled since.
+            if let schedule = try find(id: sessionID)?.schedule {
+                let stamp = Timestamp.format(now)
+                let candidates = try database.statement("""
+                    SELECT id, expires_at FROM messages
+                    WHERE person_id = ?1 AND campaign_id IN (SELECT value FROM json_each(?2)) AND status = 'cancelled' AND error = ?3
+                      AND expires_at > ?4
+                    """).bind(personID, JSONBatch.ids(try campaignIDs(sessionID: sessionID)), Self.unenrolled, stamp)
+                    .rows { ($0.int64(0), Timestamp.parse($0.string(1))) }
+                let held = candidates.filter { _, start in
+                    start.map { schedule.occurrences(from: $0, to: $0.addingTimeInterval(1)).first?.start == $0 } ?? false
+                }.map(\.0)
+                try database.statement("""
+                    UPDATE messages SET status = 'queued', error = NULL, updated_at = ?1
+                    FROM json_each(?2) AS v WHERE messages.id = v.value AND messages.status = 'cancelled'
+                    """).bind(stamp, JSONBatch.ids(held)).run()
+                try CampaignStore(database).reopen(forQueued: held, now: now)
+            }
             return true
         }
     }
@@ -71,9 +96,10 @@ public struct SessionStore {
         public var alreadyReminded: [Int64] = []
     }
 
-    /// The campaigns to a session's audience (`session=ID`): their messages are about its dates.
+    /// The campaigns to a session's audience (`session=ID`) about its dates: their messages expire when the date they
+    /// name starts.
     func campaignIDs(sessionID: Int64) throws -> [Int64] {
-        try CampaignStore(database).list().filter { $0.audience.sessionID == sessionID }.compactMap(\.id)
+        try CampaignStore(database).list().filter { $0.audience.sessionID == sessionID && isAboutSession($0) }.compactMap(\.id)
     }
 
     /// Takes a senior out of a session: no reminder of it is planned for them again. Of their reminders of dates to
@@ -103,13 +129,13 @@ public struct SessionStore {
                 """).bind(sessionID, occurrence.localDate.description).run()
             let pattern = PlannedReminder.keyPattern(sessionID: sessionID, occurrenceStart: occurrence.start)
             let reason = "not sent: the session on \(occurrence.localDate) was cancelled (outreach sessions cancel)"
-            var stopped = try withdraw(matching: "dedupe_key LIKE ?3 AND expires_at > ?1", [pattern], reason: reason, now: now)
+            var stopped = try withdraw(matching: "dedupe_key LIKE ?3 AND expires_at > ?1", [pattern], reason: reason, dateCancelled: true, now: now)
             // A campaign to the session's audience is about its next date when it goes, and expires when that date starts.
             let campaigns = JSONBatch.ids(try campaignIDs(sessionID: sessionID))
             let start = Timestamp.format(occurrence.start)
             stopped.campaignMessages = try withdraw(
                 matching: "campaign_id IN (SELECT value FROM json_each(?3)) AND expires_at = ?4 AND expires_at > ?1", [campaigns, start],
-                reason: reason, freeingKeys: false, now: now).cancelled
+                reason: reason, freeingKeys: false, dateCancelled: true, now: now).cancelled
             stopped.alreadyReminded = try database.statement("""
                 SELECT DISTINCT person_id FROM messages
                 WHERE (dedupe_key LIKE ?1 OR (campaign_id IN (SELECT value FROM json_each(?2)) AND expires_at = ?3))
@@ -125,14 +151,18 @@ public struct SessionStore {
     /// messages keep theirs, so launching it again sends them no more). Those in flight (`sending`, `unknown`) are
     /// marked withdrawn, so a retry, a release or a lookup that finds them never sent cancels them instead of queueing
     /// them again. Counts the queued ones (suppressed ones were not going anyway).
+    /// A cancelled date's reason replaces a withdrawn one's (`dateCancelled`); a senior taken out keeps one already there:
+    /// enrolling again gives back only what the taking out withdrew, never a reminder of a cancelled date.
     private func withdraw(matching condition: String, _ values: [any SQLBindable], reason: String, freeingKeys: Bool = true,
-                          now: Date) throws -> RemindersStopped {
+                          dateCancelled: Bool = false, now: Date) throws -> RemindersStopped {
         let cancelled = try OutboxStore(database).cancelPlanned(where: condition, values, freeingKeysAs: freeingKeys ? .cancelled : nil,
                                                                 reason: reason, now: now)
         // The statement names the condition's last parameter, so it takes the same values as the cancel.
         let bound: [any SQLBindable] = [Timestamp.format(now), reason] + values
-        try database.statement("UPDATE messages SET withdrawn = ?2 WHERE (\(condition)) AND status IN ('sending', 'unknown')")
-            .bind(bound).run()
+        try database.statement("""
+            UPDATE messages SET withdrawn = \(dateCancelled ? "?2" : "coalesce(withdrawn, ?2)")
+            WHERE (\(condition)) AND status IN ('sending', 'unknown')
+            """).bind(bound).run()
         return RemindersStopped(cancelled: cancelled.queued)
     }
 

@@ -34,6 +34,11 @@ enum DueCommand {
         let people = PeopleStore(database)
         let quietHours = QuietWindow(config.quietHours)
         var campaigns: [Int64: Campaign?] = [:]
+        /// A message's campaign, read once per campaign.
+        func campaign(_ id: Int64) throws -> Campaign? {
+            if campaigns[id] == nil { campaigns[id] = try CampaignStore(database).find(id: id) }
+            return campaigns[id] ?? nil
+        }
         // Planned from now (as the running service will plan them), through TIME. Planning from TIME itself would
         // take every reminder before it for one missed while the gateway was down.
         let scheduler = Scheduler(database: database, config: config, library: library)
@@ -67,8 +72,7 @@ enum DueCommand {
             let goes = goes(message.notBefore)
             var status = hold(goes, message.notBefore).map { "queued, " + $0 } ?? "queued"
             if let id = message.campaignID {
-                if campaigns[id] == nil { campaigns[id] = try CampaignStore(database).find(id: id) }
-                status = held(by: campaigns[id] ?? nil, at: at) ?? status
+                status = held(by: try campaign(id), at: at) ?? status
             }
             // The next tick drops a superseded reminder; the dispatcher suppresses the others when it comes to them.
             if let expiry = message.expiresAt, expiry <= goes {
@@ -89,6 +93,8 @@ enum DueCommand {
         let grace = config.provider.reconcileAfterSeconds
         let inDoubtOptOuts = try OptOutStore(database).snapshot(of: inDoubt.map(\.message.phone))
         let withdrawn = try OutboxStore(database).withdrawn(among: inDoubt.map(\.message.id))
+        // The service's attempts in all (the gateway's dispatch settings keep the default backoff).
+        let maxAttempts = DispatchSettings(from: "").backoff.maxAttempts
         var mayGoAgain = 0
         for (message, since) in inDoubt {
             let lookedUp = max(since.addingTimeInterval(grace), now)
@@ -99,15 +105,13 @@ enum DueCommand {
                 + "show it never arrived (looked up from \(Timestamp.format(lookedUp)))"
             if let hold = hold(goes, lookedUp) { status = "in doubt: if it never arrived, queued, " + hold }
             if let id = message.campaignID {
-                if campaigns[id] == nil { campaigns[id] = try CampaignStore(database).find(id: id) }
-                if let campaign = campaigns[id] ?? nil, campaign.status == .cancelled {
+                let campaign = try campaign(id)
+                if campaign?.status == .cancelled {
                     status = "in doubt: would be cancelled if it never arrived (campaign \(id) is cancelled)"
-                } else if let held = held(by: campaigns[id] ?? nil, at: at) {
+                } else if let held = held(by: campaign, at: at) {
                     status = "in doubt: if it never arrived, " + held
                 }
             }
-            // The service's attempts in all (the gateway's dispatch settings keep the default backoff).
-            let maxAttempts = DispatchSettings(from: "").backoff.maxAttempts
             if message.attempts >= maxAttempts {
                 status = "in doubt: would fail if it never arrived (all \(maxAttempts) attempts ended in doubt)"
             } else if withdrawn.contains(message.id) {

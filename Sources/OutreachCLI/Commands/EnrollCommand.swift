@@ -13,14 +13,18 @@ enum EnrollCommand {
         let remove = arguments.flag("--remove")
         try arguments.finish()
         let database = try context.database()
+        guard let person = try PeopleStore(database).find(id: Int64(seniorID)) else {
+            throw CLIError.failure("enroll: there is no person with id \(seniorID) (see 'outreach people list')")
+        }
+        // Only a senior is enrolled; anyone enrolled (a role changed since) can be taken out.
+        guard remove || person.role == .senior else {
+            throw CLIError.failure("enroll: \(person.name) is a \(person.role.rawValue), not a senior")
+        }
+        let sessions = context.sessionStore(database)
+        guard let session = try sessions.find(id: Int64(sessionID)) else {
+            throw CLIError.failure("enroll: there is no session with id \(sessionID) (see 'outreach sessions list')")
+        }
         if remove {
-            let sessions = context.sessionStore(database)
-            guard let person = try PeopleStore(database).find(id: Int64(seniorID)) else {
-                throw CLIError.failure("enroll: there is no person with id \(seniorID) (see 'outreach people list')")
-            }
-            guard let session = try sessions.find(id: Int64(sessionID)) else {
-                throw CLIError.failure("enroll: there is no session with id \(sessionID) (see 'outreach sessions list')")
-            }
             guard let stopped = try sessions.unenroll(personID: person.id!, sessionID: session.id!, now: context.now()) else {
                 context.console.print("\(person.name) was not enrolled in \(session.title)")
                 return
@@ -28,16 +32,6 @@ enum EnrollCommand {
             context.console.print("\(person.name) is no longer enrolled in \(session.title): \(counted(stopped.cancelled, "reminder")) not sent"
                                   + (stopped.campaignMessages > 0 ? ", nor \(counted(stopped.campaignMessages, "campaign message")) about it" : ""))
             return
-        }
-        guard let person = try PeopleStore(database).find(id: Int64(seniorID)) else {
-            throw CLIError.failure("enroll: there is no person with id \(seniorID) (see 'outreach people list')")
-        }
-        guard person.role == .senior else {
-            throw CLIError.failure("enroll: \(person.name) is a \(person.role.rawValue), not a senior")
-        }
-        let sessions = context.sessionStore(database)
-        guard let session = try sessions.find(id: Int64(sessionID)) else {
-            throw CLIError.failure("enroll: there is no session with id \(sessionID) (see 'outreach sessions list')")
         }
         let added = try sessions.enroll(personID: Int64(seniorID), sessionID: Int64(sessionID), now: context.now())
         context.console.print(added ? "\(person.name) is enrolled in \(session.title)" : "\(person.name) was already enrolled in \(session.title)")

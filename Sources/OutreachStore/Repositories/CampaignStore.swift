@@ -46,8 +46,6 @@ public struct CampaignStore {
         return database.changes > 0
     }
 
-    /// Running campaigns with nothing left queued or sending become `done`.
-    @discardableResult
     /// A done campaign whose message among `messageIDs` is queued again (an opt-out ended, a senior enrolled again) runs
     /// again, so that it can still be paused or cancelled before that message goes; `finishCompleted` ends it after.
     public func reopen(forQueued messageIDs: [Int64], now: Date) throws {
@@ -59,6 +57,8 @@ public struct CampaignStore {
             """).bind(Timestamp.format(now), JSONBatch.ids(messageIDs)).run()
     }
 
+    /// Running campaigns with nothing left queued or sending become `done`.
+    @discardableResult
     public func finishCompleted(now: Date) throws -> Int {
         try database.statement("""
             UPDATE campaigns SET status = 'done', updated_at = ?

@@ -280,10 +280,7 @@ public struct OutboxStore {
                 WHERE id = ? AND status = 'unknown'
                 """).bind(reason, stamp, id).run()
             guard database.changes > 0 else { return false }
-            try database.statement("""
-                UPDATE campaigns SET status = 'running', updated_at = ?
-                WHERE id = (SELECT campaign_id FROM messages WHERE id = ? AND status = 'queued') AND status = 'done'
-                """).bind(stamp, id).run()
+            try CampaignStore(database).reopen(forQueued: [id], now: now)
             return true
         }
     }

@@ -54,11 +54,12 @@ public struct SessionStore {
                 """).bind(personID, sessionID, Timestamp.format(now)).run()
             guard database.changes > 0 else { return false }
             let keys = PlannedReminder.keyRange(personID: personID, sessionID: sessionID)
+            let campaigns = JSONBatch.ids(try campaignIDs(sessionID: sessionID))
             try database.statement("""
                 UPDATE messages SET withdrawn = NULL
                 WHERE ((dedupe_key >= ?1 AND dedupe_key < ?2) OR (person_id = ?4 AND campaign_id IN (SELECT value FROM json_each(?5))))
                   AND status IN ('sending', 'unknown') AND withdrawn = ?3
-                """).bind(keys.lower, keys.upper, Self.unenrolled, personID, JSONBatch.ids(try campaignIDs(sessionID: sessionID))).run()
+                """).bind(keys.lower, keys.upper, Self.unenrolled, personID, campaigns).run()
             // Invitations the taking out cancelled (they keep their keys: the campaign never enqueues them again) are theirs
             // again, for a date still ahead that is not cancelled since.
             if let schedule = try find(id: sessionID)?.schedule {
@@ -67,7 +68,7 @@ public struct SessionStore {
                     SELECT id, expires_at FROM messages
                     WHERE person_id = ?1 AND campaign_id IN (SELECT value FROM json_each(?2)) AND status = 'cancelled' AND error = ?3
                       AND expires_at > ?4
-                    """).bind(personID, JSONBatch.ids(try campaignIDs(sessionID: sessionID)), Self.unenrolled, stamp)
+                    """).bind(personID, campaigns, Self.unenrolled, stamp)
                     .rows { ($0.int64(0), Timestamp.parse($0.string(1))) }
                 let held = candidates.filter { _, start in
                     start.map { schedule.occurrences(from: $0, to: $0.addingTimeInterval(1)).first?.start == $0 } ?? false

@@ -20,5 +20,7 @@ struct SimulatorLedgerTests {
         let reopened = try SQLiteSimulatorLedger(path: world.path)
         #expect(reopened.recordSent(kind: "sms", to: phone, from: "Raslatt", body: body, messageID: 9) == "sim-s-3")
         #expect(reopened.findSent(messageID: 9) == "sim-s-3" && reopened.findSent(messageID: 7) == "sim-s-1")
+        // The Simulator's status lookup reads the recipient back (its receipt says what the network did to that number).
+        #expect(reopened.recipient(providerID: "sim-s-1") == phone && reopened.recipient(providerID: "sim-s-99") == nil)
     }
 }

@@ -22,6 +22,8 @@ public protocol SimulatorLedger: Sendable {
     /// The id of the newest entry for our `messageID`, or nil: the Simulator's records for crash reconciliation.
     /// (Not by number and text: two reminders of one session can read alike.)
     func findSent(messageID: Int64) -> String?
+    /// To whom the entry with `providerID` went, or nil when the ledger has none: the Simulator's status lookup.
+    func recipient(providerID: String) -> PhoneNumber?
 }
 
 extension SimulatorLedger {
@@ -55,6 +57,10 @@ public final class InMemorySimulatorLedger: SimulatorLedger, @unchecked Sendable
 
     public func findSent(messageID: Int64) -> String? {
         lock.withLock { stored.last { $0.messageID == messageID }?.providerID }
+    }
+
+    public func recipient(providerID: String) -> PhoneNumber? {
+        lock.withLock { stored.first { $0.providerID == providerID }?.to }
     }
 
     public var entries: [Entry] { lock.withLock { stored } }
@@ -107,9 +113,17 @@ public final class SimulatorProvider: Provider, @unchecked Sendable {
         SimulatorWebhooks.handle(request, settings: settings)
     }
 
+    /// What the simulated network did with what it accepted: the status its receipt carries (the receipt itself lives
+    /// in memory until the service reads it, so a kill loses it; this lookup then settles the message).
     public func lookupStatus(providerID: String) async -> Result<DeliveryStatus, SendFailure>? {
-        // The simulated network delivers everything it accepted.
-        .success(DeliveryStatus(state: .delivered, providerStatus: "delivered"))
+        guard let to = ledger.recipient(providerID: providerID) else {
+            return .failure(.permanent(code: "not-found", reason: "the Simulator has no message \(providerID)"))
+        }
+        let word = Self.deliveryWord(for: to)
+        guard let state = SimulatorStatuses.delivery[word] else {
+            return .failure(.permanent(code: "unknown-status", reason: "the Simulator has no status '\(word)'"))
+        }
+        return .success(DeliveryStatus(state: state, providerStatus: word))
     }
 
     public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {

@@ -17,6 +17,7 @@ public final class Gateway: @unchecked Sendable {
     let dispatcher: Dispatcher
     let events: EventProcessor
     let reconciler: Reconciler
+    let receipts: ReceiptChecker
 
     public init(database: Database, config: OutreachConfig, library: PromptLibrary, provider: any Provider,
                 dispatch: DispatchSettings, now: @escaping @Sendable () -> Date,
@@ -38,6 +39,7 @@ public final class Gateway: @unchecked Sendable {
         self.reconciler = Reconciler(database: database, provider: provider, now: now, log: log, grace: dispatch.reconcileAfter,
                                      limit: 200, maxAttempts: dispatch.backoff.maxAttempts)
         self.events = EventProcessor(database: database, providerName: provider.name, matcher: library.matcher, log: log)
+        self.receipts = ReceiptChecker(database: database, provider: provider, events: events, now: now, log: log)
     }
 
     /// The provider's text-to-speech code for a language, or nil when it has no voice for it.
@@ -65,6 +67,10 @@ public final class Gateway: @unchecked Sendable {
         public var reconciledRequeued = 0
         /// `unknown` messages the provider's records could not be searched for: left for the coordinator.
         public var reconciledGivenUp = 0
+        /// SMS still `sent` long after the send whose fate the provider was asked (its receipt lost or never posted),
+        /// and how many of them the answer moved on (delivered, undelivered, failed).
+        public var receiptsLookedUp = 0
+        public var receiptsSettled = 0
         public var campaignsDone = 0
         public init() {}
     }
@@ -79,8 +85,8 @@ public final class Gateway: @unchecked Sendable {
         return count
     }
 
-    /// One pass: settle old `unknown` messages, schedule, send everything due, apply the provider's events,
-    /// close finished campaigns.
+    /// One pass: settle old `unknown` messages, schedule, send everything due, apply the provider's events, ask about
+    /// SMS whose receipt never came, close finished campaigns.
     public func pass(shouldStop: @Sendable () -> Bool = { false }) async throws -> PassReport {
         var report = PassReport()
         let reconciled = try await reconciler.reconcile(shouldStop: shouldStop)
@@ -91,6 +97,8 @@ public final class Gateway: @unchecked Sendable {
         report.scheduled = try scheduler.tick(now: now())
         report.dispatched = try await dispatcher.drain(shouldStop: shouldStop)
         report.events = try processSimulatorEvents()
+        let looked = try await receipts.check(shouldStop: shouldStop)
+        (report.receiptsLookedUp, report.receiptsSettled) = (looked.looked, looked.settled)
         report.campaignsDone = try CampaignStore(database).finishCompleted(now: now())
         return report
     }

@@ -39,4 +39,11 @@ public final class SQLiteSimulatorLedger: SimulatorLedger, @unchecked Sendable {
                 .bind(messageID).firstRow { $0.string(0) }
         }
     }
+
+    public func recipient(providerID: String) -> PhoneNumber? {
+        lock.withLock {
+            try? database.statement("SELECT to_phone FROM simulator_outbox WHERE provider_id = ?").bind(providerID)
+                .firstRow { PhoneNumber(e164: $0.string(0)) }
+        }
+    }
 }

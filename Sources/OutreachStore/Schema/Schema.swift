@@ -2,7 +2,7 @@
 public enum Schema {
     public static let migrations: [Migration] = [peopleAndSessions, outboxAndReplies, simulatorOutbox, outboxIndexes,
                                                   plainChecks, noProviderIDIndex, noOpenIndex, providerTrouble,
-                                                  simulatorMessageIDs, withdrawnMessages, optOutsBySource]
+                                                  simulatorMessageIDs, withdrawnMessages, optOutsBySource, receiptLookups]
 
     /// Version 1: who we reach and what they come to.
     static let peopleAndSessions = Migration(version: 1, name: "people and sessions", sql: """
@@ -294,5 +294,12 @@ public enum Schema {
     static let optOutsBySource = Migration(version: 11, name: "opt-outs by source", sql: """
         DROP INDEX opt_outs_active;
         CREATE UNIQUE INDEX opt_outs_active ON opt_outs (phone, channel, source) WHERE revoked_at IS NULL;
+        """)
+
+    /// Version 12: when the provider was last asked about an SMS still `sent` (its receipt lost or never posted; see the
+    /// service's `ReceiptChecker`), so the lookups space out across restarts and cron runs. No index, and nothing is
+    /// written on the send path: NULL until a lookup.
+    static let receiptLookups = Migration(version: 12, name: "receipt lookups", sql: """
+        ALTER TABLE messages ADD COLUMN receipt_checked_at TEXT;
         """)
 }

@@ -21,7 +21,8 @@ final class ReceiptChecker {
     let window: TimeInterval
     /// The outbox is read at most this often (it has no index of sent messages: a send writes none).
     let every: TimeInterval
-    /// Lookups per pass, and how long they may take, so a backlog holds up sending little.
+    /// Lookups per pass, and how long they may take: a pass sends nothing meanwhile, and a reminder matters more than
+    /// a receipt (the looks left wait for the next read, a minute on).
     let limit: Int
     let timeBudget: Duration
     private var lastRead: Date?
@@ -30,7 +31,7 @@ final class ReceiptChecker {
 
     init(database: Database, provider: any Provider, events: EventProcessor, now: @escaping @Sendable () -> Date, log: ServiceLog,
          after: TimeInterval = 1800, window: TimeInterval = 2 * 86_400, every: TimeInterval = 60, limit: Int = 100,
-         timeBudget: Duration = .seconds(10)) {
+         timeBudget: Duration = .seconds(5)) {
         self.database = database
         self.provider = provider
         self.events = events

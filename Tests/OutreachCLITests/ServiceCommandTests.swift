@@ -682,8 +682,17 @@ struct ServiceCommandTests {
         #expect(missing.out.contains("missing: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN"))
 
         let fake = try TwilioFake()
-        let reachable = cli.write("fake.json5", """
+        // Calls from the default sender name ("Traffpunkt"), while people in the list want calls: each would fail.
+        let named = cli.write("named.json5", """
             { prompts: '\(Self.repository.appendingPathComponent("Prompts").path)', provider: { kind: 'twilio', baseURL: '\(fake.baseURL)' } }
+            """)
+        let noCaller = CapturedConsole()
+        #expect(await OutreachCLI.run(["--config", named, "--db", cli.databasePath, "doctor"], console: noCaller.console,
+                                      environment: ["TWILIO_ACCOUNT_SID": fake.accountSID, "TWILIO_AUTH_TOKEN": fake.authToken]) == 1)
+        #expect(noCaller.out.contains("FAIL calls: ") && noCaller.out.contains("1 person wants calls, and 'Traffpunkt' is a sender name"), "\(noCaller.out)")
+        let reachable = cli.write("fake.json5", """
+            { prompts: '\(Self.repository.appendingPathComponent("Prompts").path)',
+              provider: { kind: 'twilio', baseURL: '\(fake.baseURL)', callFrom: '+46766860000' } }
             """)
         let captured = CapturedConsole()
         let code = await OutreachCLI.run(["--config", reachable, "--db", cli.databasePath, "doctor", "--network"], console: captured.console,

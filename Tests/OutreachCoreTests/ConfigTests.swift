@@ -47,6 +47,12 @@ struct ConfigTests {
         #expect(config.provider.pauseAfterFailures == 3 && config.provider.pauseSeconds == 300)
     }
 
+    @Test("calls come from callFrom when set, else from the sender")
+    func caller() throws {
+        #expect(try decode("{ provider: { from: 'Raslatt' } }").provider.caller == "Raslatt")
+        #expect(try decode("{ provider: { from: 'Raslatt', callFrom: '+46766860000' } }").provider.caller == "+46766860000")
+    }
+
     @Test("reminder rules in both forms")
     func reminders() throws {
         let config = try decode("""
@@ -79,6 +85,7 @@ struct ConfigTests {
         ("{ provider: { reconcileAfterSeconds: 0.5 } }", "Config/outreach.json5: provider.reconcileAfterSeconds: must be at least 1 second"),
         ("{ provider: { pauseAfterFailures: 0 } }", "Config/outreach.json5: provider.pauseAfterFailures: must be at least 1"),
         ("{ provider: { pauseSeconds: 7200 } }", "Config/outreach.json5: provider.pauseSeconds: must be between 1 and 3600 seconds"),
+        ("{ provider: { callFrom: '0766-86 00 00' } }", "Config/outreach.json5: provider.callFrom: '0766-86 00 00' is not a phone number in E.164 (+46…): calls come from a number"),
         ("{ reminders: [ { name: 'x', daysBefore: 1 } ] }", "Config/outreach.json5: reminders[0]: reminder 'x' needs either daysBefore with at, or hoursBefore, or minutesBefore"),
         ("{ reminders: [ { name: 'a b', hoursBefore: 1 } ] }", "Config/outreach.json5: reminders[0].name: 'a b' must be letters, digits, '-' or '_'"),
         ("{ reminders: [ { name: 'x', hoursBefore: 1 }, { name: 'x', hoursBefore: 2 } ] }", "Config/outreach.json5: reminders: two reminder rules have the same name"),

@@ -155,6 +155,9 @@ struct ElksProviderTests {
         ResultCase("403 not authorized for one destination", .fail(403, "Not authorized to send to this destination."),
                    .failure(.permanent(code: "http-403", reason: "Not authorized to send to this destination."))),
         ResultCase("401", .fail(401, "Unauthorized"), .failure(.account(code: "auth", reason: "Unauthorized"))),
+        // The config's sender: every message would fail alike, so sending pauses instead of failing the campaign.
+        ResultCase("403 invalid from number", .fail(403, "Invalid from number."),
+                   .failure(.account(code: "sender", reason: "Invalid from number. (check provider.from)"))),
         ResultCase("out of credits", .outOfCredits, .failure(.account(code: "no-credit", reason: "Not enough credits."))),
         ResultCase("out of credits as JSON", .fail(403, #"{"error":"Not enough credits"}"#),
                    .failure(.account(code: "no-credit", reason: "Not enough credits"))),
@@ -333,6 +336,21 @@ struct ElksProviderTests {
 
         #expect(result == .failure(expected))
         #expect(fake.unusedSteps == 0)
+    }
+
+    @Test("a call from a sender name is refused before any request: 46elks calls from a number only")
+    func callFromSenderName() async throws {
+        let fake = try ElksFake()
+        let client = Self.client()
+        defer { client.close(); fake.stop() }
+        let provider = ElksProvider(settings: fake.settings(), client: client, now: Self.clock.function)
+        let call = OutboundCall(messageID: 7, to: Self.to, from: "Raslatt", script: .audio(url: "https://gw.example/a.mp3"),
+                                callbackBaseURL: Self.hooks)
+        guard case .failure(.refusedBeforeSending(let code, let reason)) = await provider.placeCall(call) else {
+            Issue.record("expected a refusal before sending"); return
+        }
+        #expect(code == "caller-not-a-number" && reason.contains("provider.callFrom"))
+        #expect(fake.requests.isEmpty)
     }
 
     // MARK: - Lookup

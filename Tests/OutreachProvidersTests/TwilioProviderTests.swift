@@ -130,7 +130,15 @@ struct TwilioProviderTests {
         ResultCase(testDescription: "400/21635 landline: permanent", step: TwilioFake.landline,
                    expected: .permanent(code: "21635", reason: "The 'To' number is not a mobile number.")),
         ResultCase(testDescription: "400/21606 From not SMS-capable", step: TwilioFake.error(code: 21606, message: "The From phone number is not a valid, SMS-capable number", status: 400),
-                   expected: .permanent(code: "21606", reason: "The From phone number is not a valid, SMS-capable number")),
+                   expected: .account(code: "21606", reason: "The From phone number is not a valid, SMS-capable number")),
+        // The config's sender, not the message: were it permanent, one wrong `from` would fail a whole campaign for good.
+        ResultCase(testDescription: "400/21212 invalid From: the account's", step: TwilioFake.error(code: 21212, message: "Invalid 'From' Phone Number", status: 400),
+                   expected: .account(code: "21212", reason: "Invalid 'From' Phone Number")),
+        // Too many went before it: tried again later, not failed.
+        ResultCase(testDescription: "400/21611 sender queue full: later", step: TwilioFake.error(code: 21611, message: "This 'From' number has exceeded the maximum number of queued messages", status: 400),
+                   expected: .transient(reason: "Twilio's queue for this sender is full (21611): This 'From' number has exceeded the maximum number of queued messages", retryAfter: 900)),
+        ResultCase(testDescription: "408 request timeout: never acted on", step: .text("", status: 408, contentType: "text/plain"),
+                   expected: .transient(reason: "the provider timed out reading the request (HTTP 408)", retryAfter: nil)),
         ResultCase(testDescription: "429 with Retry-After", step: TwilioFake.throttled(retryAfter: "7"),
                    expected: .transient(reason: "throttled by the provider (HTTP 429)", retryAfter: 7)),
         ResultCase(testDescription: "429 without Retry-After", step: TwilioFake.throttled(retryAfter: nil),
@@ -271,6 +279,10 @@ struct TwilioProviderTests {
         RefusedCall(testDescription: "Messaging Service as caller",
                     call: OutboundCall(messageID: 1, to: to, from: "MG" + String(repeating: "d", count: 32), script: .speech(text: "Hej", language: "sv-SE"), callbackBaseURL: callbackBase),
                     code: "no-caller-id"),
+        // Networks place calls from numbers only: a sender name would be refused by Twilio, and count as its trouble.
+        RefusedCall(testDescription: "a sender name as caller",
+                    call: OutboundCall(messageID: 1, to: to, from: "Raslatt", script: .speech(text: "Hej", language: "sv-SE"), callbackBaseURL: callbackBase),
+                    code: "caller-not-a-number"),
     ])
     func refusedCall(refused: RefusedCall) async throws {
         let fake = try Self.makeFake()

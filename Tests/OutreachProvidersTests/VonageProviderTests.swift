@@ -145,6 +145,10 @@ struct VonageProviderTests {
                    expected: .transient(nil)),
         ResultCase(testDescription: "status 7 number barred", response: raw(#"{"message-count": "1", "messages": [{"status": "7", "error-text": "Number barred."}]}"#),
                    expected: .permanent("7"), reasonContains: "Number barred."),
+        // The config's sender: every message would fail alike, so sending pauses instead of failing the campaign.
+        ResultCase(testDescription: "status 15 invalid sender is the account's",
+                   response: raw(#"{"message-count":"1","messages":[{"status":"15","error-text":"Illegal Sender Address - rejected"}]}"#),
+                   expected: .account("15"), reasonContains: "provider.from"),
         ResultCase(testDescription: "status 9 is insufficient credit (the account's), not an opt-out",
                    response: raw(#"{"message-count":"1","messages":[{"status":"9","error-text":"Quota Exceeded - rejected"}]}"#),
                    expected: .account("9"), reasonContains: "insufficient credit"),

@@ -418,6 +418,15 @@ struct DispatcherTests {
         #expect(world.ledger.entries.isEmpty)
     }
 
+    @Test("calls come from provider.callFrom, SMS from the sender name")
+    func callsFromTheirNumber() async throws {
+        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
+        let ids = try world.addPeople([("Gunnel Lindqvist", "+46701740621", "sv", .voice), ("Birgitta Johansson", "+46701740613", "sv", .sms)])
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        #expect(try await world.gateway(callFrom: "+46766860000").pass().dispatched.sent == 2)
+        #expect(Set(world.ledger.entries.map { "\($0.kind) \($0.from)" }) == ["call +46766860000", "sms Raslatt"])
+    }
+
     @Test("a call whose answer never came stays unknown and is never placed again")
     func lostCallAnswer() async throws {
         let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")

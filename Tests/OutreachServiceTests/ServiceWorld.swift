@@ -53,10 +53,10 @@ final class ServiceWorld {
     }
 
     func gateway(provider: (any Provider)? = nil, backoff: Backoff = Backoff(), claimSize: Int = 32, concurrency: Int = 4,
-                 writeRetryBudget: TimeInterval = 120) -> Gateway {
+                 writeRetryBudget: TimeInterval = 120, callFrom: String? = nil) -> Gateway {
         let provider = provider ?? SimulatorProvider(settings: SimulatorSettings(), ledger: ledger)
         return Gateway(database: database, config: config, library: library, provider: provider,
-                       dispatch: DispatchSettings(claimSize: claimSize, concurrency: concurrency, backoff: backoff, from: "Raslatt",
+                       dispatch: DispatchSettings(claimSize: claimSize, concurrency: concurrency, backoff: backoff, from: "Raslatt", callFrom: callFrom,
                                                   callbackBaseURL: "http://127.0.0.1:8080/hooks/\(provider.name)",
                                                   quietHours: QuietWindow(config.quietHours), timeZone: Self.zone,
                                                   writeRetryBudget: writeRetryBudget),

@@ -65,6 +65,7 @@ enum DoctorCommand {
                 let client = CurlHTTPClient(maxConcurrent: 1, options: .init(connectTimeoutMilliseconds: 5_000, totalTimeoutMilliseconds: 15_000))
                 let provider = try context.makeProvider(client: client, clock: context.now)
                 report(true, "provider settings", "\(provider.name), sender \(config.provider.from)")
+                if let problem = try callerProblem(config, context: context) { report(false, "calls", problem) }
                 if network {
                     switch await provider.checkAccount() {
                     case .success(let detail): report(true, "provider answers", detail)
@@ -78,5 +79,15 @@ enum DoctorCommand {
         let failures = checks.failures
         if failures > 0 { throw CLIError.failure("doctor: \(failures) check\(failures == 1 ? "" : "s") failed") }
         console.print("all checks passed")
+    }
+
+    /// Calls would come from a sender name, which no network accepts, while someone wants calls: each would fail.
+    static func callerProblem(_ config: OutreachConfig, context: AppContext) throws -> String? {
+        guard [.twilio, .elks].contains(config.provider.kind), !PhoneNumber.isE164(config.provider.caller) else { return nil }
+        let callers = try context.database().statement("SELECT count(*) FROM people WHERE channel IN ('voice', 'both')")
+            .firstRow { $0.int(0) } ?? 0
+        guard callers > 0 else { return nil }
+        return "\(callers) \(callers == 1 ? "person wants" : "people want") calls, and '\(config.provider.caller)' is a sender name: "
+            + "set provider.callFrom to the account's number in E.164 (+46…), or their calls fail"
     }
 }

@@ -61,7 +61,7 @@ extension AppContext {
         let client = CurlHTTPClient(maxConcurrent: 16, options: .init())
         let provider = try makeProvider(client: client, clock: clock)
         let rate = config.provider.ratePerSecond ?? ProviderRegistry.defaultRate(for: config.provider.kind)
-        let settings = DispatchSettings(ratePerSecond: rate, from: config.provider.from,
+        let settings = DispatchSettings(ratePerSecond: rate, from: config.provider.from, callFrom: config.provider.callFrom,
                                         callbackBaseURL: try webhookBaseURL(for: provider.name),
                                         quietHours: QuietWindow(config.quietHours), timeZone: config.timeZone,
                                         reconcileAfter: config.provider.reconcileAfterSeconds,

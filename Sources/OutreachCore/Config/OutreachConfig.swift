@@ -50,6 +50,10 @@ public struct OutreachConfig: Sendable, Equatable {
         public var kind: Kind = .simulator
         /// Sender: a phone number in E.164 or an alphanumeric sender id ("Raslatt").
         public var from = "Traffpunkt"
+        /// The number calls come from (E.164), when `from` is a sender name: a call needs a number.
+        public var callFrom: String?
+        /// Who calls come from: `callFrom`, else `from`.
+        public var caller: String { callFrom ?? from }
         /// Overrides the provider's API base URL (tests point it at a loopback fake).
         public var baseURL: String?
         /// A file with `NAME=value` lines holding the provider's secrets; environment variables win.
@@ -67,7 +71,7 @@ public struct OutreachConfig: Sendable, Equatable {
         public var pauseSeconds: Double = 60
         public init() {}
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case kind, from, baseURL, secretsFile, ratePerSecond, pricePerSegment, currency, reconcileAfterSeconds
+            case kind, from, callFrom, baseURL, secretsFile, ratePerSecond, pricePerSegment, currency, reconcileAfterSeconds
             case pauseAfterFailures, pauseSeconds
         }
         public init(from decoder: Decoder) throws {
@@ -80,6 +84,10 @@ public struct OutreachConfig: Sendable, Equatable {
                 kind = parsed
             }
             from = try container.decodeIfPresent(String.self, forKey: .from) ?? from
+            callFrom = try container.decodeIfPresent(String.self, forKey: .callFrom)
+            if let callFrom, !PhoneNumber.isE164(callFrom) {
+                throw decoder.valueError(CodingKeys.callFrom, "'\(callFrom)' is not a phone number in E.164 (+46…): calls come from a number")
+            }
             baseURL = try container.decodeIfPresent(String.self, forKey: .baseURL)
             secretsFile = try container.decodeIfPresent(String.self, forKey: .secretsFile)
             ratePerSecond = try container.decodeIfPresent(Double.self, forKey: .ratePerSecond)

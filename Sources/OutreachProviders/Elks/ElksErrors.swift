@@ -19,6 +19,10 @@ public enum ElksErrors {
             return .account(code: "no-credit", reason: reason)
         }
         if status == 401 { return .account(code: "auth", reason: reason) }
+        // "Invalid from number.": the config's sender, not this message (every one would fail alike): sending pauses.
+        if (400...403).contains(status), lowered.contains("from") {
+            return .account(code: "sender", reason: reason + " (check provider.from)")
+        }
         // Only about credentials: an account problem pauses all sending, and a 403 that refuses one message ("Forbidden",
         // "permission denied" for a destination) must fail that message alone.
         // ("auth" alone would take "not authorized" for this destination.)

@@ -66,6 +66,7 @@ public struct ElksProvider: Provider {
         let hangup = ElksWebhooks.appendingSecret(to: "\(base)/voice/hangup?message_id=\(call.messageID)", secret: settings.callbackSecret)
         let voiceStart = ElksCallAction.ivr(recording: recording, next: next)
         let sender = call.from.isEmpty ? settings.from : call.from
+        guard PhoneNumber.isE164(sender) else { return .failure(.callerNotANumber(sender)) }
         let fields = [("from", sender), ("to", call.to.e164), ("voice_start", voiceStart),
                       ("whenhangup", hangup), ("timeout", String(settings.callRingSeconds))]
         return await post("/a1/calls", fields).flatMap { object in

@@ -138,6 +138,13 @@ public enum SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// says nothing about whether the provider is up, so it neither ends nor extends a run of provider failures.
     case refusedBeforeSending(code: String, reason: String)
 
+    /// A call from a sender name ("Raslatt"): the networks place calls from numbers only, so it is refused before any
+    /// request (the provider would refuse it, and count it as its trouble).
+    public static func callerNotANumber(_ caller: String) -> SendFailure {
+        .refusedBeforeSending(code: "caller-not-a-number", reason: "a call must come from a phone number, and '\(caller)' is a sender "
+                              + "name: set provider.callFrom to the account's number in E.164 (+46…)")
+    }
+
     public var description: String {
         switch self {
         case .permanent(let code, let reason): return "rejected by the provider (\(code)): \(reason)"

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The one place where transport errors and HTTP statuses become retry decisions, for every adapter
-/// (courier's rule, but for answers lost after sending): transport error → transient, 429 and 503 → transient
+/// (courier's rule, but for answers lost after sending): transport error → transient, 408, 429 and 503 → transient
 /// honouring Retry-After, no answer to a POST that went out → unconfirmed, another 5xx to a POST → unconfirmed
 /// (the server had the request and may have acted on it: no provider documents an idempotency key, reference 1.3),
 /// other non-2xx → left to the adapter, which reads the provider's error body.
@@ -22,6 +22,9 @@ public enum SendClassification {
         switch response.status {
         case 429:
             return .transient(reason: "throttled by the provider (HTTP 429)", retryAfter: response.retryAfter(now: now))
+        case 408:
+            // The server gave up waiting for the request: it never acted on it.
+            return .transient(reason: "the provider timed out reading the request (HTTP 408)", retryAfter: response.retryAfter(now: now))
         case 500...599 where response.status != 503 && (method == .post || method == .patch):
             return .unconfirmed(reason: "provider server error (HTTP \(response.status)) after it had the request")
         case 500...599:

@@ -9,8 +9,14 @@ import Foundation
 public enum TwilioErrors {
     /// Codes that mean "try again later" even when the HTTP status says otherwise (20429: too many requests).
     static let transientCodes: Set<String> = ["20429"]
-    /// Codes about the account, not the message (20003: authenticate): sending pauses. So does any 401.
-    static let accountCodes: Set<String> = ["20003"]
+    /// 21611: the sender's queue at Twilio holds more than 10 hours of messages. Each message is tried again later,
+    /// not failed: it was refused only because too many went before it.
+    static let queueFullCode = "21611"
+    static let queueFullWait: TimeInterval = 900
+    /// Codes about the account or its sender, not the message: sending pauses and the messages wait, for a coordinator
+    /// to put the config right. 20003: authenticate (so does any 401); 21212: an invalid From; 21606: a From that cannot
+    /// send SMS (there); 21659, 21660: a From not of this account. Failed, one wrong `from` lost a whole campaign.
+    static let accountCodes: Set<String> = ["20003", "21212", "21606", "21659", "21660"]
 
     /// A non-2xx answer (other than 429/5xx) → a classified failure.
     public static func failure(for response: HTTPResponse, now: Date) -> SendFailure {
@@ -25,6 +31,10 @@ public enum TwilioErrors {
         }
         if transientCodes.contains(error.code) {
             return .transient(reason: "throttled by Twilio (\(error.code)): \(reason)", retryAfter: response.retryAfter(now: now))
+        }
+        if error.code == queueFullCode {
+            return .transient(reason: "Twilio's queue for this sender is full (\(error.code)): \(reason)",
+                              retryAfter: response.retryAfter(now: now) ?? queueFullWait)
         }
         if response.status == 401 || accountCodes.contains(error.code) {
             return .account(code: error.code, reason: reason)

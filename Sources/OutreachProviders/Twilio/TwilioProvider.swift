@@ -83,6 +83,7 @@ public struct TwilioProvider: Provider {
         guard !Self.isMessagingServiceSID(caller) else {
             return .failure(.refusedBeforeSending(code: "no-caller-id", reason: "a Messaging Service cannot place calls: configure a Twilio phone number as the sender"))
         }
+        guard PhoneNumber.isE164(caller) else { return .failure(.callerNotANumber(caller)) }
         let twiml = TwilioTwiML.prompt(script: call.script, callbackBaseURL: call.callbackBaseURL, messageID: call.messageID)
         guard twiml.count <= Self.maxInlineTwiML else {
             return .failure(.refusedBeforeSending(code: "script-too-long", reason: "the call script is too long for Twilio (\(twiml.count) of \(Self.maxInlineTwiML) TwiML characters)"))

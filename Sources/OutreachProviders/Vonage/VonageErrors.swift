@@ -9,7 +9,7 @@ import Foundation
 /// Rules:
 /// - every part "0" → accepted (first part's id, segments = message-count);
 /// - "1" throttled → transient, retry after the "please wait [ N ]" milliseconds when given; "5", "10" → transient;
-/// - "4", "8", "9", "11", "14", "32" (credentials, account barred, no credit…) → `.account`: sending pauses ("9" is
+/// - "4", "8", "9", "11", "14", "15", "32" (credentials, account barred, no credit, the sender…) → `.account`: sending pauses ("9" is
 ///   insufficient credit here, NOT an opt-out: opt-outs arrive later as a DLR with err-code 9);
 /// - any other code → permanent with the code;
 /// - some parts "0" and others not → `.permanent(code: "partial")`: part of the text reached the phone, so a
@@ -39,7 +39,8 @@ public enum VonageErrors {
         "11": ("account not enabled for HTTP", .account),
         "12": ("message too long", .permanent),
         "14": ("invalid signature", .account),
-        "15": ("invalid sender address", .permanent),
+        // The config's `from`, not the message: every message would fail alike, so sending pauses instead.
+        "15": ("invalid sender address: check provider.from", .account),
         "22": ("invalid network code", .permanent),
         "23": ("invalid callback URL", .permanent),
         "29": ("non-whitelisted destination (demo account)", .permanent),

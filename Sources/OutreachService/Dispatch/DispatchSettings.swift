@@ -12,6 +12,8 @@ public struct DispatchSettings: Sendable {
     public var ratePerSecond: Double?
     /// Sender id or number.
     public var from: String
+    /// The number calls come from, when `from` is a sender name (nil: `from`).
+    public var callFrom: String?
     /// Base URL of our webhook server for this provider ("https://gw.example/hooks/twilio").
     public var callbackBaseURL: String?
     /// A retry that would fall in quiet hours waits for the window's end, in this zone.
@@ -32,7 +34,7 @@ public struct DispatchSettings: Sendable {
     public var recheckEvery: Duration = .milliseconds(100)
 
     public init(claimSize: Int = 64, concurrency: Int = 16, backoff: Backoff = Backoff(), ratePerSecond: Double? = nil,
-                from: String, callbackBaseURL: String? = nil, quietHours: QuietWindow = .none,
+                from: String, callFrom: String? = nil, callbackBaseURL: String? = nil, quietHours: QuietWindow = .none,
                 timeZone: TimeZone = TimeZone(identifier: "Europe/Stockholm")!, reconcileAfter: TimeInterval = 600,
                 troubleLimit: Int = 8, troublePause: TimeInterval = 60, writeRetryBudget: TimeInterval = 30) {
         self.writeRetryBudget = writeRetryBudget
@@ -46,6 +48,7 @@ public struct DispatchSettings: Sendable {
         self.backoff = backoff
         self.ratePerSecond = ratePerSecond
         self.from = from
+        self.callFrom = callFrom
         self.callbackBaseURL = callbackBaseURL
     }
 }

@@ -104,6 +104,7 @@ public final class Dispatcher {
         let lane = DatabaseLane(database)
         let provider = self.provider
         let from = settings.from
+        let caller = settings.callFrom ?? from
         let callbackBase = settings.callbackBaseURL
         let smsCallback = callbackBase.map { $0 + "/sms/status" }
         let instant = now
@@ -161,7 +162,8 @@ public final class Dispatcher {
                     let message = state.nextReady()
                     let script = message.channel == .voice ? voiceScript(message) : nil
                     group.addTask {
-                        let result = await Self.send(message, provider: provider, from: from, callbackBase: callbackBase,
+                        let result = await Self.send(message, provider: provider, from: message.channel == .voice ? caller : from,
+                                                     callbackBase: callbackBase,
                                                      smsCallback: smsCallback, script: script)
                         return .sent(message, result)
                     }

@@ -245,7 +245,7 @@ struct TwilioProviderTests {
         #expect(request.path == "/2010-04-01/Accounts/\(fake.accountSID)/Calls.json")
         #expect(Self.decodedBasicAuth(request.header("Authorization")) == "\(Self.apiKey):\(Self.apiSecret)")
         let twiml = #"<Response><Gather input="dtmf" numDigits="1" timeout="8" action="https://gw.example/hooks/twilio/voice/gather?message_id=42">"#
-            + #"<Say language="sv-SE">Hej! Fika &amp; kaka &lt;i morgon&gt;. Tryck 1 för ja.</Say></Gather>"#
+            + #"<Say language="sv-SE" voice="Google.sv-SE-Standard-A">Hej! Fika &amp; kaka &lt;i morgon&gt;. Tryck 1 för ja.</Say></Gather>"#
             + "<Redirect>https://gw.example/hooks/twilio/voice/gather?message_id=42&amp;empty=1</Redirect></Response>"
         #expect(request.form.map(\.name) == ["To", "From", "Twiml", "StatusCallback", "StatusCallbackEvent", "MachineDetection", "Timeout"])
         #expect(request.formValue("To") == "+46701740605")
@@ -257,6 +257,16 @@ struct TwilioProviderTests {
         #expect(request.formValue("Timeout") == "30")
         #expect(request.bodyText.hasPrefix("To=%2B46701740605&From=%2B46701740600&Twiml=%3CResponse%3E%3CGather%20input%3D%22dtmf%22"))
         #expect(request.bodyText.contains("f%C3%B6r%20ja"))
+    }
+
+    @Test("<Say> names a voice of the language: Twilio's default voice speaks a handful of languages")
+    func sayVoices() {
+        #expect(TwilioTwiML.voice(for: "ar-XA") == "Google.ar-XA-Standard-A")
+        #expect(TwilioTwiML.voice(for: "nb-NO") == "Google.nb-NO-Standard-A")
+        #expect(TwilioTwiML.voice(for: "ar") == nil && TwilioTwiML.voice(for: "sv-SE\"x") == nil)
+        let twiml = TwilioTwiML.prompt(script: .speech(text: "مرحبا", language: "ar-XA"), callbackBaseURL: Self.callbackBase, messageID: 7)
+        #expect(twiml.contains(#"<Say language="ar-XA" voice="Google.ar-XA-Standard-A">مرحبا</Say>"#))
+        #expect(!TwilioTwiML.prompt(script: .speech(text: "Hej", language: "sv"), callbackBaseURL: Self.callbackBase, messageID: 7).contains("voice="))
     }
 
     @Test func audioScriptPlaysTheRecording() {

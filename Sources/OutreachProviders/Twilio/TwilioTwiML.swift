@@ -19,7 +19,8 @@ public enum TwilioTwiML {
         let play: String
         switch script {
         case .speech(let text, let language):
-            play = #"<Say language="\#(escape(language))">\#(escape(text))</Say>"#
+            let voice = voice(for: language).map { #" voice="\#(escape($0))""# } ?? ""
+            play = #"<Say language="\#(escape(language))"\#(voice)>\#(escape(text))</Say>"#
         case .audio(let url):
             play = "<Play>\(escape(url))</Play>"
         }
@@ -28,6 +29,17 @@ public enum TwilioTwiML {
             + play + "</Gather>"
             + "<Redirect>\(escape(gatherURL + "&empty=1"))</Redirect>"
             + "</Response>"
+    }
+
+    /// The voice that speaks `language`: Twilio's default (`man`) speaks a handful of languages, and with another one the
+    /// `<Say>` may fail and the senior hear nothing. Google's standard voice of the locale ("Google.sv-SE-Standard-A"),
+    /// which Twilio offers for each locale the catalog gives it (sv-SE, en-GB, ar-XA, fi-FI, nb-NO, tr-TR). nil for a
+    /// code without a region.
+    public static func voice(for language: String) -> String? {
+        let parts = language.split(separator: "-")
+        guard parts.count == 2, (2...3).contains(parts[0].count), parts[1].count == 2,
+              language.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") }) else { return nil }
+        return "Google.\(language)-Standard-A"
     }
 
     /// "{callbackBaseURL}/voice/gather?message_id={id}" (plus "&replay=N" after a replay).

@@ -392,6 +392,14 @@ struct TwilioProviderTests {
         _ = try await provider.sendSMS(Self.sms("Hej! Glöm inte: yoga kl 10.")).get()
         let suffix = await provider.findSent(SentLookup(messageID: 46, to: Self.to, body: "Glöm inte: yoga kl 10.", since: since))
         #expect(suffix == .success(.notFound))
+        // Stored with CRLF and without our trailing newline (a provider may keep it either way): still ours, else the
+        // senior would get it twice.
+        let crlf = try await provider.sendSMS(Self.sms("مرحبا\r\nتذكير: قهوة")).get().providerID
+        let trimmed = await provider.findSent(SentLookup(messageID: 47, to: Self.to, body: "مرحبا\nتذكير: قهوة\n", since: since))
+        guard case .success(.found(let trimmedID, _))? = trimmed else {
+            Issue.record("line ends hid our text: \(String(describing: trimmed))"); return
+        }
+        #expect(trimmedID == crlf)
         fake.enqueue(.respond(TwilioFake.serverError))
         guard case .failure(.transient)? = await provider.findSent(SentLookup(messageID: 42, to: Self.to, body: "x", since: since)) else {
             Issue.record("a 503 while searching must be a transient failure"); return

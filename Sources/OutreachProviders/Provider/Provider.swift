@@ -53,6 +53,17 @@ public struct SentLookup: Sendable, Equatable {
         self.body = body
         self.since = since
     }
+
+    /// Whether a text in the provider's records is our body: the same once whitespace at either end is dropped and line
+    /// ends are alike (a provider that trims a trailing newline, or stores CRLF, must not make "not found" of it: the
+    /// message would then be sent again).
+    public func isOurText(_ text: String) -> Bool {
+        Self.comparable(text) == Self.comparable(body)
+    }
+
+    private static func comparable(_ text: String) -> String {
+        text.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 }
 
 public enum SentLookupAnswer: Sendable, Equatable {

@@ -133,7 +133,9 @@ public struct TwilioProvider: Provider {
                 allEarlier = false
                 // Our text, or our text behind the prefix a trial account adds: not finding it would send the senior
                 // a second copy. (Only that prefix: any text ending like ours could be another message.)
-                if message.to == lookup.to.e164 && (message.body == lookup.body || message.body == Self.trialPrefix + lookup.body)
+                if message.to == lookup.to.e164
+                    && (lookup.isOurText(message.body) || (message.body.hasPrefix(Self.trialPrefix)
+                                                           && lookup.isOurText(String(message.body.dropFirst(Self.trialPrefix.count)))))
                     && message.direction.hasPrefix("outbound") {
                     return Self.deliveryStatus(message.status, errorCode: message.errorCode).map { .found(providerID: message.sid, status: $0) }
                 }

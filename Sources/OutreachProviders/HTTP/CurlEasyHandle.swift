@@ -52,8 +52,8 @@ final class CurlEasyHandle {
             code = withExtendedLifetime(headerList) { curl_easy_perform(handle) }
         }
         if sink.bodyTooLarge {
-            return .failure(.other(code: Int(CURLE_WRITE_ERROR.rawValue),
-                                   message: "the response body is larger than \(options.maxResponseBytes) bytes"))
+            // The server had the request and answered: a send it may have acted on is never repeated blindly.
+            return .failure(.noAnswer("the answer is larger than \(options.maxResponseBytes) bytes and was not read"))
         }
         guard code == CURLE_OK else {
             if resendRefused {

@@ -534,6 +534,24 @@ struct DispatcherTests {
         #expect(world.ledger.entries.map(\.to.e164) == ["+46701740613"])
     }
 
+    @Test("a message in doubt whose date was cancelled meanwhile ends cancelled with that reason, not failed, when its attempts run out")
+    func withdrawnAttemptsRunOut() async throws {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
+        #expect(try OutboxStore(world.database).recoverInterrupted(now: world.clock.now) == 2)
+        try world.database.statement("UPDATE messages SET attempts = 6 WHERE status = 'unknown'").run()
+        let store = SessionStore(world.database)
+        let session = try store.list()[0]
+        _ = try store.cancel(session.schedule.occurrence(on: LocalDate(parsing: "2026-11-24")!), sessionID: session.id!, now: world.clock.now)
+        world.clock.advance(by: 601)
+        _ = try await world.gateway().pass()
+        let messages = try world.messages().filter { $0.dedupeKey.hasSuffix("day-before") }
+        #expect(messages.count == 2, "\(messages)")
+        #expect(messages.allSatisfy { $0.status == .cancelled && $0.error?.contains("was cancelled") == true }, "\(messages)")
+        #expect(world.ledger.entries.isEmpty)
+    }
+
     @Test("sends that keep getting no answer pause sending: the rest wait in the queue, untouched, until the pause ends")
     func troublePausesOnLostAnswers() async throws {
         let world = try fortySeniorsDue()

@@ -262,8 +262,12 @@ public struct OutboxStore {
     /// Returns whether it moved.
     @discardableResult
     public func failUnknown(id: Int64, reason: String, now: Date) throws -> Bool {
-        try database.statement("UPDATE messages SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status = 'unknown'")
-            .bind(reason, Timestamp.format(now), id).run()
+        // One withdrawn meanwhile (its date cancelled, its senior taken out) or of a cancelled campaign was not to go
+        // anyway: cancelled, with the withdrawal's reason, as when it goes back to the queue (`backInQueue`).
+        try database.statement("""
+            UPDATE messages SET status = replace(\(Self.backInQueue), 'queued', 'failed'), error = coalesce(withdrawn, ?), updated_at = ?
+            WHERE id = ? AND status = 'unknown'
+            """).bind(reason, Timestamp.format(now), id).run()
         return database.changes > 0
     }
 

@@ -35,6 +35,10 @@ struct SimulatorProviderTests {
         let simulator = SimulatorProvider(settings: SimulatorSettings(), ledger: InMemorySimulatorLedger())
         let result = await simulator.sendSMS(sms(to: PhoneNumber(e164: phone)))
         #expect(result == .failure(expected))
+        // A call to the same number fails alike (it was placed anyway to a number the network knows opted out).
+        let call = OutboundCall(messageID: 8, to: PhoneNumber(e164: phone), from: "+46766860000",
+                                script: .speech(text: "Hej", language: "sv-SE"), callbackBaseURL: "http://127.0.0.1:8080/hooks/simulator")
+        #expect(await simulator.placeCall(call) == .failure(expected))
     }
 
     @Test("an undelivered receipt for numbers ending 92")

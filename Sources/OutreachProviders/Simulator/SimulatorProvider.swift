@@ -95,8 +95,13 @@ public final class SimulatorProvider: Provider, @unchecked Sendable {
     }
 
     public func placeCall(_ call: OutboundCall) async -> Result<ProviderAccepted, SendFailure> {
-        if SimulatorStatuses.scriptedOutcome(for: call.to) == .invalidNumber {
+        switch SimulatorStatuses.scriptedOutcome(for: call.to) {
+        case .invalidNumber:
             return .failure(.permanent(code: "invalid-number", reason: "the simulated network does not know \(call.to.masked)"))
+        case .optedOut:
+            return .failure(.optedOut(reason: "\(call.to.masked) replied STOP at the simulated provider"))
+        case .undelivered, .normal:
+            break
         }
         let text: String
         switch call.script {

@@ -828,7 +828,15 @@ struct DispatcherTests {
         #expect(provider.sends.value.count <= 4)
         #expect(gateway.pausedUntil != nil)
         #expect(try world.count(.failed) == 0 && world.count(.queued) == 80)
-        #expect(try world.messages().contains { $0.error == "simulator account problem (auth): Invalid API credentials." })
+        #expect(try world.messages().contains { $0.error == "simulator account problem (auth): Invalid API credentials.; waiting until it is put right" })
+        // The tries spent no attempt: a key rotated over a weekend, probed after every pause, fails no message.
+        #expect(try world.messages().allSatisfy { $0.attempts == 0 })
+        for _ in 1...10 {
+            world.clock.advance(by: 3600)
+            _ = try await gateway.pass()
+        }
+        #expect(provider.sends.value.count > 10)
+        #expect(try world.count(.failed) == 0 && world.messages().allSatisfy { $0.attempts == 0 })
     }
 
     @Test("refusals of ours, before any request, neither end nor hide a provider outage")

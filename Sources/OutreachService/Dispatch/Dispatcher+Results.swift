@@ -11,9 +11,9 @@ extension Dispatcher {
         case .success(let accepted):
             return .sent(messageID: message.id, provider: provider.name, providerID: accepted.providerID)
         case .failure(.account(let code, let reason)):
-            // The account, not this message: it waits and is tried again, like a transient failure (sending pauses).
-            return outcome(for: message, .failure(.transient(reason: "\(provider.name) account problem (\(code)): \(reason)",
-                                                              retryAfter: nil)))
+            // The account, not this message: sending pauses, and the message waits in the queue without spending an
+            // attempt (each probe after a pause would spend one, and a rotated key would fail the queue in a day).
+            return .waiting(messageID: message.id, error: "\(provider.name) account problem (\(code)): \(reason); waiting until it is put right")
         case .failure(.permanent(let code, let reason)), .failure(.refusedBeforeSending(let code, let reason)):
             return .failed(messageID: message.id, error: "\(provider.name) \(code): \(reason)")
         case .failure(.optedOut(let reason)):
@@ -47,6 +47,9 @@ extension Dispatcher {
             case .retry(let id, let notBefore, let error):
                 report.retried += 1
                 log.warning("retry", ["message": String(id), "at": Timestamp.format(notBefore), "reason": error])
+            case .waiting(let id, let error):
+                report.retried += 1
+                log.warning("waiting", ["message": String(id), "reason": error])
             case .failed(let id, let error):
                 report.failed += 1
                 log.warning("failed", ["message": String(id), "reason": error])
@@ -107,6 +110,7 @@ extension Dispatcher {
             switch outcome {
             case .sent(let id, _, let providerID): fields = ["message": String(id), "result": "sent", "provider_id": providerID, "note": note]
             case .retry(let id, _, let error): fields = ["message": String(id), "result": "not sent (retry)", "reason": error, "note": note]
+            case .waiting(let id, let error): fields = ["message": String(id), "result": "not sent (waiting)", "reason": error, "note": note]
             case .failed(let id, let error): fields = ["message": String(id), "result": "failed", "reason": error, "note": note]
             case .optedOut(let id, _, _, let reason): fields = ["message": String(id), "result": "opted out", "reason": reason, "note": note]
             case .suppressed(let id, let reason): fields = ["message": String(id), "result": "not sent (suppressed)", "reason": reason, "note": note]

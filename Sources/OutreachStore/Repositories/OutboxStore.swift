@@ -137,6 +137,12 @@ public struct OutboxStore {
                         UPDATE messages SET status = \(Self.backInQueue), not_before = ?, error = coalesce(withdrawn, ?), updated_at = ?
                         WHERE id = ? AND status = 'sending'
                         """).bind(Timestamp.format(notBefore), error, stamp, id).run()
+                case .waiting(let id, let error):
+                    try database.statement("""
+                        UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0), error = coalesce(withdrawn, ?),
+                            updated_at = ?
+                        WHERE id = ? AND status = 'sending'
+                        """).bind(error, stamp, id).run()
                 case .failed(let id, let error):
                     try setStatus(id, .failed, error: error, stamp: stamp)
                 case .suppressed(let id, let reason):

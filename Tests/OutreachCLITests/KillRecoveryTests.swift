@@ -15,10 +15,14 @@ import Darwin
 /// with SIGKILL at random moments and restarted until a run finishes by itself. Afterwards every message is in a
 /// final state, and the loopback Twilio's request log shows nobody got the message twice. Messages a kill left
 /// `unknown` are reconciled from the fake's message list once older than the grace period (1 s in this test):
-/// in the end every senior has the message exactly once.
+/// in the end every senior has the message exactly once. Every 20th message is a call: nobody is called twice, and a
+/// call a kill left in doubt is one the gateway had begun to place (those claimed but never placed are placed later).
 @Suite("kill -9: a real `outreach run` killed at random moments loses nothing and sends nothing twice")
 struct KillRecoveryTests {
     static let seniors = 2_000
+    /// Every 20th message is a voice call.
+    static let callEvery = 20
+    static var calls: Int { seniors / callEvery }
     static let maxRuns = 40
     static let timeLimitSeconds: TimeInterval = 180
     static let finalStatuses: Set<MessageStatus> = [.sent, .delivered, .failed, .unknown, .suppressed]
@@ -30,7 +34,7 @@ struct KillRecoveryTests {
         let fake = try TwilioFake()
         defer { fake.stop() }
         let world = try KillWorld(fakeBaseURL: fake.baseURL)
-        #expect(try world.launchCampaign() == Self.seniors)
+        #expect(try world.launchCampaign(callEvery: Self.callEvery) == Self.seniors)
 
         let loop = KillLoop(binary: binary, arguments: ["--config", world.configPath, "--db", world.databasePath, "run", "--once", "--quiet"],
                             environment: ["TWILIO_ACCOUNT_SID": fake.accountSID, "TWILIO_AUTH_TOKEN": fake.authToken],
@@ -56,12 +60,14 @@ struct KillRecoveryTests {
 
         // Nothing left behind: every message in a final state the coordinator can see.
         let database = try Database(path: world.databasePath)
-        let messages = try OutboxStore(database).list(limit: 100_000)
-        let counts = Dictionary(grouping: messages, by: \.status).mapValues(\.count)
-        #expect(messages.count == Self.seniors)
+        let everything = try OutboxStore(database).list(limit: 100_000)
+        let counts = Dictionary(grouping: everything, by: \.status).mapValues(\.count)
+        #expect(everything.count == Self.seniors)
+        let messages = everything.filter { $0.channel == .sms }
+        #expect(messages.count == Self.seniors - Self.calls)
         #expect(counts[.queued] == nil, "messages left queued")
         #expect(counts[.sending] == nil, "messages left sending")
-        #expect(messages.allSatisfy { Self.finalStatuses.contains($0.status) })
+        #expect(everything.allSatisfy { Self.finalStatuses.contains($0.status) })
         #expect(counts[.failed] == nil && counts[.suppressed] == nil, "the loopback fake accepts everything: \(counts)")
         #expect(try CampaignStore(database).find(id: world.campaignID)?.status == .done)
 
@@ -77,7 +83,8 @@ struct KillRecoveryTests {
         let unknown = messages.filter { $0.status == .unknown }
         // After reconciliation nothing is in doubt: everyone got the message, exactly once.
         #expect(unknown.isEmpty, "\(unknown.count) messages still unknown after reconciliation")
-        #expect(sent.count == Self.seniors && posts.count == Self.seniors && Set(requestedTo).count == Self.seniors,
+        let texted = Self.seniors - Self.calls
+        #expect(sent.count == texted && posts.count == texted && Set(requestedTo).count == texted,
                 "sent \(sent.count), requests \(posts.count), numbers \(Set(requestedTo).count)")
         #expect(sent.count <= posts.count && posts.count <= sent.count + unknown.count,
                 "requests \(posts.count), sent \(sent.count), unknown \(unknown.count)")
@@ -93,12 +100,27 @@ struct KillRecoveryTests {
         let mismatched = await Self.unissued(sent, fake: fake)
         #expect(mismatched == 0, "\(mismatched) sent messages have a provider id the fake did not issue for that number")
 
+        // Calls: nobody called twice (a call is never placed again), every call placed or in doubt. One in doubt is one
+        // the gateway had begun to place when killed; calls claimed ahead and never placed went back to the queue and
+        // were placed later (before, every call claimed ahead was left in doubt for the coordinator).
+        let calls = everything.filter { $0.channel == .voice }
+        let callPosts = fake.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/Calls.json") }
+        let calledTo = callPosts.compactMap { $0.formValue("To") }
+        #expect(Dictionary(grouping: calledTo, by: { $0 }).filter { $0.value.count > 1 }.isEmpty, "someone was called twice")
+        let placed = calls.filter { $0.status == .sent || $0.status == .delivered }
+        let callsInDoubt = calls.filter { $0.status == .unknown }
+        #expect(placed.count + callsInDoubt.count == Self.calls, "calls neither placed nor in doubt: \(calls.count - placed.count - callsInDoubt.count)")
+        #expect(Set(placed.map(\.phone.e164)).isSubset(of: Set(calledTo)), "a call is 'sent' but the fake never got it")
+        let neverPlaced = callsInDoubt.filter { !calledTo.contains($0.phone.e164) }.count
+        #expect(neverPlaced <= outcome.kills, "\(neverPlaced) calls in doubt that were never placed, after \(outcome.kills) kills")
+
         // The test only means something if runs were really killed while sending.
         #expect(outcome.kills > 0)
         #expect(outcome.midCampaignKills > 0, "no kill landed while messages were being sent")
         if ProcessInfo.processInfo.environment["OUTREACH_KILLTEST_VERBOSE"] != nil {
             print("kill test: runs \(outcome.runs), kills \(outcome.kills) (\(outcome.midCampaignKills) mid-campaign), "
                   + "unknown before the last reconciliation \(unknownBefore), requests \(posts.count), sent \(sent.count), "
+                  + "calls placed \(placed.count), in doubt \(callsInDoubt.count) (never placed \(neverPlaced)), "
                   + "\(String(format: "%.1f", outcome.seconds)) s")
         }
     }
@@ -177,9 +199,10 @@ final class KillWorld {
 
     func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
 
-    /// 2,000 seniors (+46 70 2xx xx xx), a "help" campaign to all by SMS, launched now. Returns how many were queued.
+    /// 2,000 seniors (+46 70 2xx xx xx), a "help" campaign to all by SMS (every `callEvery`-th message a call, when
+    /// given), launched now. Returns how many were queued.
     /// The connection closes on return, before any `outreach` process opens the file.
-    func launchCampaign() throws -> Int {
+    func launchCampaign(callEvery: Int? = nil) throws -> Int {
         let now = Date()
         let database = try Store.open(path: databasePath, now: now)
         let people = (0..<KillRecoveryTests.seniors).map { index in
@@ -194,6 +217,8 @@ final class KillWorld {
         let library = try PromptFiles.load(folder: config.prompts)
         let service = CampaignService(database: database, config: config, library: library, voiceLanguages: { _ in nil })
         let queued = try service.launch(campaign, now: now)
+        // Every `callEvery`-th message becomes a call (spread through the run, so kills land among them).
+        if let callEvery { try database.statement("UPDATE messages SET channel = 'voice' WHERE id % ? = 0").bind(callEvery).run() }
         return try OutboxStore(database).counts()[.queued] == queued ? queued : -1
     }
 }

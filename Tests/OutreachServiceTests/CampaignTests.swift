@@ -127,7 +127,7 @@ struct CampaignTests {
         try outbox.record([.retry(messageID: inFlight[0], notBefore: world.clock.now.addingTimeInterval(60), error: "HTTP 503")],
                           now: world.clock.now)
         try outbox.release([inFlight[1]], now: world.clock.now)
-        #expect(try outbox.recoverInterrupted(now: world.clock.now) == 1)
+        #expect(try outbox.recoverInterrupted(now: world.clock.now).unknown == 1)
         try outbox.requeueUnknown(id: inFlight[2], reason: "never got it", now: world.clock.now)
         #expect(try outbox.counts(campaignID: id) == [.cancelled: 4])
 
@@ -149,7 +149,7 @@ struct CampaignTests {
         let id = try launchedFika(world, service)
         // A crash with one message on its way: it is in doubt, the rest are sent, and the campaign is done.
         let doubtful = try #require(try outbox.claimDue(now: world.clock.now, limit: 1).first?.id)
-        #expect(try outbox.recoverInterrupted(now: world.clock.now) == 1)
+        #expect(try outbox.recoverInterrupted(now: world.clock.now).unknown == 1)
         #expect(try await world.gateway().pass().dispatched.sent == 3)
         #expect(try store.find(id: id)?.status == .done)
 

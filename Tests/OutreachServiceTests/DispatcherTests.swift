@@ -409,6 +409,8 @@ struct DispatcherTests {
         try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
         let claimed = try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10)
         #expect(claimed.count == 1 && claimed.allSatisfy { $0.channel == .voice })
+        // The dispatcher had begun to place it (see `callsAfterCrash` for one it had not).
+        try OutboxStore(world.database).notePlacingCall(claimed[0], now: world.clock.now)
         let gateway = world.gateway()
         #expect(try gateway.recover() == 1)
         world.clock.advance(by: 3600)
@@ -425,6 +427,37 @@ struct DispatcherTests {
         try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
         #expect(try await world.gateway(callFrom: "+46766860000").pass().dispatched.sent == 2)
         #expect(Set(world.ledger.entries.map { "\($0.kind) \($0.from)" }) == ["call +46766860000", "sms Raslatt"])
+    }
+
+    @Test("after a crash, calls claimed but never placed go back to the queue and go; one the dispatcher began to place stays unknown")
+    func callsAfterCrash() async throws {
+        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
+        let ids = try world.addPeople([("Gunnel Lindqvist", "+46701740621", "sv", .voice), ("Sven Ek", "+46701740622", "sv", .voice),
+                                       ("Birgitta Johansson", "+46701740613", "sv", .sms)])
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let claimed = try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10)
+        #expect(claimed.count == 3)
+        // Killed while Gunnel's call was being placed; Sven's was claimed ahead and never started.
+        let gunnel = try #require(claimed.first { $0.phone.e164 == "+46701740621" })
+        try OutboxStore(world.database).notePlacingCall(gunnel, now: world.clock.now)
+        let gateway = world.gateway()
+        #expect(try gateway.recover() == 2)  // Gunnel's call and Birgitta's SMS
+        let sven = try #require(try world.messages().first { $0.phone.e164 == "+46701740622" })
+        #expect(sven.status == .queued && sven.attempts == 0, "\(sven)")
+        let inDoubt = try #require(try world.messages().first { $0.id == gunnel.id })
+        #expect(inDoubt.status == .unknown && inDoubt.error?.contains("a call is never placed again") == true, "\(inDoubt)")
+        #expect(try world.messages().first { $0.phone.e164 == "+46701740613" }?.error?.contains("provider's records") == true)
+
+        let report = try await gateway.pass()
+        #expect(report.dispatched.sent == 1, "\(report)")
+        // Sven is called now, once; Gunnel is not called again.
+        #expect(world.ledger.entries.filter { $0.kind == "call" }.map(\.to.e164) == ["+46701740622"])
+        #expect(try world.messages().first { $0.id == gunnel.id }?.status == .unknown)
+        // The dispatcher noted Sven's attempt before placing the call.
+        let noted = try world.database.statement("SELECT message_id, attempt FROM call_attempts ORDER BY id")
+            .rows { [$0.int64(0), $0.int64(1)] }
+        #expect(noted == [[gunnel.id, 1], [sven.id, 1]])
     }
 
     @Test("a call whose answer never came stays unknown and is never placed again")
@@ -504,7 +537,7 @@ struct DispatcherTests {
                                      failure: .transient(reason: "timed out", retryAfter: nil), after: .milliseconds(200))
         try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
         #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
-        #expect(try OutboxStore(world.database).recoverInterrupted(now: world.clock.now) == 2)
+        #expect(try OutboxStore(world.database).recoverInterrupted(now: world.clock.now).unknown == 2)
         world.clock.advance(by: 601)
         // A pass may spend 100 ms; Fatima's search, first in line, takes 200 ms and fails (as a 30 s HTTP timeout would
         // against the real 10 s budget): it ends the first pass alone.
@@ -522,7 +555,7 @@ struct DispatcherTests {
         let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
         try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
         #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
-        #expect(try OutboxStore(world.database).recoverInterrupted(now: world.clock.now) == 2)
+        #expect(try OutboxStore(world.database).recoverInterrupted(now: world.clock.now).unknown == 2)
         // Fatima's has had its six attempts (a server error each time, now unconfirmed), Birgitta's one.
         try world.database.statement("UPDATE messages SET attempts = 6 WHERE phone = '+46701740605' AND status = 'unknown'").run()
         world.clock.advance(by: 601)
@@ -539,7 +572,7 @@ struct DispatcherTests {
         let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
         try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
         #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
-        #expect(try OutboxStore(world.database).recoverInterrupted(now: world.clock.now) == 2)
+        #expect(try OutboxStore(world.database).recoverInterrupted(now: world.clock.now).unknown == 2)
         try world.database.statement("UPDATE messages SET attempts = 6 WHERE status = 'unknown'").run()
         let store = SessionStore(world.database)
         let session = try store.list()[0]

@@ -44,7 +44,7 @@ struct MigrationTests {
                 """).run()
         }
         let database = try temporary.open()
-        #expect(try Migrator().migrate(database, now: now) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+        #expect(try Migrator().migrate(database, now: now) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
         #expect(try database.statement("SELECT name FROM people").rows { $0.string(0) } == ["Fatima Hassan"])
         // The new tables work and reference the old rows.
         try database.statement("""
@@ -68,7 +68,7 @@ struct MigrationTests {
             }
         }
         let database = try temporary.open()
-        #expect(try Migrator().migrate(database, now: now) == [4, 5, 6, 7, 8, 9, 10, 11, 12])
+        #expect(try Migrator().migrate(database, now: now) == [4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
         let indexes = try database.statement("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL")
             .rows { $0.string(0) }
         // Versions 6 and 7 then drop the provider-id index and the index of open messages.
@@ -109,7 +109,7 @@ struct MigrationTests {
                 """)
         }
         let database = try temporary.open()
-        #expect(try Migrator().migrate(database, now: now) == [5, 6, 7, 8, 9, 10, 11, 12])
+        #expect(try Migrator().migrate(database, now: now) == [5, 6, 7, 8, 9, 10, 11, 12, 13])
         let message = try database.statement("SELECT id, person_id, campaign_id, body, status, provider_id, updated_at FROM messages ORDER BY id")
             .rows { "\($0.int64(0)) \($0.int64(1)) \($0.int64(2)) \($0.string(3)) \($0.string(4)) \($0.optionalString(5) ?? "-") \($0.string(6))" }
         #expect(message == ["41 7 2 مرحبا sent SM1 y", "42 7 2 مرحبا queued - x"])
@@ -180,7 +180,7 @@ struct MigrationTests {
             try database.transaction { try Migrator().migrate(database, now: now) }
         }
         #expect(try Migrator().appliedVersions(in: database) == [1, 2, 3, 4])
-        #expect(try Migrator().migrate(database, now: now) == [5, 6, 7, 8, 9, 10, 11, 12])
+        #expect(try Migrator().migrate(database, now: now) == [5, 6, 7, 8, 9, 10, 11, 12, 13])
     }
 
     @Test("two processes upgrading one file at the same moment: the rebuild runs once, neither fails")
@@ -207,8 +207,8 @@ struct MigrationTests {
             case .failure(let error): Issue.record("an upgrade failed: \(error)"); return []
             }
         }
-        #expect(applied.flatMap { $0 }.sorted() == [5, 6, 7, 8, 9, 10, 11, 12])
-        #expect(try Migrator().appliedVersions(in: try temporary.open()) == Array(1...12))
+        #expect(applied.flatMap { $0 }.sorted() == [5, 6, 7, 8, 9, 10, 11, 12, 13])
+        #expect(try Migrator().appliedVersions(in: try temporary.open()) == Array(1...13))
     }
 
     @Test("a failing migration rolls back entirely and names itself")
@@ -226,7 +226,7 @@ struct MigrationTests {
             #expect(error.message.contains("migration 99 (broken)"))
         }
         // The shipped versions stay applied; nothing of 99 remains.
-        #expect(try Migrator().appliedVersions(in: database) == Array(1...12))
+        #expect(try Migrator().appliedVersions(in: database) == Array(1...13))
         let half = try database.statement("SELECT count(*) FROM sqlite_master WHERE name = 'half'").firstRow { $0.int(0) }
         #expect(half == 0)
     }

@@ -53,6 +53,9 @@ extension Dispatcher {
         /// Results not yet handed to the lane, and when the oldest arrived.
         var pending: [SendOutcome] = []
         var pendingSince: ContinuousClock.Instant?
+        /// A call's result is among them: written at once, not with the next batch. A crash before the write leaves the
+        /// call in doubt, and a call in doubt is never placed again: it waits for a coordinator.
+        var pendingCall = false
         var failure: LaneFailure?
         /// A run of failures paused sending during this drain.
         var troubled = false
@@ -134,6 +137,7 @@ extension Dispatcher {
             defer {
                 pending = []
                 pendingSince = nil
+                pendingCall = false
             }
             return pending
         }

@@ -161,6 +161,14 @@ public final class Dispatcher {
                     state.holdsToken = false
                     let message = state.nextReady()
                     let script = message.channel == .voice ? voiceScript(message) : nil
+                    // A call's attempt is noted before it is placed: after a crash, a call claimed but never placed goes
+                    // back to the queue instead of being left in doubt (a second call is never risked). Calls are few.
+                    if message.channel == .voice, script != nil,
+                       case .failure(let failure) = await lane.run({ try OutboxStore($0).notePlacingCall(message, now: instant()) }) {
+                        state.unreleased.append(message)
+                        writeFailed(failure, &state, shouldStop: shouldStop)
+                        continue
+                    }
                     group.addTask {
                         let result = await Self.send(message, provider: provider, from: message.channel == .voice ? caller : from,
                                                      callbackBase: callbackBase,
@@ -171,7 +179,7 @@ public final class Dispatcher {
                     continue
                 }
                 if !state.pending.isEmpty, state.writesAllowed, state.pending.count >= Self.flushBatch || state.sendsInFlight == 0
-                    || state.stopping || state.pendingSince.map({ .now - $0 >= Self.flushAge }) == true {
+                    || state.stopping || state.pendingCall || state.pendingSince.map({ .now - $0 >= Self.flushAge }) == true {
                     state.writeRetryAt = nil
                     record(&state, group: &group, lane: lane)
                 }
@@ -199,6 +207,7 @@ public final class Dispatcher {
                 case .sent(let message, let result):
                     state.sendsInFlight -= 1
                     state.add(outcome(for: message, result))
+                    if message.channel == .voice { state.pendingCall = true }
                     noteTrouble(result, &state)
                     limit = inTrouble ? 1 : fullLimit
                 case .claimed(let outcomes, let result):

@@ -75,14 +75,18 @@ public final class Gateway: @unchecked Sendable {
         public init() {}
     }
 
-    /// At start: messages a crash left in `sending` become `unknown`, never re-sent blindly.
+    /// At start: messages a crash left in `sending` become `unknown`, never re-sent blindly; calls never placed go back
+    /// to the queue. Returns how many became unknown.
     @discardableResult
     public func recover() throws -> Int {
-        let count = try OutboxStore(database).recoverInterrupted(now: now())
-        if count > 0 {
-            log.warning("recovered", ["unknown": String(count), "note": "messages left sending by a stop; see 'outreach status'"])
+        let recovered = try OutboxStore(database).recoverInterrupted(now: now())
+        if recovered.unknown > 0 {
+            log.warning("recovered", ["unknown": String(recovered.unknown), "note": "messages left sending by a stop; see 'outreach status'"])
         }
-        return count
+        if recovered.requeuedCalls > 0 {
+            log.info("recovered", ["queued": String(recovered.requeuedCalls), "note": "calls claimed but never placed: queued again"])
+        }
+        return recovered.unknown
     }
 
     /// One pass: settle old `unknown` messages, schedule, send everything due, apply the provider's events, ask about

@@ -189,18 +189,35 @@ public struct OutboxStore {
             """).bind(campaignID).firstRow { $0.string(0) }
     }
 
-    /// After a crash: messages left in `sending` may or may not have reached the provider. They become
-    /// `unknown` (never re-sent blindly to a senior). Returns how many.
+    /// After a crash: messages left in `sending` may or may not have reached the provider. They become `unknown`
+    /// (never re-sent blindly to a senior), but for calls the dispatcher never began to place (no attempt noted, see
+    /// `notePlacingCall`): those go back to the queue with their attempt given back. Returns how many of each.
     @discardableResult
-    public func recoverInterrupted(now: Date) throws -> Int {
-        try database.transaction {
+    public func recoverInterrupted(now: Date) throws -> (unknown: Int, requeuedCalls: Int) {
+        let stamp = Timestamp.format(now)
+        return try database.transaction {
             try database.statement("""
-                UPDATE messages SET status = 'unknown',
-                    error = 'the gateway stopped while sending: never re-sent unless the provider''s records show it did not arrive', updated_at = ?
+                UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0),
+                    error = coalesce(withdrawn, 'the gateway stopped before placing this call: queued again'), updated_at = ?
+                WHERE status = 'sending' AND channel = 'voice'
+                  AND NOT EXISTS (SELECT 1 FROM call_attempts a WHERE a.message_id = messages.id AND a.attempt = messages.attempts)
+                """).bind(stamp).run()
+            let requeued = database.changes
+            try database.statement("""
+                UPDATE messages SET status = 'unknown', updated_at = ?1,
+                    error = CASE channel WHEN 'voice'
+                        THEN 'the gateway stopped while placing this call: a call is never placed again; check it at the provider and ''outreach settle'' it'
+                        ELSE 'the gateway stopped while sending: never re-sent unless the provider''s records show it did not arrive' END
                 WHERE status = 'sending'
-                """).bind(Timestamp.format(now)).run()
-            return database.changes
+                """).bind(stamp).run()
+            return (database.changes, requeued)
         }
+    }
+
+    /// Notes that this attempt of a call is about to be placed, before it is: see `recoverInterrupted`.
+    public func notePlacingCall(_ message: OutboxMessage, now: Date) throws {
+        try database.statement("INSERT INTO call_attempts (message_id, attempt, status, started_at) VALUES (?, ?, 'placing', ?)")
+            .bind(message.id, message.attempts, Timestamp.format(now)).run()
     }
 
     /// SMS left `unknown` at or before `before`, oldest first: candidates for reconciliation. (Ordered as the

@@ -2,7 +2,8 @@
 public enum Schema {
     public static let migrations: [Migration] = [peopleAndSessions, outboxAndReplies, simulatorOutbox, outboxIndexes,
                                                   plainChecks, noProviderIDIndex, noOpenIndex, providerTrouble,
-                                                  simulatorMessageIDs, withdrawnMessages, optOutsBySource, receiptLookups]
+                                                  simulatorMessageIDs, withdrawnMessages, optOutsBySource, receiptLookups,
+                                                  callAttemptNumbers]
 
     /// Version 1: who we reach and what they come to.
     static let peopleAndSessions = Migration(version: 1, name: "people and sessions", sql: """
@@ -301,5 +302,12 @@ public enum Schema {
     /// written on the send path: NULL until a lookup.
     static let receiptLookups = Migration(version: 12, name: "receipt lookups", sql: """
         ALTER TABLE messages ADD COLUMN receipt_checked_at TEXT;
+        """)
+
+    /// Version 13: which attempt of a call a `call_attempts` row notes. The dispatcher notes each attempt before it places
+    /// the call, so after a crash a call claimed but never placed goes back to the queue (only a call that may have been
+    /// placed is left `unknown`: a second call is not ours to risk). Before, every call claimed ahead was left in doubt.
+    static let callAttemptNumbers = Migration(version: 13, name: "call attempt numbers", sql: """
+        ALTER TABLE call_attempts ADD COLUMN attempt INTEGER;
         """)
 }

@@ -388,7 +388,7 @@ struct ElksProviderTests {
         #expect(found == .success(.found(providerID: id, status: DeliveryStatus(state: .delivered, providerStatus: "delivered"))))
         let request = try #require(fake.requests.last)
         #expect(request.method == "GET" && request.path == "/a1/sms")
-        #expect(request.query == "to=%2B46701740605&end=2026-11-23T08%3A59%3A00.000000&limit=100")
+        #expect(request.query == "to=%2B46701740605&end=2026-11-23T08%3A45%3A00.000000&limit=100")
         #expect(await provider.findSent(SentLookup(messageID: 43, to: Self.to, body: "Påminnelse: fredag", since: since))
             == .success(.notFound))
         // Another number's history is not ours.
@@ -417,8 +417,8 @@ struct ElksProviderTests {
         #expect(found == .success(.found(providerID: ours, status: DeliveryStatus(state: .sent, providerStatus: "created"))))
         let pages = fake.requests.dropFirst(searchesBefore).map(\.query)
         // The second page starts before the first page's oldest: "Meddelande 0", 1 µs after ours.
-        #expect(pages == ["to=%2B46701740605&end=2026-11-23T08%3A59%3A00.000000&limit=100",
-                          "to=%2B46701740605&end=2026-11-23T08%3A59%3A00.000000&limit=100&start=2026-11-23T09%3A00%3A30.000001"])
+        #expect(pages == ["to=%2B46701740605&end=2026-11-23T08%3A45%3A00.000000&limit=100",
+                          "to=%2B46701740605&end=2026-11-23T08%3A45%3A00.000000&limit=100&start=2026-11-23T09%3A00%3A30.000001"])
 
         // Words sent to no one: not found, after reading both pages.
         #expect(await provider.findSent(SentLookup(messageID: 43, to: Self.to, body: "Påminnelse: fredag", since: since))

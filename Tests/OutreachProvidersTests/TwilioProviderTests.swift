@@ -381,6 +381,10 @@ struct TwilioProviderTests {
         let later = await provider.findSent(SentLookup(messageID: 44, to: Self.to, body: "Påminnelse: kaffe i morgon",
                                                        since: Date().addingTimeInterval(3600)))
         #expect(later == .success(.notFound))
+        // Our clock five minutes ahead of Twilio's: the message it stamped "before" the send is still found.
+        let skewed = await provider.findSent(SentLookup(messageID: 42, to: Self.to, body: "Påminnelse: kaffe i dag 14:00",
+                                                        since: Date().addingTimeInterval(300)))
+        #expect(skewed == .success(.found(providerID: sid, status: DeliveryStatus(state: .delivered, providerStatus: "delivered"))))
         // A trial account's prefix before our text: still ours (else the senior would get it twice).
         let trial = try await provider.sendSMS(Self.sms("Sent from your Twilio trial account - Påminnelse: fika på torsdag")).get().providerID
         let prefixed = await provider.findSent(SentLookup(messageID: 45, to: Self.to, body: "Påminnelse: fika på torsdag", since: since))

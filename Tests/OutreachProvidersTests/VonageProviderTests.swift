@@ -259,7 +259,7 @@ struct VonageProviderTests {
         let query = try #require(Self.searches(fake).first)
         #expect(query["account_id"] == "abcd1234" && query["product"] == "SMS" && query["direction"] == "outbound")
         #expect(query["to"] == "46701740605")
-        #expect(query["date_start"] == Timestamp.format(Self.now.addingTimeInterval(-60)))
+        #expect(query["date_start"] == Timestamp.format(Self.now.addingTimeInterval(-SentLookup.clockAllowance)))
         #expect(query["date_end"] == Timestamp.format(Self.now.addingTimeInterval(600)))
         let search = try #require(fake.requests.last)
         #expect(search.header("Authorization") == "Basic " + Data("abcd1234:abcdef0123456789".utf8).base64EncodedString())
@@ -288,7 +288,7 @@ struct VonageProviderTests {
         #expect(old == .success(.notFound))
         let windows = Self.searches(fake).dropFirst(before).map { ($0["date_start"] ?? "", $0["date_end"] ?? "") }
         #expect(windows.count == 2)
-        #expect(windows.first?.0 == Timestamp.format(since.addingTimeInterval(-60)))
+        #expect(windows.first?.0 == Timestamp.format(since.addingTimeInterval(-SentLookup.clockAllowance)))
         #expect(windows.first?.1 == windows.last?.0)
         #expect(windows.last?.1 == Timestamp.format(Self.now.addingTimeInterval(60)))
 

@@ -95,10 +95,10 @@ public struct ElksProvider: Provider {
     }
 
     /// The SMS history (GET /a1/sms, newest first, 100 a page), filtered on the recipient and on messages created
-    /// after the interrupted send (less a minute of clock skew), searched for our text. Follows `next` (the `start`
+    /// after the interrupted send (less `SentLookup.clockAllowance` of clock skew), searched for our text. Follows `next` (the `start`
     /// of the following page) for up to `historyPages` pages; a search it had to cut short never says "not found".
     public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
-        let after = ElksProvider.historyTime(lookup.since.addingTimeInterval(-60))
+        let after = ElksProvider.historyTime(lookup.searchFrom)
         let query = settings.baseURL + "/a1/sms?to=" + FormEncoding.percentEncode(lookup.to.e164)
             + "&end=" + FormEncoding.percentEncode(after) + "&limit=100"
         var before: String?

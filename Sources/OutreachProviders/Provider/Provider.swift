@@ -54,6 +54,13 @@ public struct SentLookup: Sendable, Equatable {
         self.since = since
     }
 
+    /// How far the provider's clock may be behind ours. A record the provider stamped before the search's start would
+    /// read as "not found", and the message would be sent twice: with a minute, a gateway clock two minutes fast did that.
+    public static let clockAllowance: TimeInterval = 900
+
+    /// Where a search of the provider's records starts: `clockAllowance` before `since`.
+    public var searchFrom: Date { since.addingTimeInterval(-Self.clockAllowance) }
+
     /// Whether a text in the provider's records is our body: the same once whitespace at either end is dropped and line
     /// ends are alike (a provider that trims a trailing newline, or stores CRLF, must not make "not found" of it: the
     /// message would then be sent again).

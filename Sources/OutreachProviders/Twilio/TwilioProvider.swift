@@ -114,10 +114,10 @@ public struct TwilioProvider: Provider {
     }
 
     /// Twilio keeps every message: those to the number are read newest first, 50 a page, back to the interrupted
-    /// send (less a minute of clock skew), looking for our text. A search that cannot reach that far (more than
+    /// send (less `SentLookup.clockAllowance` of clock skew), looking for our text. A search that cannot reach that far (more than
     /// `maxSearchPages` pages) is a failure, never "not found": a message is not re-sent on a partial search.
     public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
-        let earliest = lookup.since.addingTimeInterval(-60)
+        let earliest = lookup.searchFrom
         let dates = Self.dateFormatter()
         var url = settings.accountURL + "/Messages.json?To=\(FormEncoding.percentEncode(lookup.to.e164))&PageSize=50"
         for _ in 0..<Self.maxSearchPages {

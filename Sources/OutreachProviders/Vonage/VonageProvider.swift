@@ -109,8 +109,8 @@ public struct VonageProvider: Provider {
         VonageWebhooks(settings: settings, now: now).handle(request)
     }
 
-    /// Searches the Reports API for the SMS we sent with `client-ref` = our message id, to that number, from a
-    /// minute before `since` until now, in windows of at most 24 hours (the API's limit). Found: Vonage has it,
+    /// Searches the Reports API for the SMS we sent with `client-ref` = our message id, to that number, from
+    /// `SentLookup.clockAllowance` before `since` until now, in windows of at most 24 hours (the API's limit). Found: Vonage has it,
     /// with its id and status. Not found in the whole span: Vonage never got it.
     ///
     /// nil when the account cannot search (HTTP 401 or 403: Reports is a paid product that may not be enabled):
@@ -118,7 +118,7 @@ public struct VonageProvider: Provider {
     /// `maxSearchPages` pages is a failure, not "not found": a message is never re-sent on a partial search.
     public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
         let end = now()
-        var windowStart = lookup.since.addingTimeInterval(-60)
+        var windowStart = lookup.searchFrom
         guard end.timeIntervalSince(windowStart) <= Self.maxSearchDays * 86_400 else {
             return .failure(.permanent(code: "search-span", reason: "Vonage's records are searched at most \(Int(Self.maxSearchDays)) days back"))
         }

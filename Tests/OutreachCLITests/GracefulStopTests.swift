@@ -86,9 +86,10 @@ extension GracefulStopTests {
         #expect(sent == KillRecoveryTests.messagePosts(fake).count && counts[.queued] == total - sent, "\(counts)")
     }
 
-    @Test("SIGTERM while `run` waits at start for a database another process holds: a clean stop, exit 0",
-          .timeLimit(.minutes(2)))
-    func sigtermWhileDatabaseBusyAtStart() async throws {
+    /// SIGHUP too: the SSH session `run` was started from dropped.
+    @Test("SIGTERM or SIGHUP while `run` waits at start for a database another process holds: a clean stop, exit 0",
+          .timeLimit(.minutes(2)), arguments: [SIGTERM, SIGHUP])
+    func sigtermWhileDatabaseBusyAtStart(signalNumber: Int32) async throws {
         let binary = try #require(KillRecoveryTests.outreachBinary(), "the `outreach` binary is not beside the test bundle")
         let fake = try TwilioFake()
         defer { fake.stop() }
@@ -108,7 +109,7 @@ extension GracefulStopTests {
             // Its recovery waits for the lock (5 s), fails, and waits 2 s before trying again: the signal comes then.
             while process.isRunning, Date().timeIntervalSince(started) < 30,
                   !((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").contains("recover-failed") { usleep(20_000) }
-            kill(process.processIdentifier, SIGTERM)
+            kill(process.processIdentifier, signalNumber)
             let signalled = Date()
             while process.isRunning, Date().timeIntervalSince(signalled) < 20 { usleep(20_000) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }

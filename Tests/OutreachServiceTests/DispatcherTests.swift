@@ -661,6 +661,7 @@ struct DispatcherTests {
         let pausedUntil = try #require(next.dispatcher.heldUntil)
         #expect(pausedUntil == world.clock.now.addingTimeInterval(60))
         #expect(try next.nextDue() == pausedUntil)
+        #expect(try next.pauseHoldingMessages() == pausedUntil)
         world.clock.advance(by: 61)
         let probe = try await world.gateway(provider: provider, claimSize: 8).pass()
         #expect(probe.dispatched.retried == 1, "\(probe.dispatched)")
@@ -870,6 +871,20 @@ struct DispatcherTests {
         }
         #expect(provider.sends.value.count > 10)
         #expect(try world.count(.failed) == 0 && world.messages().allSatisfy { $0.attempts == 0 })
+    }
+
+    @Test("an outage a minute before quiet hours still holds messages: run --once reports it, though they wait for the morning")
+    func outageAtEvening() async throws {
+        let world = try fortySeniorsDue()
+        world.set("2026-11-23T18:59:30Z")  // 19:59:30 in Stockholm: quiet hours begin at 20:00
+        let provider = FailingSends(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger),
+                                    failure: .transient(reason: "HTTP 503", retryAfter: nil))
+        let gateway = world.gateway(provider: provider, concurrency: 1)
+        _ = try await gateway.pass()
+        let until = try #require(gateway.pausedUntil)
+        // The messages wait for 09:00 (quiet hours), after the pause's end: before, that hid the outage from cron.
+        #expect(try #require(try gateway.nextDue()) > until)
+        #expect(try gateway.pauseHoldingMessages() == until)
     }
 
     @Test("refusals of ours, before any request, neither end nor hide a provider outage")

@@ -49,7 +49,8 @@ enum RunCommand {
         let gateway = try context.makeGateway(log: log)
         let stop = StopFlag()
         var sources: [DispatchSourceSignal] = []
-        for signalNumber in [SIGTERM, SIGINT] {
+        // SIGHUP too: an SSH session that drops would otherwise end the service at once, its sends in flight left in doubt.
+        for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
@@ -59,6 +60,7 @@ enum RunCommand {
                 // A second signal takes the default action: the process ends at once (an operator's second Ctrl-C).
                 signal(SIGTERM, SIG_DFL)
                 signal(SIGINT, SIG_DFL)
+                signal(SIGHUP, SIG_DFL)
             }
             source.resume()
             sources.append(source)
@@ -155,7 +157,7 @@ enum RunCommand {
             log.error("results-unwritten", ["reason": "\(error)", "note": "the next start makes them unknown and settles them"])
         }
         // A pause for provider trouble ends `--once` with messages still due: cron should hear of the outage.
-        if once, !stop.isSet, let until = gateway.pausedUntil, let due = try? gateway.nextDue(), due <= until {
+        if once, !stop.isSet, let until = try? gateway.pauseHoldingMessages() {
             log.warning("stopped", ["reason": "provider-trouble", "paused_until": Timestamp.format(until)])
             throw CLIError.failure("run: \(gateway.provider.name) keeps failing; sending is paused until \(Timestamp.format(until)) "
                                    + "and the messages due wait in the queue (see the log above)")

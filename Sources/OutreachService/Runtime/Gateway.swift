@@ -154,6 +154,13 @@ public final class Gateway: @unchecked Sendable {
         dispatcher.heldUntil.flatMap { $0 > now() ? $0 : nil }
     }
 
+    /// The end of a pause for provider trouble, when a queued message was due by then (quiet hours aside): `run --once`
+    /// reports the outage to cron. (Compared with `nextDue`, which quiet hours move on, an evening outage went unheard.)
+    public func pauseHoldingMessages() throws -> Date? {
+        guard let until = pausedUntil, let due = try OutboxStore(database).nextDue(), due <= until else { return nil }
+        return until
+    }
+
     /// When the next queued message can start (to sleep until then): when it is due, or later when a pause for
     /// provider trouble or quiet hours hold it. nil when nothing is queued.
     public func nextDue() throws -> Date? {

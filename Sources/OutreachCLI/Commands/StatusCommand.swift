@@ -3,20 +3,42 @@ import OutreachCore
 import OutreachStore
 
 enum StatusCommand {
+    /// Messages listed per status unless `--all`.
+    static let newest = 20
+
     static let node = CommandNode("status", summary: "the outbox at a glance: counts, problems, campaigns", help: """
-        Usage: outreach status [--json]
-        Counts of messages per status, the messages that need a coordinator (failed, unknown, suppressed) and the campaigns.
+        Usage: outreach status [--all] [--status STATUS] [--json]
+        Counts of messages per status, the messages that need a coordinator (failed, unknown, suppressed, undelivered;
+        the newest \(newest) of each) and the campaigns.
+          --all            every one of those messages, not only the newest \(newest)
+          --status STATUS  the messages of that status alone (queued, sent, delivered, failed, unknown...)
+        An unknown SMS is looked up at the provider by the service itself; an unknown call, or an SMS the provider's
+        records could not settle, needs you ('outreach settle').
         """) { arguments, context in
         let json = arguments.flag("--json")
+        let all = arguments.flag("--all")
+        let statusText = try arguments.option("--status")
         try arguments.finish()
+        var statuses = [MessageStatus.unknown, .failed, .suppressed, .undelivered]
+        if let statusText {
+            guard let status = MessageStatus(rawValue: statusText.lowercased()) else {
+                throw CLIError.usage("status: '\(statusText)' is not a status (use "
+                                     + MessageStatus.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+            }
+            statuses = [status]
+        }
         let database = try context.existingDatabase(for: "status")
         let outbox = OutboxStore(database)
         let counts = try outbox.counts()
         let people = PeopleStore(database)
-        let attentionStatuses = [MessageStatus.unknown, .failed, .suppressed, .undelivered]
+        let limit = all ? Int.max : newest
         if json {
-            // What the text shows: the counts, the newest messages that need a coordinator, the campaigns.
-            struct Problem: Encodable { let id: Int64; let name: String; let phone: String; let channel: String; let template: String; let error: String? }
+            // What the text shows: the counts, the messages listed, the campaigns.
+            struct Problem: Encodable {
+                let id: Int64; let name: String; let phone: String; let channel: String; let template: String; let error: String?
+                /// For an unknown message: whether the service looks it up at the provider itself (else a coordinator must).
+                let lookedUpByService: Bool?
+            }
             struct Status: Encodable {
                 let counts: [String: Int]
                 /// Until when sending is paused after provider trouble; null when it is not.
@@ -25,13 +47,14 @@ enum StatusCommand {
                 let campaigns: [CampaignCommands.CampaignJSON]
             }
             var attention: [String: [Problem]] = [:]
-            for status in attentionStatuses {
-                let messages = try outbox.list(status: status, limit: 20)
-                guard !messages.isEmpty else { continue }
-                attention[status.rawValue] = try messages.map { message in
-                    Problem(id: message.id, name: try message.personID.flatMap { try people.find(id: $0)?.name } ?? "-",
-                            phone: message.phone.masked, channel: message.channel.rawValue, template: message.template, error: message.error)
+            for status in statuses {
+                var problems: [Problem] = []
+                try outbox.forEach(status: status, limit: limit) { message in
+                    problems.append(Problem(id: message.id, name: try name(of: message, people), phone: message.phone.masked,
+                                            channel: message.channel.rawValue, template: message.template, error: message.error,
+                                            lookedUpByService: status == .unknown ? OutboxStore.isLookedUpByService(message) : nil))
                 }
+                if !problems.isEmpty { attention[status.rawValue] = problems }
             }
             let pausedUntil = try SendingPause.until(database, try context.config(), now: context.now())
             context.console.print(try JSONOutput.string(Status(counts: CampaignCommands.CampaignJSON.keyed(counts),
@@ -42,19 +65,30 @@ enum StatusCommand {
         let console = context.console
         console.print("messages: " + MessageStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
         if let pause = try SendingPause.text(database, try context.config(), now: context.now()) { console.print(pause) }
-        for status in attentionStatuses {
-            let messages = try outbox.list(status: status, limit: 20)
-            guard !messages.isEmpty else { continue }
+        for status in statuses {
+            let total = counts[status] ?? 0
+            guard total > 0 else { continue }
             console.print("")
-            console.print("\(status.rawValue) (newest \(messages.count)):")
-            for message in messages {
-                let name = try message.personID.flatMap { try people.find(id: $0)?.name } ?? "-"
-                console.print("  #\(message.id) \(name) \(message.phone.masked) \(message.channel.rawValue) \(message.template): \(message.error ?? "")")
+            let shown = min(total, limit)
+            console.print(shown < total ? "\(status.rawValue) (newest \(shown) of \(total); 'outreach status --all' lists them all):"
+                                        : "\(status.rawValue) (\(total)):")
+            var needYou = 0
+            try outbox.forEach(status: status, limit: limit) { message in
+                var note = ""
+                if status == .unknown {
+                    let byService = OutboxStore.isLookedUpByService(message)
+                    if !byService { needYou += 1 }
+                    note = byService ? " [the service looks it up]" : " [needs you]"
+                }
+                console.print("  #\(message.id) \(try name(of: message, people)) \(message.phone.masked) \(message.channel.rawValue) "
+                              + "\(message.template): \(message.error ?? "")\(note)")
             }
-            if status == .unknown {
-                console.print("  checked them at the provider? 'outreach settle ID... --sent' (it arrived) or '--resend' (it did not)")
+            if status == .unknown, needYou > 0 {
+                console.print("  those that need you: checked them at the provider? 'outreach settle ID... --sent' (it arrived) "
+                              + "or '--resend' (it did not)")
             }
         }
+        guard statusText == nil else { return }
         let campaigns = try CampaignStore(database).list()
         if !campaigns.isEmpty {
             console.print("")
@@ -64,5 +98,9 @@ enum StatusCommand {
                 console.print("  \(campaign.id!) \(campaign.name) [\(campaign.status.rawValue)] " + CampaignCommands.progressLine(campaignCounts, replies: nil))
             }
         }
+    }
+
+    static func name(of message: OutboxMessage, _ people: PeopleStore) throws -> String {
+        try message.personID.flatMap { try people.find(id: $0)?.name } ?? "-"
     }
 }

@@ -405,6 +405,23 @@ public struct OutboxStore {
             """).bind(status?.rawValue, campaignID, limit).rows(Self.message)
     }
 
+    /// The messages of `status`, newest first, up to `limit`, one at a time (a list of every failed message after an
+    /// outage can be long: it is not loaded whole).
+    public func forEach(status: MessageStatus, limit: Int, _ visit: (OutboxMessage) throws -> Void) throws {
+        try database.statement("SELECT \(Self.columns) FROM messages WHERE status = ?1 ORDER BY id DESC LIMIT ?2")
+            .bind(status.rawValue, limit).forEachRow { row in
+                try visit(try Self.message(row))
+                return true
+            }
+    }
+
+    /// Whether the service looks an `unknown` message up at the provider by itself (see `unknownSMS`): an SMS not left
+    /// for the coordinator. A call, or an SMS whose search failed for good, needs a coordinator ('outreach settle').
+    public static func isLookedUpByService(_ message: OutboxMessage) -> Bool {
+        message.status == .unknown && message.channel == .sms && message.providerID == nil
+            && !(message.error ?? "").hasPrefix(leftUnknown)
+    }
+
     /// How many messages are in each status (optionally of one campaign).
     public func counts(campaignID: Int64? = nil) throws -> [MessageStatus: Int] {
         var result: [MessageStatus: Int] = [:]

@@ -44,7 +44,7 @@ struct MigrationTests {
                 """).run()
         }
         let database = try temporary.open()
-        #expect(try Migrator().migrate(database, now: now) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+        #expect(try Migrator().migrate(database, now: now) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
         #expect(try database.statement("SELECT name FROM people").rows { $0.string(0) } == ["Fatima Hassan"])
         // The new tables work and reference the old rows.
         try database.statement("""
@@ -52,6 +52,27 @@ struct MigrationTests {
             VALUES (1, '+46701740605', 'sms', 'ar', 'session-reminder', 'x', 'k1', 'x', 'x', 'x')
             """).run()
         #expect(try database.statement("SELECT count(*) FROM messages").firstRow { $0.int(0) } == 1)
+    }
+
+    @Test("a call left sending by a version that did not note calls is left unknown after the upgrade, never placed again")
+    func callsInFlightAtUpgrade() throws {
+        let temporary = TemporaryDatabase()
+        do {
+            let old = try temporary.open()
+            try Migrator(migrations: Schema.migrations.filter { $0.version <= 12 }).migrate(old, now: now)
+            // Killed while placing a call (and while an SMS was out): nothing noted the call's attempt then.
+            for (index, channel) in ["voice", "sms"].enumerated() {
+                try old.statement("""
+                    INSERT INTO messages (phone, channel, language, template, body, dedupe_key, status, attempts, not_before,
+                                          created_at, updated_at)
+                    VALUES ('+46701740605', ?, 'sv', 'help', 'x', ?, 'sending', 1, '2026-11-23T09:00:00Z', 'x', '2026-11-23T09:00:05Z')
+                    """).bind(channel, "k\(index)").run()
+            }
+        }
+        let database = try temporary.open()
+        #expect(try Migrator().migrate(database, now: now) == [13, 14])
+        let recovered = try OutboxStore(database).recoverInterrupted(now: now)
+        #expect(recovered.unknown == 2 && recovered.requeuedCalls == 0)
     }
 
     @Test("version 4 swaps the outbox indexes under existing messages: the due queue and claims keep working")
@@ -68,7 +89,7 @@ struct MigrationTests {
             }
         }
         let database = try temporary.open()
-        #expect(try Migrator().migrate(database, now: now) == [4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+        #expect(try Migrator().migrate(database, now: now) == [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
         let indexes = try database.statement("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL")
             .rows { $0.string(0) }
         // Versions 6 and 7 then drop the provider-id index and the index of open messages.
@@ -109,7 +130,7 @@ struct MigrationTests {
                 """)
         }
         let database = try temporary.open()
-        #expect(try Migrator().migrate(database, now: now) == [5, 6, 7, 8, 9, 10, 11, 12, 13])
+        #expect(try Migrator().migrate(database, now: now) == [5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
         let message = try database.statement("SELECT id, person_id, campaign_id, body, status, provider_id, updated_at FROM messages ORDER BY id")
             .rows { "\($0.int64(0)) \($0.int64(1)) \($0.int64(2)) \($0.string(3)) \($0.string(4)) \($0.optionalString(5) ?? "-") \($0.string(6))" }
         #expect(message == ["41 7 2 مرحبا sent SM1 y", "42 7 2 مرحبا queued - x"])
@@ -180,7 +201,7 @@ struct MigrationTests {
             try database.transaction { try Migrator().migrate(database, now: now) }
         }
         #expect(try Migrator().appliedVersions(in: database) == [1, 2, 3, 4])
-        #expect(try Migrator().migrate(database, now: now) == [5, 6, 7, 8, 9, 10, 11, 12, 13])
+        #expect(try Migrator().migrate(database, now: now) == [5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
     }
 
     @Test("two processes upgrading one file at the same moment: the rebuild runs once, neither fails")
@@ -207,8 +228,8 @@ struct MigrationTests {
             case .failure(let error): Issue.record("an upgrade failed: \(error)"); return []
             }
         }
-        #expect(applied.flatMap { $0 }.sorted() == [5, 6, 7, 8, 9, 10, 11, 12, 13])
-        #expect(try Migrator().appliedVersions(in: try temporary.open()) == Array(1...13))
+        #expect(applied.flatMap { $0 }.sorted() == [5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+        #expect(try Migrator().appliedVersions(in: try temporary.open()) == Array(1...14))
     }
 
     @Test("a failing migration rolls back entirely and names itself")
@@ -226,7 +247,7 @@ struct MigrationTests {
             #expect(error.message.contains("migration 99 (broken)"))
         }
         // The shipped versions stay applied; nothing of 99 remains.
-        #expect(try Migrator().appliedVersions(in: database) == Array(1...13))
+        #expect(try Migrator().appliedVersions(in: database) == Array(1...14))
         let half = try database.statement("SELECT count(*) FROM sqlite_master WHERE name = 'half'").firstRow { $0.int(0) }
         #expect(half == 0)
     }

@@ -214,9 +214,10 @@ public struct OutboxStore {
         }
     }
 
-    /// Notes that this attempt of a call is about to be placed, before it is: see `recoverInterrupted`.
+    /// Notes that this attempt of a call is about to be placed, before it is: see `recoverInterrupted`. The row says the
+    /// attempt began ('started'); what came of it is the message's own status.
     public func notePlacingCall(_ message: OutboxMessage, now: Date) throws {
-        try database.statement("INSERT INTO call_attempts (message_id, attempt, status, started_at) VALUES (?, ?, 'placing', ?)")
+        try database.statement("INSERT INTO call_attempts (message_id, attempt, status, started_at) VALUES (?, ?, 'started', ?)")
             .bind(message.id, message.attempts, Timestamp.format(now)).run()
     }
 

@@ -3,7 +3,7 @@ public enum Schema {
     public static let migrations: [Migration] = [peopleAndSessions, outboxAndReplies, simulatorOutbox, outboxIndexes,
                                                   plainChecks, noProviderIDIndex, noOpenIndex, providerTrouble,
                                                   simulatorMessageIDs, withdrawnMessages, optOutsBySource, receiptLookups,
-                                                  callAttemptNumbers]
+                                                  callAttemptNumbers, callsInFlightBeforeNotes]
 
     /// Version 1: who we reach and what they come to.
     static let peopleAndSessions = Migration(version: 1, name: "people and sessions", sql: """
@@ -309,5 +309,16 @@ public enum Schema {
     /// placed is left `unknown`: a second call is not ours to risk). Before, every call claimed ahead was left in doubt.
     static let callAttemptNumbers = Migration(version: 13, name: "call attempt numbers", sql: """
         ALTER TABLE call_attempts ADD COLUMN attempt INTEGER;
+        """)
+
+    /// Version 14: a call left `sending` by a version that did not note its attempts (before 13) may have been placed:
+    /// it is noted now, so the next start leaves it `unknown` for the coordinator instead of queuing it again, which
+    /// called the senior twice after an upgrade. (A file already at 13 gains notes only for calls in flight: at worst
+    /// a call never placed is left in doubt, never one placed twice.)
+    static let callsInFlightBeforeNotes = Migration(version: 14, name: "calls in flight before notes", sql: """
+        INSERT INTO call_attempts (message_id, attempt, status, started_at)
+        SELECT id, attempts, 'started', updated_at FROM messages m
+        WHERE status = 'sending' AND channel = 'voice'
+          AND NOT EXISTS (SELECT 1 FROM call_attempts a WHERE a.message_id = m.id AND a.attempt = m.attempts);
         """)
 }

@@ -338,7 +338,7 @@ struct ElksProviderTests {
         #expect(fake.unusedSteps == 0)
     }
 
-    @Test("a call from a sender name is refused before any request: 46elks calls from a number only")
+    @Test("a call from a sender name is held back before any request: 46elks calls from a number only")
     func callFromSenderName() async throws {
         let fake = try ElksFake()
         let client = Self.client()
@@ -346,8 +346,8 @@ struct ElksProviderTests {
         let provider = ElksProvider(settings: fake.settings(), client: client, now: Self.clock.function)
         let call = OutboundCall(messageID: 7, to: Self.to, from: "Raslatt", script: .audio(url: "https://gw.example/a.mp3"),
                                 callbackBaseURL: Self.hooks)
-        guard case .failure(.refusedBeforeSending(let code, let reason)) = await provider.placeCall(call) else {
-            Issue.record("expected a refusal before sending"); return
+        guard case .failure(.misconfigured(let code, let reason)) = await provider.placeCall(call) else {
+            Issue.record("expected it held back by the config"); return
         }
         #expect(code == "caller-not-a-number" && reason.contains("provider.callFrom"))
         #expect(fake.requests.isEmpty)

@@ -109,7 +109,7 @@ struct VonageProviderTests {
             case .failure(.optedOut): self = .optedOut
             case .failure(.unconfirmed): self = .unconfirmed
             case .failure(.account(let code, _)): self = .account(code)
-            case .failure(.refusedBeforeSending(let code, _)): self = .refusedBeforeSending(code)
+            case .failure(.refusedBeforeSending(let code, _)), .failure(.misconfigured(let code, _)): self = .refusedBeforeSending(code)
             }
         }
     }

@@ -286,3 +286,16 @@ struct StopDuringSend: SimulatorStub {
         return await base.sendSMS(sms)
     }
 }
+
+/// The Simulator, but one number's SMS are refused with `failure` (an account refusal that is really about that one
+/// recipient, say). Records every number tried.
+struct RefusingOne: SimulatorStub {
+    let base: SimulatorProvider
+    let phone: String
+    let failure: SendFailure
+    let tried = Recorded()
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
+        tried.append(sms.to.e164)
+        return sms.to.e164 == phone ? .failure(failure) : await base.sendSMS(sms)
+    }
+}

@@ -887,6 +887,52 @@ struct DispatcherTests {
         #expect(try gateway.pauseHoldingMessages() == until)
     }
 
+    @Test("one message refused for the account's sake does not hold up the rest: it waits 15 minutes, and the probe takes another")
+    func oneAccountRefusalDoesNotBlock() async throws {
+        let world = try fortySeniorsDue()
+        let refused = "+46701740610"
+        let provider = RefusingOne(base: SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), phone: refused,
+                                   failure: .account(code: "21212", reason: "Invalid 'From' Phone Number"))
+        let gateway = world.gateway(provider: provider, concurrency: 1)
+        _ = try await gateway.pass()
+        #expect(gateway.pausedUntil != nil)
+        world.clock.advance(by: 61)
+        // Before, the probe after each pause was the same oldest message, refused again: nothing else ever went.
+        _ = try await gateway.pass()
+        let counts = try OutboxStore(world.database).counts()
+        #expect(counts[.sent] == 39, "\(counts) \(provider.tried.value.count)")
+        #expect(Set(provider.tried.value).count == 40 && provider.tried.value.filter { $0 == refused }.count == 1)
+        let waiting = try #require(try world.messages().first { $0.phone.e164 == refused && $0.dedupeKey.hasSuffix("day-before") })
+        #expect(waiting.status == .queued && waiting.attempts == 0)
+        #expect(waiting.notBefore == world.at("2026-11-23T09:15:00Z"), "\(waiting.notBefore)")
+        #expect(waiting.error == "simulator account problem (21212): Invalid 'From' Phone Number; waiting until it is put right")
+    }
+
+    @Test("a call from a sender name waits for provider.callFrom, unspent and unnoted, while the SMS go and nothing pauses")
+    func callFromSenderNameWaits() async throws {
+        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
+        let ids = try world.addPeople([("Gunnel Lindqvist", "+46701740621", "sv", .voice), ("Birgitta Johansson", "+46701740613", "sv", .sms)])
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        let fake = try TwilioFake()
+        let client = CurlHTTPClient(maxConcurrent: 2, options: .init())
+        defer { client.close(); fake.stop() }
+        let gateway = world.gateway(provider: TwilioProvider(settings: fake.settings(), client: client, now: world.clock.function))
+        let report = try await gateway.pass()
+        #expect(report.dispatched.sent == 1 && report.dispatched.failed == 0, "\(report.dispatched)")
+        #expect(gateway.pausedUntil == nil)
+        let call = try #require(try world.messages().first { $0.channel == .voice && $0.status != .suppressed })
+        #expect(call.status == .queued && call.attempts == 0 && call.notBefore == world.at("2026-11-23T09:15:00Z"), "\(call)")
+        #expect(call.error?.contains("set provider.callFrom") == true)
+        #expect(try world.database.statement("SELECT count(*) FROM call_attempts").firstRow { $0.int(0) } == 0)
+        #expect(!fake.requests.contains { $0.path.hasSuffix("/Calls.json") })
+        // Put right: the call goes at its next turn, from the number.
+        world.clock.advance(by: 901)
+        let fixed = world.gateway(provider: TwilioProvider(settings: fake.settings(), client: client, now: world.clock.function),
+                                  callFrom: "+46766860000")
+        #expect(try await fixed.pass().dispatched.sent == 1)
+        #expect(fake.requests.filter { $0.path.hasSuffix("/Calls.json") }.map { $0.formValue("From") } == ["+46766860000"])
+    }
+
     @Test("refusals of ours, before any request, neither end nor hide a provider outage")
     func localRefusalsDoNotEndTrouble() async throws {
         let world = try fortySeniorsDue()

@@ -83,9 +83,10 @@ public struct OutboxMessage: Sendable, Equatable {
 public enum SendOutcome: Sendable, Equatable {
     case sent(messageID: Int64, provider: String, providerID: String)
     case retry(messageID: Int64, notBefore: Date, error: String)
-    /// The provider refused the account, not this message: it goes back to the queue with its attempt given back and
-    /// waits while sending is paused, so a weekend with a rotated key spends none of its retries.
-    case waiting(messageID: Int64, error: String)
+    /// The provider refused the account, or our config held the message back (a call with no number to come from): it
+    /// goes back to the queue with its attempt given back, due again at `notBefore`, so a weekend with a rotated key
+    /// spends none of its retries. (It was not placed: a call's note of this attempt goes.)
+    case waiting(messageID: Int64, notBefore: Date, error: String)
     case failed(messageID: Int64, error: String)
     case suppressed(messageID: Int64, reason: String)
     /// The provider says the person opted out: the message fails and the opt-out is recorded.

@@ -20,7 +20,7 @@ public enum ElksErrors {
         }
         if status == 401 { return .account(code: "auth", reason: reason) }
         // "Invalid from number.": the config's sender, not this message (every one would fail alike): sending pauses.
-        if (400...403).contains(status), lowered.contains("from") {
+        if (400...403).contains(status), lowered.contains("invalid from") || lowered.contains("from number") {
             return .account(code: "sender", reason: reason + " (check provider.from)")
         }
         // Only about credentials: an account problem pauses all sending, and a 403 that refuses one message ("Forbidden",

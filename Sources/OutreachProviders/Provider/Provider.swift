@@ -139,7 +139,8 @@ public struct ProviderAccepted: Sendable, Equatable {
 
 /// A classified send failure, said by the adapter that read the answer (each provider words these its own way).
 /// The dispatcher retries `.transient`, ends `.permanent` and `.refusedBeforeSending` as failed, records an opt-out
-/// for `.optedOut`, marks `.unconfirmed` as unknown, and pauses all sending on `.account`.
+/// for `.optedOut`, marks `.unconfirmed` as unknown, pauses all sending on `.account`, and holds a `.misconfigured`
+/// message back while the rest go.
 public enum SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// The provider refused this message (an invalid number, a text too long): it fails, and others may go.
     case permanent(code: String, reason: String)
@@ -155,12 +156,16 @@ public enum SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// Refused by us before any request (no voice for the language, a script too long): this message fails, and it
     /// says nothing about whether the provider is up, so it neither ends nor extends a run of provider failures.
     case refusedBeforeSending(code: String, reason: String)
+    /// Refused by us before any request because of our config, not the message: it waits (its attempt not spent) for a
+    /// coordinator to put the config right, while the other messages go. Failed, it would be lost: nothing plans a
+    /// message twice.
+    case misconfigured(code: String, reason: String)
 
-    /// A call from a sender name ("Raslatt"): the networks place calls from numbers only, so it is refused before any
+    /// A call from a sender name ("Raslatt"): the networks place calls from numbers only, so it is held before any
     /// request (the provider would refuse it, and count it as its trouble).
     public static func callerNotANumber(_ caller: String) -> SendFailure {
-        .refusedBeforeSending(code: "caller-not-a-number", reason: "a call must come from a phone number, and '\(caller)' is a sender "
-                              + "name: set provider.callFrom to the account's number in E.164 (+46…)")
+        .misconfigured(code: "caller-not-a-number", reason: "a call must come from a phone number, and '\(caller)' is a sender "
+                       + "name: set provider.callFrom to the account's number in E.164 (+46…)")
     }
 
     public var description: String {
@@ -172,6 +177,7 @@ public enum SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .unconfirmed(let reason): return "the provider may have it: \(reason)"
         case .account(let code, let reason): return "the provider refused the account (\(code)): \(reason)"
         case .refusedBeforeSending(let code, let reason): return "not sent (\(code)): \(reason)"
+        case .misconfigured(let code, let reason): return "held back by the config (\(code)): \(reason)"
         }
     }
 }

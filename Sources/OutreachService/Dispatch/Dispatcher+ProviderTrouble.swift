@@ -15,7 +15,7 @@ extension Dispatcher {
     /// changes nothing.
     func noteTrouble(_ result: Result<ProviderAccepted, SendFailure>, _ state: inout Pump) {
         switch result {
-        case .failure(.refusedBeforeSending): break
+        case .failure(.refusedBeforeSending), .failure(.misconfigured): break
         case .failure(.account):
             trouble.failuresInARow = max(trouble.failuresInARow + 1, settings.troubleLimit)
         case .failure(.transient), .failure(.unconfirmed): trouble.failuresInARow += 1

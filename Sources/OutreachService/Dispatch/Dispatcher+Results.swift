@@ -13,7 +13,9 @@ extension Dispatcher {
         case .failure(.account(let code, let reason)):
             // The account, not this message: sending pauses, and the message waits in the queue without spending an
             // attempt (each probe after a pause would spend one, and a rotated key would fail the queue in a day).
-            return .waiting(messageID: message.id, error: "\(provider.name) account problem (\(code)): \(reason); waiting until it is put right")
+            return waiting(message, "\(provider.name) account problem (\(code)): \(reason)")
+        case .failure(.misconfigured(let code, let reason)):
+            return waiting(message, "\(code): \(reason)")
         case .failure(.permanent(let code, let reason)), .failure(.refusedBeforeSending(let code, let reason)):
             return .failed(messageID: message.id, error: "\(provider.name) \(code): \(reason)")
         case .failure(.optedOut(let reason)):
@@ -37,6 +39,17 @@ extension Dispatcher {
         }
     }
 
+    /// Back to the queue without spending an attempt, to be tried again `holdBack` from now (or when quiet hours end): a
+    /// probe after a pause then takes another message, so one that the account or the config refuses does not hold up
+    /// the rest (a call from a wrong caller number while the SMS go). Too late by then: suppressed, as a retry would be.
+    func waiting(_ message: OutboxMessage, _ reason: String) -> SendOutcome {
+        let next = settings.quietHours.release(now().addingTimeInterval(Self.holdBack), in: settings.timeZone)
+        if let expiry = message.expiresAt, next >= expiry {
+            return .suppressed(messageID: message.id, reason: "too late to send before the session starts: \(reason)")
+        }
+        return .waiting(messageID: message.id, notBefore: next, error: reason + "; waiting until it is put right")
+    }
+
     /// Counts and logs written results.
     func tally(_ outcomes: [SendOutcome], into report: inout DispatchReport) {
         for outcome in outcomes {
@@ -47,7 +60,7 @@ extension Dispatcher {
             case .retry(let id, let notBefore, let error):
                 report.retried += 1
                 log.warning("retry", ["message": String(id), "at": Timestamp.format(notBefore), "reason": error])
-            case .waiting(let id, let error):
+            case .waiting(let id, _, let error):
                 report.retried += 1
                 log.warning("waiting", ["message": String(id), "reason": error])
             case .failed(let id, let error):
@@ -110,7 +123,7 @@ extension Dispatcher {
             switch outcome {
             case .sent(let id, _, let providerID): fields = ["message": String(id), "result": "sent", "provider_id": providerID, "note": note]
             case .retry(let id, _, let error): fields = ["message": String(id), "result": "not sent (retry)", "reason": error, "note": note]
-            case .waiting(let id, let error): fields = ["message": String(id), "result": "not sent (waiting)", "reason": error, "note": note]
+            case .waiting(let id, _, let error): fields = ["message": String(id), "result": "not sent (waiting)", "reason": error, "note": note]
             case .failed(let id, let error): fields = ["message": String(id), "result": "failed", "reason": error, "note": note]
             case .optedOut(let id, _, _, let reason): fields = ["message": String(id), "result": "opted out", "reason": reason, "note": note]
             case .suppressed(let id, let reason): fields = ["message": String(id), "result": "not sent (suppressed)", "reason": reason, "note": note]

@@ -37,6 +37,8 @@ public final class Dispatcher {
     /// when the oldest has waited `flushAge`, or when no send is in flight.
     static let flushBatch = 128
     static let flushAge: Duration = .milliseconds(50)
+    /// How long a message the account or the config refused waits before it is tried again (see `waiting`).
+    static let holdBack: TimeInterval = 900
     /// Why a message whose session has started is not sent (at the claim, or when its turn comes).
     static let tooLate = "too late: the session had started"
 

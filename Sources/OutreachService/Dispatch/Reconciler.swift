@@ -160,7 +160,7 @@ private extension SendFailure {
     var isForGood: Bool {
         switch self {
         case .permanent, .refusedBeforeSending: return true
-        case .transient, .optedOut, .unconfirmed, .account: return false
+        case .transient, .optedOut, .unconfirmed, .account, .misconfigured: return false
         }
     }
 }

@@ -137,12 +137,18 @@ public struct OutboxStore {
                         UPDATE messages SET status = \(Self.backInQueue), not_before = ?, error = coalesce(withdrawn, ?), updated_at = ?
                         WHERE id = ? AND status = 'sending'
                         """).bind(Timestamp.format(notBefore), error, stamp, id).run()
-                case .waiting(let id, let error):
+                case .waiting(let id, let notBefore, let error):
+                    // Refused before anything was placed: the note of this attempt goes, so the same number, claimed
+                    // again, is not taken for a call that may have been placed.
+                    try database.statement("""
+                        DELETE FROM call_attempts WHERE message_id = ?1
+                          AND attempt = (SELECT attempts FROM messages WHERE id = ?1 AND status = 'sending')
+                        """).bind(id).run()
                     try database.statement("""
                         UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0), error = coalesce(withdrawn, ?),
-                            updated_at = ?
+                            not_before = ?, updated_at = ?
                         WHERE id = ? AND status = 'sending'
-                        """).bind(error, stamp, id).run()
+                        """).bind(error, Timestamp.format(notBefore), stamp, id).run()
                 case .failed(let id, let error):
                     try setStatus(id, .failed, error: error, stamp: stamp)
                 case .suppressed(let id, let reason):

@@ -18,6 +18,22 @@ struct ScriptedLookup: SimulatorStub {
     }
 }
 
+/// The Simulator's lookups, each taking 50 ms, counting how many were in flight at once.
+final class SlowLookups: SimulatorStub, @unchecked Sendable {
+    let base: SimulatorProvider
+    private let lock = NSLock()
+    private var inFlight = 0
+    private(set) var mostAtOnce = 0
+    init(base: SimulatorProvider) { self.base = base }
+
+    func lookupStatus(providerID: String) async -> Result<DeliveryStatus, SendFailure>? {
+        lock.withLock { inFlight += 1; mostAtOnce = max(mostAtOnce, inFlight) }
+        try? await Task.sleep(nanoseconds: 50_000_000)
+        lock.withLock { inFlight -= 1 }
+        return await base.lookupStatus(providerID: providerID)
+    }
+}
+
 @Suite("Receipts that never came")
 struct ReceiptLookupTests {
     /// Fatima (+46701740605) and Rahel (+46701740692, whose SMS the simulated network does not deliver), enrolled in
@@ -62,6 +78,17 @@ struct ReceiptLookupTests {
         #expect(world.ledger.entries.count == 2)
         world.clock.advance(by: 3600)
         #expect(try await gateway.pass().receiptsLookedUp == 0)
+    }
+
+    @Test("lookups go a few at a time, not one after another")
+    func concurrentLookups() async throws {
+        let world = try world()
+        let slow = SlowLookups(base: SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger))
+        try await sendLosingReceipts(world, provider: slow)
+        world.clock.advance(by: 1801)
+        let report = try await world.gateway(provider: slow).pass()
+        #expect(report.receiptsSettled == 2)
+        #expect(slow.mostAtOnce == 2)
     }
 
     @Test("a provider that still calls the SMS sent is asked again at widening intervals, and not after two days")
@@ -118,19 +145,25 @@ struct ReceiptLookupTests {
             .failure(.account(code: "20003", reason: "authenticate"))
         }
         world.clock.advance(by: 7200)
-        let refusing = world.gateway(provider: refused)
-        _ = try await refusing.pass()
+        // One at a time, to see the read end at the first refusal.
+        func checker(_ provider: any Provider) -> ReceiptChecker {
+            ReceiptChecker(database: world.database, provider: provider,
+                           events: EventProcessor(database: world.database, providerName: provider.name, matcher: nil, log: .silent),
+                           now: world.clock.function, log: .silent, concurrency: 1)
+        }
+        let refusing = checker(refused)
+        _ = try await refusing.check()
         #expect(refused.asked.value.count == 1)
         // Not noted: asked again at the next read.
         world.clock.advance(by: 61)
-        _ = try await refusing.pass()
+        _ = try await refusing.check()
         #expect(refused.asked.value.count == 2)
 
         let none = ScriptedLookup(base: SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger)) { nil }
-        let noLookups = world.gateway(provider: none)
-        _ = try await noLookups.pass()
+        let noLookups = checker(none)
+        _ = try await noLookups.check()
         world.clock.advance(by: 7200)
-        _ = try await noLookups.pass()
+        _ = try await noLookups.check()
         #expect(none.asked.value.count == 1)
         #expect(try world.count(.sent) == 2)
     }

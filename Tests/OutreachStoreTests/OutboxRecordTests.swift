@@ -7,6 +7,26 @@ import OutreachCore
 struct OutboxRecordTests {
     let now = Timestamp.parse("2026-11-23T10:00:00Z")!
 
+    @Test("a message of a cancelled campaign that ends cancelled says so, not why it was retried or gave up")
+    func cancelledCampaignReason() throws {
+        let database = try Store.open(path: ":memory:", now: now)
+        try database.execute("""
+            INSERT INTO campaigns (id, name, template, audience, status, created_at, updated_at)
+            VALUES (1, 'Eid', 'help', 'role=senior', 'cancelled', 'x', 'x');
+            INSERT INTO messages (id, campaign_id, phone, channel, language, template, body, dedupe_key, status, attempts, not_before,
+                                  created_at, updated_at)
+            VALUES (1, 1, '+46701740605', 'sms', 'sv', 'help', 'x', 'k1', 'unknown', 6, '2026-11-23T09:00:00Z', 'x', 'x'),
+                   (2, 1, '+46701740613', 'sms', 'sv', 'help', 'x', 'k2', 'sending', 1, '2026-11-23T09:00:00Z', 'x', 'x');
+            """)
+        let outbox = OutboxStore(database)
+        #expect(try outbox.failUnknown(id: 1, reason: "gave up after 6 attempts", now: now))
+        try outbox.record([.retry(messageID: 2, notBefore: now.addingTimeInterval(60), error: "HTTP 503")], now: now)
+        for id: Int64 in [1, 2] {
+            let message = try #require(try outbox.find(id: id))
+            #expect(message.status == .cancelled && message.error == "not sent: its campaign was cancelled", "\(message)")
+        }
+    }
+
     @Test("a claim marks exactly what it returns, oldest first, and never twice")
     func claim() throws {
         let database = try Store.open(path: ":memory:", now: now)

@@ -108,7 +108,7 @@ public struct OutboxStore {
         return try database.transaction {
             let update = try database.statement("""
                 UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0), updated_at = ?,
-                    error = coalesce(withdrawn, error)
+                    error = \(Self.reasonBackInQueue("error"))
                 WHERE id = ? AND status = 'sending'
                 """)
             var moved = 0
@@ -134,7 +134,7 @@ public struct OutboxStore {
                     sent.append((id, provider, providerID))
                 case .retry(let id, let notBefore, let error):
                     try database.statement("""
-                        UPDATE messages SET status = \(Self.backInQueue), not_before = ?, error = coalesce(withdrawn, ?), updated_at = ?
+                        UPDATE messages SET status = \(Self.backInQueue), not_before = ?, error = \(Self.reasonBackInQueue("?")), updated_at = ?
                         WHERE id = ? AND status = 'sending'
                         """).bind(Timestamp.format(notBefore), error, stamp, id).run()
                 case .waiting(let id, let notBefore, let error):
@@ -145,7 +145,7 @@ public struct OutboxStore {
                           AND attempt = (SELECT attempts FROM messages WHERE id = ?1 AND status = 'sending')
                         """).bind(id).run()
                     try database.statement("""
-                        UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0), error = coalesce(withdrawn, ?),
+                        UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0), error = \(Self.reasonBackInQueue("?")),
                             not_before = ?, updated_at = ?
                         WHERE id = ? AND status = 'sending'
                         """).bind(error, Timestamp.format(notBefore), stamp, id).run()
@@ -204,7 +204,7 @@ public struct OutboxStore {
         return try database.transaction {
             try database.statement("""
                 UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0),
-                    error = coalesce(withdrawn, 'the gateway stopped before placing this call: queued again'), updated_at = ?
+                    error = \(Self.reasonBackInQueue("'the gateway stopped before placing this call: queued again'")), updated_at = ?
                 WHERE status = 'sending' AND channel = 'voice'
                   AND NOT EXISTS (SELECT 1 FROM call_attempts a WHERE a.message_id = messages.id AND a.attempt = messages.attempts)
                 """).bind(stamp).run()
@@ -295,7 +295,7 @@ public struct OutboxStore {
         // One withdrawn meanwhile (its date cancelled, its senior taken out) or of a cancelled campaign was not to go
         // anyway: cancelled, with the withdrawal's reason, as when it goes back to the queue (`backInQueue`).
         try database.statement("""
-            UPDATE messages SET status = replace(\(Self.backInQueue), 'queued', 'failed'), error = coalesce(withdrawn, ?), updated_at = ?
+            UPDATE messages SET status = replace(\(Self.backInQueue), 'queued', 'failed'), error = \(Self.reasonBackInQueue("?")), updated_at = ?
             WHERE id = ? AND status = 'unknown'
             """).bind(reason, Timestamp.format(now), id).run()
         return database.changes > 0
@@ -310,7 +310,7 @@ public struct OutboxStore {
         let stamp = Timestamp.format(now)
         return try database.transaction {
             try database.statement("""
-                UPDATE messages SET status = \(Self.backInQueue), error = coalesce(withdrawn, ?), updated_at = ?
+                UPDATE messages SET status = \(Self.backInQueue), error = \(Self.reasonBackInQueue("?")), updated_at = ?
                 WHERE id = ? AND status = 'unknown'
                 """).bind(reason, stamp, id).run()
             guard database.changes > 0 else { return false }
@@ -321,12 +321,22 @@ public struct OutboxStore {
 
     /// The status of a message going back to the queue (a retry, a release at a stop, an unknown one the provider
     /// never got): `queued`, or `cancelled` when its campaign was cancelled meanwhile or it was withdrawn (its session
-    /// date cancelled, its senior taken out; the error then says so: `coalesce(withdrawn, …)`). Cancelling stops what
+    /// date cancelled, its senior taken out; the error then says so: `reasonBackInQueue`). Cancelling stops what
     /// has not been sent; these were in flight when it came, and would otherwise wait in the queue, or be sent.
     static let backInQueue = """
         CASE WHEN withdrawn IS NOT NULL OR (SELECT c.status FROM campaigns c WHERE c.id = messages.campaign_id) = 'cancelled'
         THEN 'cancelled' ELSE 'queued' END
         """
+
+    /// The reason written beside `backInQueue`: the withdrawal's, or that its campaign was cancelled, or `otherwise`
+    /// (an SQL expression) when it goes back to the queue. (A message cancelled with its campaign said why it had been
+    /// retried, or that it had run out of attempts.)
+    static func reasonBackInQueue(_ otherwise: String) -> String {
+        """
+        coalesce(withdrawn, CASE WHEN (SELECT c.status FROM campaigns c WHERE c.id = messages.campaign_id) = 'cancelled'
+        THEN 'not sent: its campaign was cancelled' ELSE \(otherwise) END)
+        """
+    }
 
     /// Applies a delivery receipt. Returns false when no message has that provider id (and, when given, our id).
     ///

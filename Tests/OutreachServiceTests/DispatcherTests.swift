@@ -30,6 +30,15 @@ struct DispatcherTests {
         return (world, provider, gateway)
     }
 
+    /// Fatima's and Birgitta's day-before reminders left `unknown` by a kill after their claim.
+    func bothInDoubt() throws -> ServiceWorld {
+        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
+        #expect(try OutboxStore(world.database).recoverInterrupted(now: world.clock.now).unknown == 2)
+        return world
+    }
+
     /// 40 seniors (or `count`) enrolled in Tuesday's session, scheduled at 10:00 the day before: their day-before
     /// reminders are due now, the two-hours-before ones later. Senior i has the number +467017406(10 + i).
     func fortySeniorsDue(count: Int = 40) throws -> ServiceWorld {
@@ -552,10 +561,7 @@ struct DispatcherTests {
 
     @Test("a message the provider never got after all its attempts, each in doubt, fails instead of going round again")
     func unconfirmedAttemptsRunOut() async throws {
-        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
-        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
-        #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
-        #expect(try OutboxStore(world.database).recoverInterrupted(now: world.clock.now).unknown == 2)
+        let world = try bothInDoubt()
         // Fatima's has had its six attempts (a server error each time, now unconfirmed), Birgitta's one.
         try world.database.statement("UPDATE messages SET attempts = 6 WHERE phone = '+46701740605' AND status = 'unknown'").run()
         world.clock.advance(by: 601)
@@ -569,10 +575,7 @@ struct DispatcherTests {
 
     @Test("a message in doubt whose date was cancelled meanwhile ends cancelled with that reason, not failed, when its attempts run out")
     func withdrawnAttemptsRunOut() async throws {
-        let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
-        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
-        #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
-        #expect(try OutboxStore(world.database).recoverInterrupted(now: world.clock.now).unknown == 2)
+        let world = try bothInDoubt()
         try world.database.statement("UPDATE messages SET attempts = 6 WHERE status = 'unknown'").run()
         let store = SessionStore(world.database)
         let session = try store.list()[0]

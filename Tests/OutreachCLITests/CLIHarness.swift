@@ -32,12 +32,12 @@ final class CLIHarness {
     }
 
     /// `outreach --db <temp> ARGS` with an empty environment (so no real config is picked up unless given).
-    func run(_ arguments: [String], input: [String] = [], config: String? = nil) async -> Outcome {
+    func run(_ arguments: [String], input: [String] = [], config: String? = nil, environment: [String: String] = [:]) async -> Outcome {
         let captured = CapturedConsole(input: input)
         var global = ["--db", databasePath]
         if let config { global += ["--config", config] }
         let fixed = now
-        let code = await OutreachCLI.run(global + arguments, console: captured.console, environment: [:], now: { fixed })
+        let code = await OutreachCLI.run(global + arguments, console: captured.console, environment: environment, now: { fixed })
         return Outcome(code: code, out: captured.out, err: captured.err)
     }
 

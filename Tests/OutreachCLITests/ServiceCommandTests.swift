@@ -701,6 +701,39 @@ struct ServiceCommandTests {
         #expect(!(await cli.run(["people", "import", file], config: config)).out.contains("is new at"))
     }
 
+    @Test("run --once exits 1 when messages were held back: a key Twilio refuses, or calls from a sender name; status and due say so")
+    func heldBackRuns() async throws {
+        let (cli, config) = await world()
+        _ = await cli.run(["people", "import", cli.write("gunnel.csv", "name,phone,role,language,channel\nGunnel Lindqvist,070-174 06 21,senior,sv,voice\n")],
+                          config: config)
+        _ = await cli.run(["enroll", "--senior", "5", "--session", "1"], config: config)
+        let fake = try TwilioFake()
+        defer { fake.stop() }
+        let twilio = cli.write("twilio.json5", """
+            { prompts: '\(Self.repository.appendingPathComponent("Prompts").path)', provider: { kind: 'twilio', baseURL: '\(fake.baseURL)' } }
+            """)
+        cli.now = Date(timeIntervalSince1970: 1_795_424_400)  // 2026-11-23T09:00:00Z = 10:00 local, the day before
+        // A wrong key: every send is refused, each message waits, and cron hears of it.
+        let refused = await cli.run(["run", "--once"], config: twilio,
+                                    environment: ["TWILIO_ACCOUNT_SID": fake.accountSID, "TWILIO_AUTH_TOKEN": "wrong-token-0000"])
+        #expect(refused.code == 1 && refused.err.contains("keeps failing; sending is paused until"), "\(refused.err)")
+        let waiting = await cli.run(["status"], config: twilio)
+        #expect(waiting.out.contains("held back: ") && waiting.out.contains("queued messages wait for you to put the account or the config right"),
+                "\(waiting.out)")
+        let due = await cli.run(["due", "--at", "2026-11-23T09:30:00Z"], config: twilio)
+        #expect(due.out.contains("held back: twilio account problem (20003)"), "\(due.out)")
+        // The right key, 20 minutes on: the SMS go; Gunnel's call from the sender name "Traffpunkt" is held back. (Amina's
+        // call failed in the first run: Twilio has no Somali voice.)
+        cli.now = Date(timeIntervalSince1970: 1_795_424_400 + 1200)
+        let named = await cli.run(["run", "--once"], config: twilio,
+                                  environment: ["TWILIO_ACCOUNT_SID": fake.accountSID, "TWILIO_AUTH_TOKEN": fake.authToken])
+        #expect(named.code == 1 && named.err.contains("1 message held back until you put it right: caller-not-a-number"), "\(named.err)")
+        #expect(named.err.contains("sent=2"), "\(named.err)")  // Fatima's and Birgitta's SMS
+        #expect(!fake.requests.contains { $0.path.hasSuffix("/Calls.json") })
+        let status = await cli.run(["status"], config: twilio)
+        #expect(status.out.contains("held back: 1 queued message wait") && status.out.contains("set provider.callFrom"), "\(status.out)")
+    }
+
     @Test("doctor: ok with the Simulator; names missing Twilio credentials; --network reaches a fake Twilio")
     func doctor() async throws {
         let (cli, config) = await world()

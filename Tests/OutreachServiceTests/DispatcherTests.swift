@@ -936,6 +936,24 @@ struct DispatcherTests {
         #expect(fake.requests.filter { $0.path.hasSuffix("/Calls.json") }.map { $0.formValue("From") } == ["+46766860000"])
     }
 
+    @Test("a probe after a pause that meets a call held back by the config starts no new pause: the next message is the probe")
+    func heldCallDoesNotPause() async throws {
+        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
+        let ids = try world.addPeople([("Gunnel Lindqvist", "+46701740621", "sv", .voice), ("Birgitta Johansson", "+46701740613", "sv", .sms)])
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        // An outage's pause has just ended: the next drain probes one message at a time.
+        try ProviderTroubleStore(world.database).save(.init(failuresInARow: 12, pausesInARow: 3, heldUntil: world.clock.now.addingTimeInterval(-10)),
+                                                      provider: "twilio", now: world.clock.now)
+        let fake = try TwilioFake()
+        let client = CurlHTTPClient(maxConcurrent: 2, options: .init())
+        defer { client.close(); fake.stop() }
+        let gateway = world.gateway(provider: TwilioProvider(settings: fake.settings(), client: client, now: world.clock.function))
+        let report = try await gateway.pass()
+        // Before, Gunnel's call (the oldest, from the sender name) started a pause twice as long, with no request made.
+        #expect(report.dispatched.sent == 1 && report.dispatched.held == 1, "\(report.dispatched)")
+        #expect(gateway.pausedUntil == nil)
+    }
+
     @Test("refusals of ours, before any request, neither end nor hide a provider outage")
     func localRefusalsDoNotEndTrouble() async throws {
         let world = try fortySeniorsDue()

@@ -99,12 +99,17 @@ enum RunCommand {
         log.info("started", ["provider": gateway.provider.name, "once": once ? "yes" : "no", "recovered": String(recovered)])
         let clock = context.now
         var failuresInARow = 0
+        // Messages held back for the account's or the config's sake in this run, and the last reason (for cron).
+        var heldBack = 0
+        var heldReason: String?
         do {
             while !stop.isSet {
                 let report: Gateway.PassReport
                 do {
                     report = try await gateway.pass(shouldStop: { stop.isSet })
                     failuresInARow = 0
+                    heldBack += report.dispatched.held
+                    heldReason = report.dispatched.heldReason ?? heldReason
                 } catch let error as DispatchError {
                     // Results the database refused are only in memory: exit, and the next start settles them.
                     throw error
@@ -157,10 +162,16 @@ enum RunCommand {
             log.error("results-unwritten", ["reason": "\(error)", "note": "the next start makes them unknown and settles them"])
         }
         // A pause for provider trouble ends `--once` with messages still due: cron should hear of the outage.
-        if once, !stop.isSet, let until = try? gateway.pauseHoldingMessages() {
+        if once, !stop.isSet, let until = try? gateway.pauseHoldingMessages() ?? (heldBack > 0 ? gateway.pausedUntil : nil) {
             log.warning("stopped", ["reason": "provider-trouble", "paused_until": Timestamp.format(until)])
             throw CLIError.failure("run: \(gateway.provider.name) keeps failing; sending is paused until \(Timestamp.format(until)) "
                                    + "and the messages due wait in the queue (see the log above)")
+        }
+        // Held back by the config (a call with no number to come from): nothing paused, but cron should hear of it.
+        if once, !stop.isSet, heldBack > 0, let heldReason {
+            log.warning("stopped", ["reason": "held-back", "messages": String(heldBack)])
+            throw CLIError.failure("run: \(heldBack) message\(heldBack == 1 ? "" : "s") held back until you put it right: "
+                                   + heldReason.dropLast(OutboxStore.waitingMark.count) + " (they wait in the queue)")
         }
         log.info("stopped", ["reason": stop.isSet ? "signal" : "done"])
     }

@@ -65,6 +65,11 @@ enum StatusCommand {
         let console = context.console
         console.print("messages: " + MessageStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
         if let pause = try SendingPause.text(database, try context.config(), now: context.now()) { console.print(pause) }
+        let held = try outbox.heldBack()
+        if held.count > 0, let latest = held.latest {
+            console.print("held back: \(held.count) queued message\(held.count == 1 ? "" : "s") wait for you to put the account or the "
+                          + "config right (latest: \(latest.dropLast(OutboxStore.waitingMark.count)))")
+        }
         for status in statuses {
             let total = counts[status] ?? 0
             guard total > 0 else { continue }

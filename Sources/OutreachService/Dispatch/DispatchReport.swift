@@ -7,6 +7,9 @@ public struct DispatchReport: Sendable, Equatable {
     public var suppressed = 0
     /// Sent, but no answer came back: left `unknown` for the provider's records to settle.
     public var unconfirmed = 0
+    /// Held back for the account's or the config's sake (also counted as retried), and the last reason why.
+    public var held = 0
+    public var heldReason: String?
     public init() {}
 
     static func += (lhs: inout DispatchReport, rhs: DispatchReport) {
@@ -16,5 +19,7 @@ public struct DispatchReport: Sendable, Equatable {
         lhs.failed += rhs.failed
         lhs.suppressed += rhs.suppressed
         lhs.unconfirmed += rhs.unconfirmed
+        lhs.held += rhs.held
+        lhs.heldReason = rhs.heldReason ?? lhs.heldReason
     }
 }

@@ -15,7 +15,9 @@ extension Dispatcher {
     /// changes nothing.
     func noteTrouble(_ result: Result<ProviderAccepted, SendFailure>, _ state: inout Pump) {
         switch result {
-        case .failure(.refusedBeforeSending), .failure(.misconfigured): break
+        // Nothing was asked of the provider: no pause starts, not even in a probe after one (a call from a sender name,
+        // oldest in the queue, started a new and longer pause at every probe without a request).
+        case .failure(.refusedBeforeSending), .failure(.misconfigured): return
         case .failure(.account):
             trouble.failuresInARow = max(trouble.failuresInARow + 1, settings.troubleLimit)
         case .failure(.transient), .failure(.unconfirmed): trouble.failuresInARow += 1

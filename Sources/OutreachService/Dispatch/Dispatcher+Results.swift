@@ -47,7 +47,7 @@ extension Dispatcher {
         if let expiry = message.expiresAt, next >= expiry {
             return .suppressed(messageID: message.id, reason: "too late to send before the session starts: \(reason)")
         }
-        return .waiting(messageID: message.id, notBefore: next, error: reason + "; waiting until it is put right")
+        return .waiting(messageID: message.id, notBefore: next, error: reason + OutboxStore.waitingMark)
     }
 
     /// Counts and logs written results.
@@ -62,6 +62,8 @@ extension Dispatcher {
                 log.warning("retry", ["message": String(id), "at": Timestamp.format(notBefore), "reason": error])
             case .waiting(let id, _, let error):
                 report.retried += 1
+                report.held += 1
+                report.heldReason = error
                 log.warning("waiting", ["message": String(id), "reason": error])
             case .failed(let id, let error):
                 report.failed += 1

@@ -245,6 +245,19 @@ public struct OutboxStore {
             .rows(Self.message)
     }
 
+    /// How the reason of a queued message held back for the account's or the config's sake ends (see the dispatcher's
+    /// `waiting`): `status` and `due` show those as waiting for a coordinator, not as going.
+    public static let waitingMark = "; waiting until it is put right"
+
+    /// Queued messages held back for the account's or the config's sake, and the newest one's reason.
+    public func heldBack() throws -> (count: Int, latest: String?) {
+        try database.statement("""
+            SELECT count(*), (SELECT error FROM messages WHERE status = 'queued' AND substr(error, -length(?1)) = ?1
+                              ORDER BY updated_at DESC, id DESC LIMIT 1)
+            FROM messages WHERE status = 'queued' AND substr(error, -length(?1)) = ?1
+            """).bind(Self.waitingMark).firstRow { ($0.int(0), $0.optionalString(1)) } ?? (0, nil)
+    }
+
     /// How the reason of an `unknown` message left for the coordinator begins (its provider's records could not be
     /// searched for it): the running service does not look it up again, so it is not sent again.
     public static let leftUnknown = "never re-sent: "

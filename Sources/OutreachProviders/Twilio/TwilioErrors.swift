@@ -14,10 +14,10 @@ public enum TwilioErrors {
     static let queueFullCode = "21611"
     static let queueFullWait: TimeInterval = 900
     /// Codes about the account or its sender, not the message: sending pauses and the messages wait, for a coordinator
-    /// to put the config right. 20003: authenticate (so does any 401); 21212: an invalid From; 21659, 21660: a From not
-    /// of this account. Failed, one wrong `from` lost a whole campaign. (Not 21606, a From that cannot send "to this
-    /// destination": one recipient's, and the message fails alone.)
-    static let accountCodes: Set<String> = ["20003", "21212", "21659", "21660"]
+    /// to put the config right. 20003: authenticate (so does any 401); 21212: an invalid From; 21660: a From not of this
+    /// account. Failed, one wrong `from` lost a whole campaign. (Not 21606 nor 21659, which Twilio also gives for a short
+    /// code of another country than the recipient's: about one recipient, and that message fails alone.)
+    static let accountCodes: Set<String> = ["20003", "21212", "21660"]
 
     /// A non-2xx answer (other than 429/5xx) → a classified failure.
     public static func failure(for response: HTTPResponse, now: Date) -> SendFailure {

@@ -30,6 +30,15 @@ struct DispatcherTests {
         return (world, provider, gateway)
     }
 
+    /// Gunnel, who wants calls, and Birgitta, who wants SMS, enrolled in Tuesday's session: their day-before reminders
+    /// are due now.
+    func callAndSMSWorld() throws -> ServiceWorld {
+        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
+        let ids = try world.addPeople([("Gunnel Lindqvist", "+46701740621", "sv", .voice), ("Birgitta Johansson", "+46701740613", "sv", .sms)])
+        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        return world
+    }
+
     /// Fatima's and Birgitta's day-before reminders left `unknown` by a kill after their claim.
     func bothInDoubt() throws -> ServiceWorld {
         let world = try reminderWorld(now: "2026-11-23T09:00:00Z")
@@ -431,9 +440,7 @@ struct DispatcherTests {
 
     @Test("calls come from provider.callFrom, SMS from the sender name")
     func callsFromTheirNumber() async throws {
-        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
-        let ids = try world.addPeople([("Gunnel Lindqvist", "+46701740621", "sv", .voice), ("Birgitta Johansson", "+46701740613", "sv", .sms)])
-        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        let world = try callAndSMSWorld()
         #expect(try await world.gateway(callFrom: "+46766860000").pass().dispatched.sent == 2)
         #expect(Set(world.ledger.entries.map { "\($0.kind) \($0.from)" }) == ["call +46766860000", "sms Raslatt"])
     }
@@ -913,9 +920,7 @@ struct DispatcherTests {
 
     @Test("a call from a sender name waits for provider.callFrom, unspent and unnoted, while the SMS go and nothing pauses")
     func callFromSenderNameWaits() async throws {
-        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
-        let ids = try world.addPeople([("Gunnel Lindqvist", "+46701740621", "sv", .voice), ("Birgitta Johansson", "+46701740613", "sv", .sms)])
-        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        let world = try callAndSMSWorld()
         let fake = try TwilioFake()
         let client = CurlHTTPClient(maxConcurrent: 2, options: .init())
         defer { client.close(); fake.stop() }
@@ -938,9 +943,7 @@ struct DispatcherTests {
 
     @Test("a probe after a pause that meets a call held back by the config starts no new pause: the next message is the probe")
     func heldCallDoesNotPause() async throws {
-        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
-        let ids = try world.addPeople([("Gunnel Lindqvist", "+46701740621", "sv", .voice), ("Birgitta Johansson", "+46701740613", "sv", .sms)])
-        try world.weeklySession(start: "2026-11-24 14:00", enroll: ids)
+        let world = try callAndSMSWorld()
         // An outage's pause has just ended: the next drain probes one message at a time.
         try ProviderTroubleStore(world.database).save(.init(failuresInARow: 12, pausesInARow: 3, heldUntil: world.clock.now.addingTimeInterval(-10)),
                                                       provider: "twilio", now: world.clock.now)

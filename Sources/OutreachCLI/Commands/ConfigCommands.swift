@@ -24,9 +24,8 @@ enum ConfigCommands {
                 }
             }
             console.print("provider:       \(config.provider.kind.rawValue) (from \(config.provider.from))")
-            let caller = config.provider.caller
-            console.print("calls from:     \(caller)" + (PhoneNumber.isE164(caller) || config.provider.kind == .simulator
-                                                          ? "" : " (a sender name: calls fail until provider.callFrom is a number)"))
+            console.print("calls from:     \(config.provider.caller)"
+                          + (config.provider.callerIsSenderName ? " (a sender name: calls wait until provider.callFrom is a number)" : ""))
             console.print("server:         \(config.server.listen), public \(config.server.publicURL)")
         },
     ])

@@ -83,7 +83,7 @@ enum DoctorCommand {
 
     /// Calls would come from a sender name, which no network accepts, while someone wants calls: each would fail.
     static func callerProblem(_ config: OutreachConfig, context: AppContext) throws -> String? {
-        guard [.twilio, .elks].contains(config.provider.kind), !PhoneNumber.isE164(config.provider.caller) else { return nil }
+        guard config.provider.callerIsSenderName else { return nil }
         let callers = try context.database().statement("SELECT count(*) FROM people WHERE channel IN ('voice', 'both')")
             .firstRow { $0.int(0) } ?? 0
         guard callers > 0 else { return nil }

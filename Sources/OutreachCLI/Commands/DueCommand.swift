@@ -81,9 +81,9 @@ enum DueCommand {
                 status = "would be suppressed: \(reason)"
             } else if optOuts.contains(phone: message.phone, channel: message.channel) {
                 status = "would be suppressed: opted out"
-            } else if let error = message.error, error.hasSuffix(OutboxStore.waitingMark) {
+            } else if let held = OutboxStore.heldBackReason(message.error) {
                 // Refused for the account's or the config's sake: it goes once that is put right, not before.
-                status = "held back: " + error.dropLast(OutboxStore.waitingMark.count)
+                status = "held back: " + held
             }
             ordered.append((goes, message.notBefore, DueRow(id: message.id, name: person?.name ?? "-", phone: message.phone.masked,
                                                             channel: message.channel.rawValue, language: message.language,

@@ -168,10 +168,10 @@ enum RunCommand {
                                    + "and the messages due wait in the queue (see the log above)")
         }
         // Held back by the config (a call with no number to come from): nothing paused, but cron should hear of it.
-        if once, !stop.isSet, heldBack > 0, let heldReason {
+        if once, !stop.isSet, heldBack > 0, let heldReason = OutboxStore.heldBackReason(heldReason) {
             log.warning("stopped", ["reason": "held-back", "messages": String(heldBack)])
             throw CLIError.failure("run: \(heldBack) message\(heldBack == 1 ? "" : "s") held back until you put it right: "
-                                   + heldReason.dropLast(OutboxStore.waitingMark.count) + " (they wait in the queue)")
+                                   + heldReason + " (they wait in the queue)")
         }
         log.info("stopped", ["reason": stop.isSet ? "signal" : "done"])
     }

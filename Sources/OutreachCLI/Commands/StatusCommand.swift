@@ -68,7 +68,7 @@ enum StatusCommand {
         let held = try outbox.heldBack()
         if held.count > 0, let latest = held.latest {
             console.print("held back: \(held.count) queued message\(held.count == 1 ? "" : "s") wait for you to put the account or the "
-                          + "config right (latest: \(latest.dropLast(OutboxStore.waitingMark.count)))")
+                          + "config right (latest: \(latest))")
         }
         for status in statuses {
             let total = counts[status] ?? 0

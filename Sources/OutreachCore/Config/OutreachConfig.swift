@@ -54,6 +54,9 @@ public struct OutreachConfig: Sendable, Equatable {
         public var callFrom: String?
         /// Who calls come from: `callFrom`, else `from`.
         public var caller: String { callFrom ?? from }
+        /// Calls would come from a sender name, which Twilio and 46elks refuse (the Simulator takes any; Vonage places no
+        /// calls here): `doctor` and `config check` say so.
+        public var callerIsSenderName: Bool { (kind == .twilio || kind == .elks) && !PhoneNumber.isE164(caller) }
         /// Overrides the provider's API base URL (tests point it at a loopback fake).
         public var baseURL: String?
         /// A file with `NAME=value` lines holding the provider's secrets; environment variables win.

@@ -124,24 +124,25 @@ public final class SimulatorProvider: Provider, @unchecked Sendable {
         guard let to = ledger.recipient(providerID: providerID) else {
             return .failure(.permanent(code: "not-found", reason: "the Simulator has no message \(providerID)"))
         }
-        let word = Self.deliveryWord(for: to)
+        return Self.deliveryStatus(for: to)
+    }
+
+    public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
+        guard let id = ledger.findSent(messageID: lookup.messageID) else { return .success(.notFound) }
+        return Self.deliveryStatus(for: lookup.to).map { .found(providerID: id, status: $0) }
+    }
+
+    /// What the simulated network reports for an SMS to `phone`: "undelivered" for the scripted numbers, else
+    /// "delivered", read with the same table as the Simulator's receipts.
+    private static func deliveryStatus(for phone: PhoneNumber) -> Result<DeliveryStatus, SendFailure> {
+        let word = deliveryWord(for: phone)
         guard let state = SimulatorStatuses.delivery[word] else {
             return .failure(.permanent(code: "unknown-status", reason: "the Simulator has no status '\(word)'"))
         }
         return .success(DeliveryStatus(state: state, providerStatus: word))
     }
 
-    public func findSent(_ lookup: SentLookup) async -> Result<SentLookupAnswer, SendFailure>? {
-        guard let id = ledger.findSent(messageID: lookup.messageID) else { return .success(.notFound) }
-        let word = Self.deliveryWord(for: lookup.to)
-        // The same table the Simulator's receipts are read with.
-        guard let state = SimulatorStatuses.delivery[word] else {
-            return .failure(.permanent(code: "unknown-status", reason: "the Simulator has no status '\(word)'"))
-        }
-        return .success(.found(providerID: id, status: DeliveryStatus(state: state, providerStatus: word)))
-    }
-
-    /// What the simulated network reports for an SMS to `phone`: "undelivered" for the scripted numbers, else "delivered".
+    /// The word of `deliveryStatus`, as the receipts carry it.
     private static func deliveryWord(for phone: PhoneNumber) -> String {
         SimulatorStatuses.scriptedOutcome(for: phone) == .undelivered ? "undelivered" : "delivered"
     }

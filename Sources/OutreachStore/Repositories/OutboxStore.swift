@@ -249,13 +249,19 @@ public struct OutboxStore {
     /// `waiting`): `status` and `due` show those as waiting for a coordinator, not as going.
     public static let waitingMark = "; waiting until it is put right"
 
+    /// Why a queued message is held back (its reason without `waitingMark`), or nil when it is not.
+    public static func heldBackReason(_ error: String?) -> Substring? {
+        guard let error, error.hasSuffix(waitingMark) else { return nil }
+        return error.dropLast(waitingMark.count)
+    }
+
     /// Queued messages held back for the account's or the config's sake, and the newest one's reason.
-    public func heldBack() throws -> (count: Int, latest: String?) {
+    public func heldBack() throws -> (count: Int, latest: Substring?) {
         try database.statement("""
             SELECT count(*), (SELECT error FROM messages WHERE status = 'queued' AND substr(error, -length(?1)) = ?1
                               ORDER BY updated_at DESC, id DESC LIMIT 1)
             FROM messages WHERE status = 'queued' AND substr(error, -length(?1)) = ?1
-            """).bind(Self.waitingMark).firstRow { ($0.int(0), $0.optionalString(1)) } ?? (0, nil)
+            """).bind(Self.waitingMark).firstRow { ($0.int(0), Self.heldBackReason($0.optionalString(1))) } ?? (0, nil)
     }
 
     /// How the reason of an `unknown` message left for the coordinator begins (its provider's records could not be
@@ -337,17 +343,18 @@ public struct OutboxStore {
     /// date cancelled, its senior taken out; the error then says so: `reasonBackInQueue`). Cancelling stops what
     /// has not been sent; these were in flight when it came, and would otherwise wait in the queue, or be sent.
     static let backInQueue = """
-        CASE WHEN withdrawn IS NOT NULL OR (SELECT c.status FROM campaigns c WHERE c.id = messages.campaign_id) = 'cancelled'
-        THEN 'cancelled' ELSE 'queued' END
+        CASE WHEN withdrawn IS NOT NULL OR \(campaignCancelled) THEN 'cancelled' ELSE 'queued' END
         """
+
+    /// Whether the message's campaign was cancelled (SQL, on `messages`).
+    private static let campaignCancelled = "(SELECT c.status FROM campaigns c WHERE c.id = messages.campaign_id) = 'cancelled'"
 
     /// The reason written beside `backInQueue`: the withdrawal's, or that its campaign was cancelled, or `otherwise`
     /// (an SQL expression) when it goes back to the queue. (A message cancelled with its campaign said why it had been
     /// retried, or that it had run out of attempts.)
     static func reasonBackInQueue(_ otherwise: String) -> String {
         """
-        coalesce(withdrawn, CASE WHEN (SELECT c.status FROM campaigns c WHERE c.id = messages.campaign_id) = 'cancelled'
-        THEN 'not sent: its campaign was cancelled' ELSE \(otherwise) END)
+        coalesce(withdrawn, CASE WHEN \(campaignCancelled) THEN 'not sent: its campaign was cancelled' ELSE \(otherwise) END)
         """
     }
 

@@ -299,3 +299,16 @@ struct RefusingOne: SimulatorStub {
         return sms.to.e164 == phone ? .failure(failure) : await base.sendSMS(sms)
     }
 }
+
+/// A stop request that comes once a call's attempt is noted in the file (read through a second connection), before
+/// the call can be placed: a SIGTERM in that moment.
+final class StopWhenCallNoted: @unchecked Sendable {
+    private let lock = NSLock()
+    private let reader: Database
+
+    init(path: String, now: Date) throws { reader = try Store.open(path: path, now: now) }
+
+    var reached: Bool {
+        lock.withLock { ((try? reader.statement("SELECT count(*) FROM call_attempts").firstRow { $0.int(0) }) ?? 0) > 0 }
+    }
+}

@@ -445,6 +445,24 @@ struct DispatcherTests {
         #expect(Set(world.ledger.entries.map { "\($0.kind) \($0.from)" }) == ["call +46766860000", "sms Raslatt"])
     }
 
+    @Test("a stop that comes while a call's attempt is noted places no call: it goes back to the queue without its note, and the next pass places it once")
+    func stopWhileNotingCall() async throws {
+        let world = try callAndSMSWorld()
+        let stop = try StopWhenCallNoted(path: world.path, now: world.clock.now)
+        let report = try await world.gateway(concurrency: 1).pass(shouldStop: { stop.reached })
+        #expect(report.dispatched.sent <= 1, "\(report.dispatched)")
+        // Before, the call was placed after the stop.
+        #expect(!world.ledger.entries.contains { $0.kind == "call" }, "\(world.ledger.entries)")
+        let call = try #require(try world.messages().first { $0.channel == .voice && $0.status != .suppressed })
+        #expect(call.status == .queued && call.attempts == 0, "\(call)")
+        #expect(try world.database.statement("SELECT count(*) FROM call_attempts").firstRow { $0.int(0) } == 0)
+        #expect(try world.count(.sending) == 0)
+
+        let next = try await world.gateway().pass()
+        #expect(world.ledger.entries.filter { $0.kind == "call" }.count == 1, "\(next.dispatched)")
+        #expect(try world.database.statement("SELECT count(*) FROM call_attempts").firstRow { $0.int(0) } == 1)
+    }
+
     @Test("after a crash, calls claimed but never placed go back to the queue and go; one the dispatcher began to place stays unknown")
     func callsAfterCrash() async throws {
         let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")

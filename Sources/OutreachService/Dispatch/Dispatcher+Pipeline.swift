@@ -98,6 +98,12 @@ extension Dispatcher {
             return ready[readyIndex]
         }
 
+        /// Gives back the message `nextReady` just took: it did not start.
+        mutating func putBack() {
+            precondition(readyIndex > 0, "nothing was taken to put back")
+            readyIndex -= 1
+        }
+
         mutating func addReady(_ messages: [OutboxMessage]) {
             if readyIndex > 0 {
                 ready.removeFirst(readyIndex)

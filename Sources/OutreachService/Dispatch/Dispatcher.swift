@@ -165,11 +165,18 @@ public final class Dispatcher {
                     let script = message.channel == .voice ? voiceScript(message) : nil
                     // A call's attempt is noted before it is placed: after a crash, a call claimed but never placed goes
                     // back to the queue instead of being left in doubt (a second call is never risked). Calls are few.
-                    if message.channel == .voice, script != nil,
-                       case .failure(let failure) = await lane.run({ try OutboxStore($0).notePlacingCall(message, now: instant()) }) {
-                        state.unreleased.append(message)
-                        writeFailed(failure, &state, shouldStop: shouldStop)
-                        continue
+                    if message.channel == .voice, script != nil {
+                        if case .failure(let failure) = await lane.run({ try OutboxStore($0).notePlacingCall(message, now: instant()) }) {
+                            state.unreleased.append(message)
+                            writeFailed(failure, &state, shouldStop: shouldStop)
+                            continue
+                        }
+                        // A stop that came while the note was written: the call is not placed, and goes back to the queue
+                        // with the others not started (the release takes its note away).
+                        if shouldStop() || Task.isCancelled {
+                            state.putBack()
+                            continue
+                        }
                     }
                     group.addTask {
                         let result = await Self.send(message, provider: provider, from: message.channel == .voice ? caller : from,

@@ -100,12 +100,17 @@ public struct OutboxStore {
     }.joined(separator: ", ")
 
     /// Claimed messages that were never handed to the provider (a stop came first) go back to `queued`,
-    /// with the claim's attempt taken back. Only rows still `sending` move.
+    /// with the claim's attempt taken back. Only rows still `sending` move. A call's note of this attempt goes too
+    /// (a stop can come between the note and the call): the call was never placed.
     /// Returns how many moved.
     @discardableResult
     public func release(_ ids: [Int64], now: Date) throws -> Int {
         let stamp = Timestamp.format(now)
         return try database.transaction {
+            let dropNote = try database.statement("""
+                DELETE FROM call_attempts WHERE message_id = ?1
+                  AND attempt = (SELECT attempts FROM messages WHERE id = ?1 AND status = 'sending' AND channel = 'voice')
+                """)
             let update = try database.statement("""
                 UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0), updated_at = ?,
                     error = \(Self.reasonBackInQueue("error"))
@@ -113,6 +118,7 @@ public struct OutboxStore {
                 """)
             var moved = 0
             for id in ids {
+                try dropNote.bind(id).run()
                 try update.bind(stamp, id).run()
                 moved += database.changes
             }

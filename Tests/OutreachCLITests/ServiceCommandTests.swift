@@ -380,6 +380,45 @@ struct ServiceCommandTests {
         #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("queued 0"))
     }
 
+    @Test("status says when messages sending were left by a service that stopped, and not while one is at work")
+    func statusSendingInDoubt() async throws {
+        let (cli, config) = await world()
+        _ = await cli.run(["campaign", "create", "--name", "Hjälp", "--template", "help", "--audience", "role=senior"], config: config)
+        _ = await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config)
+        // A service claimed the three messages and was killed.
+        let database = try Database(path: cli.databasePath)
+        #expect(try OutboxStore(database).claimDue(now: cli.now, limit: 10).count == 3)
+        var holder = try RunLock.acquire(databasePath: cli.databasePath)
+        let running = await cli.run(["status"], config: config)
+        #expect(running.code == 0 && running.out.contains("sending 3") && !running.out.contains("in doubt"), "\(running.out)")
+        #expect(await cli.run(["status", "--json"], config: config).out.contains("\"serviceRunning\" : true"))
+        holder = nil
+        _ = holder
+        let stopped = await cli.run(["status"], config: config)
+        #expect(stopped.out.contains("in doubt: 3 messages were left sending by an 'outreach run' that stopped; the next run settles them"),
+                "\(stopped.out)")
+        #expect(await cli.run(["status", "--json"], config: config).out.contains("\"serviceRunning\" : false"))
+    }
+
+    @Test("a run that starts while status looks at the lock takes it: the look is a shared lock held for an instant")
+    func runLockWaitsForALook() throws {
+        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("outreach-lock-\(UUID().uuidString).sqlite")
+        defer { try? FileManager.default.removeItem(atPath: path + ".run-lock") }
+        #expect(RunLock.isHeld(databasePath: path) == false)  // no service ever ran here
+        try { _ = try RunLock.acquire(databasePath: path) }()  // creates the file, and lets go
+        #expect(RunLock.isHeld(databasePath: path) == false)
+        // A look in progress, ending in a tenth of a second. Before, a run starting then said another service was at work.
+        let look = open(RunLock.resolved(path) + ".run-lock", O_RDONLY)
+        #expect(look >= 0 && flock(look, LOCK_SH | LOCK_NB) == 0)
+        Thread {
+            usleep(100_000)
+            close(look)
+        }.start()
+        let taken = try RunLock.acquire(databasePath: path)
+        #expect(taken != nil)
+        #expect(RunLock.isHeld(databasePath: path) == true)
+    }
+
     @Test("status lists the newest 20 of each problem and says how many there are; --all lists them all; --status one status")
     func statusLists() async throws {
         let (cli, config) = await world()

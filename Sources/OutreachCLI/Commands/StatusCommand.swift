@@ -43,6 +43,8 @@ enum StatusCommand {
                 let counts: [String: Int]
                 /// Until when sending is paused after provider trouble; null when it is not.
                 let sendingPausedUntil: String?
+                /// Whether an `outreach run` is at work on this database; null for an in-memory one.
+                let serviceRunning: Bool?
                 let attention: [String: [Problem]]
                 let campaigns: [CampaignCommands.CampaignJSON]
             }
@@ -58,13 +60,19 @@ enum StatusCommand {
             }
             let pausedUntil = try SendingPause.until(database, try context.config(), now: context.now())
             context.console.print(try JSONOutput.string(Status(counts: CampaignCommands.CampaignJSON.keyed(counts),
-                                                               sendingPausedUntil: pausedUntil.map(Timestamp.format), attention: attention,
+                                                               sendingPausedUntil: pausedUntil.map(Timestamp.format),
+                                                               serviceRunning: RunLock.isHeld(databasePath: try context.databasePath()),
+                                                               attention: attention,
                                                                campaigns: try CampaignCommands.CampaignJSON.all(in: database))))
             return
         }
         let console = context.console
         console.print("messages: " + MessageStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
         if let pause = try SendingPause.text(database, try context.config(), now: context.now()) { console.print(pause) }
+        if let sending = counts[.sending], sending > 0, RunLock.isHeld(databasePath: try context.databasePath()) == false {
+            console.print("in doubt: \(sending) message\(sending == 1 ? " was" : "s were") left sending by an 'outreach run' that stopped; "
+                          + "the next run settles \(sending == 1 ? "it" : "them") (an SMS is looked up at the provider, nothing is sent again blindly)")
+        }
         let held = try outbox.heldBack()
         if held.count > 0, let latest = held.latest {
             console.print("held back: \(held.count) queued message\(held.count == 1 ? "" : "s") wait for you to put the account or the "

@@ -42,7 +42,7 @@ final class RunLock {
         guard descriptor >= 0 else {
             throw .failure("run: cannot open the lock file \(path): \(String(cString: strerror(errno)))")
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        guard lockExclusively(descriptor) else {
             let holder = Self.readHolder(descriptor)
             close(descriptor)
             return .failure(holder)
@@ -52,6 +52,28 @@ final class RunLock {
         _ = ftruncate(descriptor, 0)
         _ = mark.withCString { pwrite(descriptor, $0, strlen($0), 0) }
         return .success(RunLock(descriptor: descriptor))
+    }
+
+    /// Whether an `outreach run` holds the lock now (nil for an in-memory database). Looks with a shared lock held for
+    /// an instant, never the lock itself: a `run` that starts in that instant tries again (see `lockExclusively`).
+    static func isHeld(databasePath: String) -> Bool? {
+        guard databasePath != ":memory:", !databasePath.isEmpty else { return nil }
+        let descriptor = open(resolved(databasePath) + ".run-lock", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return errno == ENOENT ? false : nil }  // no file: no service ever ran here
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_SH | LOCK_NB) == 0 else { return true }
+        _ = flock(descriptor, LOCK_UN)
+        return false
+    }
+
+    /// Takes the lock, trying a few times over a quarter of a second: `isHeld` (from `status`) may hold a shared lock
+    /// for an instant, and cron's `run --once` must not take that for another service.
+    private static func lockExclusively(_ descriptor: Int32) -> Bool {
+        for attempt in 0..<6 {
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return true }
+            if attempt < 5 { usleep(50_000) }
+        }
+        return false
     }
 
     /// `path` with symlinks and relative parts resolved; for a database not created yet, its folder's.

@@ -173,6 +173,13 @@ struct CLITests {
         (["--title", "X", "--start", "2026-10-20 14:00", "--duration", "60", "--tz", "Mars/Olympus"], "'Mars/Olympus' is not a time zone"),
         (["--title", "X", "--start", "2026-10-20 14:00", "--duration", "60", "--rrule", "FREQ=MONTHLY"], "--rrule"),
         (["--title", "X", "--start", "2026-10-20 14:00", "--duration", "60", "--except", "24/12"], "'24/12' is not a date"),
+        // "UTC+1" is a fixed offset: in summer every time would be an hour off.
+        (["--title", "X", "--start", "2026-10-20 14:00", "--duration", "60", "--tz", "UTC+1"], "--tz 'UTC+1' is a fixed offset with no summer time"),
+        (["--title", "X", "--start", "2026-10-20 14:00", "--duration", "60", "--tz", "GMT+1"], "--tz 'GMT+1' is a fixed offset"),
+        // A Wednesday excepted from a Tuesday group cancels nothing: the real holiday's reminders would still go.
+        (["--title", "X", "--start", "2026-12-01 14:00", "--duration", "60", "--rrule", "FREQ=WEEKLY;BYDAY=TU", "--except", "2026-12-22,2026-12-30"],
+         "--except 2026-12-30 (a Wednesday) is not one of the session's dates, so it would cancel nothing"),
+        (["--title", "X", "--start", "2026-12-01 14:00", "--duration", "60", "--except", "2026-12-08"], "--except 2026-12-08 (a Tuesday) is not one"),
         // A Tuesday start for a Wednesday group would be an extra first date (seniors told to come on the Tuesday).
         (["--title", "X", "--start", "2026-12-01 14:00", "--duration", "60", "--rrule", "FREQ=WEEKLY;BYDAY=WE"],
          "--start 2026-12-01 is a Tuesday, but the rule meets on Wednesday: start on its first date (--start \"2026-12-02 14:00\")"),
@@ -181,6 +188,20 @@ struct CLITests {
         let outcome = await CLIHarness().run(["sessions", "add"] + arguments)
         #expect(outcome.code == 2)
         #expect(outcome.err.contains(expected), "got: \(outcome.err)")
+    }
+
+    @Test("sessions add: a start the clocks skip is moved forward, and says so; named zones of any kind are taken")
+    func sessionStartInGap() async {
+        let cli = CLIHarness()
+        let gap = await cli.run("sessions", "add", "--title", "Natt", "--start", "2027-03-28 02:30", "--duration", "60")
+        #expect(gap.code == 0 && gap.err.contains("note: 2027-03-28 02:30 does not exist in Europe/Stockholm (the clocks go forward); "
+                                                  + "that date is read as 2027-03-28 03:30"), "\(gap.err)")
+        #expect(await cli.run("sessions", "occurrences", "1", "--count", "1").outLines == ["2027-03-28T01:30:00Z"])
+        let helsinki = await cli.run("sessions", "add", "--title", "Kouvola", "--start", "2027-03-30 09:30", "--duration", "60",
+                                     "--tz", "Europe/Helsinki", "--except", "2027-03-30")
+        #expect(helsinki.code == 0 && helsinki.err == "note: quiet hours stay in Europe/Stockholm (the config's timeZone, taken as the "
+                + "seniors' zone); this session's times are read in Europe/Helsinki\n", "\(helsinki.err)")
+        #expect(await cli.run("sessions", "add", "--title", "U", "--start", "2027-03-30 09:30", "--duration", "60", "--tz", "UTC").code == 0)
     }
 
     @Test("enroll a senior, twice is harmless; guides cannot be enrolled")

@@ -91,6 +91,13 @@ struct ConfigTests {
         ("{ reminders: [ { name: 'x', hoursBefore: 1 }, { name: 'x', hoursBefore: 2 } ] }", "Config/outreach.json5: reminders: two reminder rules have the same name"),
         ("{ reminders: [ { name: 'voice', hoursBefore: 1 } ] }",
          "Config/outreach.json5: reminders[0].name: 'voice' is reserved (it marks a call in a reminder's key); choose another name"),
+        ("{ timeZone: 'UTC+1' }",
+         "Config/outreach.json5: timeZone: 'UTC+1' is a fixed offset with no summer time, so times would be an hour off half the year"),
+        ("{ timeZone: 'Etc/GMT-1' }", "Config/outreach.json5: timeZone: 'Etc/GMT-1' is a fixed offset with no summer time"),
+        ("{ reminders: [ { name: 'x', hoursBefore: 1.5 } ] }", "Config/outreach.json5: reminders[0].hoursBefore: must be a whole number (found 1.5)"),
+        ("{ reminders: [ { name: 'x', daysBefore: 0.5, at: '10:00' } ] }", "Config/outreach.json5: reminders[0].daysBefore: must be a whole number"),
+        ("{ provider: { pauseAfterFailures: 2.5 } }", "Config/outreach.json5: provider.pauseAfterFailures: must be a whole number"),
+        ("{ reminders: [ { name: 'x', minutesBefore: '90' } ] }", "Config/outreach.json5: reminders[0].minutesBefore: expected a number"),
         ("{ database: 5 }", "Config/outreach.json5: database: expected a text in quotes"),
         ("{ database: ", "Config/outreach.json5: not valid JSON5"),
     ])

@@ -48,10 +48,10 @@ enum SessionCommands {
         guard !title.isEmpty else { throw CLIError.usage("sessions add: --title is empty") }
         var zone = config.timeZone
         if let zoneName {
-            guard let parsed = TimeZone(identifier: zoneName) else {
-                throw CLIError.usage("sessions add: '\(zoneName)' is not a time zone (use a name like Europe/Stockholm)")
+            switch ZoneName.parse(zoneName) {
+            case .success(let parsed): zone = parsed
+            case .failure(let error): throw CLIError.usage("sessions add: --tz \(error.description)")
             }
-            zone = parsed
         }
         guard let start = LocalDateTime(parsing: startText) else {
             throw CLIError.usage("sessions add: --start '\(startText)' is not a date and time (use \"2026-11-24 14:00\")")
@@ -94,6 +94,26 @@ enum SessionCommands {
                 throw CLIError.usage("sessions add: --except '\(text)' is not a date (YYYY-MM-DD)")
             }
             exceptions.insert(date)
+        }
+        // A date the session never meets on cancels nothing: most often a slip of a day, and the real date's reminders
+        // would still go.
+        let plain = SessionSchedule(start: start, durationMinutes: minutes, timeZone: zone, rule: rule, exceptionDates: [])
+        for date in exceptions.sorted() {
+            let occurrence = plain.occurrence(on: date)
+            guard plain.occurrences(from: occurrence.start, to: occurrence.start.addingTimeInterval(1)) == [occurrence] else {
+                throw CLIError.usage("sessions add: --except \(date) (a \(dayName(date.weekday))) is not one of the session's dates, "
+                                     + "so it would cancel nothing (see 'outreach sessions occurrences' once it is added)")
+            }
+        }
+        // People carry no zone: quiet hours are read in the config's, which may not be this session's seniors' zone.
+        if zone.identifier != config.timeZone.identifier {
+            context.console.error("note: quiet hours stay in \(config.timeZone.identifier) (the config's timeZone, taken as the "
+                                  + "seniors' zone); this session's times are read in \(zone.identifier)")
+        }
+        // A start the clocks skip (02:30 on the last Sunday of March) is moved forward: say so, as `due --at` does.
+        let read = LocalDateTime(start.instant(in: zone), in: zone)
+        if read != start {
+            context.console.error("note: \(start) does not exist in \(zone.identifier) (the clocks go forward); that date is read as \(read)")
         }
         let schedule = SessionSchedule(start: start, durationMinutes: minutes, timeZone: zone, rule: rule, exceptionDates: exceptions)
         let session = Session(title: title, place: place, schedule: schedule)

@@ -100,7 +100,7 @@ public struct OutreachConfig: Sendable, Equatable {
             if !(reconcileAfterSeconds >= 1) {
                 throw decoder.valueError(CodingKeys.reconcileAfterSeconds, "must be at least 1 second")
             }
-            pauseAfterFailures = try container.decodeIfPresent(Int.self, forKey: .pauseAfterFailures) ?? pauseAfterFailures
+            pauseAfterFailures = try container.decodeWholeNumberIfPresent(forKey: .pauseAfterFailures) ?? pauseAfterFailures
             if pauseAfterFailures < 1 {
                 throw decoder.valueError(CodingKeys.pauseAfterFailures, "must be at least 1")
             }
@@ -142,10 +142,10 @@ extension OutreachConfig: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         database = try container.decodeIfPresent(String.self, forKey: .database) ?? database
         if let name = try container.decodeIfPresent(String.self, forKey: .timeZone) {
-            guard let zone = TimeZone(identifier: name) else {
-                throw decoder.valueError(CodingKeys.timeZone, "'\(name)' is not a time zone (use a name like Europe/Stockholm)")
+            switch ZoneName.parse(name) {
+            case .success(let zone): timeZone = zone
+            case .failure(let error): throw decoder.valueError(CodingKeys.timeZone, error.description)
             }
-            timeZone = zone
         }
         if let code = try container.decodeIfPresent(String.self, forKey: .phoneRegion) {
             guard let region = PhoneRegion(code: code) else {

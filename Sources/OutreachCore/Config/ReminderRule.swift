@@ -35,10 +35,10 @@ extension ReminderRule: Decodable {
         guard name != "voice" else {
             throw decoder.valueError(CodingKeys.name, "'voice' is reserved (it marks a call in a reminder's key); choose another name")
         }
-        let days = try container.decodeIfPresent(Int.self, forKey: .daysBefore)
+        let days = try container.decodeWholeNumberIfPresent(forKey: .daysBefore)
         let at = try container.decodeIfPresent(ClockTime.self, forKey: .at)
-        let hours = try container.decodeIfPresent(Int.self, forKey: .hoursBefore)
-        let minutes = try container.decodeIfPresent(Int.self, forKey: .minutesBefore)
+        let hours = try container.decodeWholeNumberIfPresent(forKey: .hoursBefore)
+        let minutes = try container.decodeWholeNumberIfPresent(forKey: .minutesBefore)
         switch (days, at, hours, minutes) {
         case let (days?, at?, nil, nil):
             guard (0...30).contains(days) else { throw decoder.valueError(CodingKeys.daysBefore, "must be from 0 to 30") }

@@ -35,6 +35,18 @@ extension Decoder {
     }
 }
 
+extension KeyedDecodingContainer {
+    /// A whole number. Decoded as a number first: Foundation's decoder fails a fractional one (1.5) for `Int` with
+    /// "not valid JSON" and no key, which would send a coordinator looking for a syntax error.
+    func decodeWholeNumberIfPresent(forKey key: Key) throws -> Int? {
+        guard let number = try decodeIfPresent(Double.self, forKey: key) else { return nil }
+        guard number.rounded() == number, abs(number) < 1e15 else {
+            throw ConfigValueError(key: configKeyPath(codingPath + [key]), message: "must be a whole number (found \(number))")
+        }
+        return Int(number)
+    }
+}
+
 /// "Did you mean": the candidate within a small edit distance, if any.
 public enum Suggestion {
     public static func closest(to word: String, among candidates: [String]) -> String? {

@@ -221,7 +221,7 @@ struct CampaignCommandTests {
         #expect(await create(cli, config, ["--name", "Hjälp", "--template", "help", "--audience", "people=3"]).code == 0)
         let preview = await cli.run(["campaign", "preview", "1"], config: config)
         #expect(preview.out.contains("1 message to send to 1 person: 2 SMS segments, about"), "\(preview.out)")
-        #expect(await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config).out.contains("1 message enqueued"))
+        #expect(await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config).out.contains("1 message to send"))
         _ = await cli.run(["run", "--once"], config: config)
         #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("replies 0"))
         cli.now = cli.now.addingTimeInterval(60)
@@ -236,5 +236,31 @@ struct CampaignCommandTests {
         let json = await cli.run(["campaign", "status", "1", "--json"], config: config)
         #expect(json.out.contains("\"replies\" : 1") && json.out.contains("\"optOuts\" : 1"), "\(json.out)")
         #expect(json.out.contains("\"channel\" : null") && json.out.contains("\"sendAt\" : null"), "\(json.out)")
+    }
+
+    @Test("preview warns who takes calls only and gets an SMS; launch says what it stored as suppressed; an import makes the messages not sent yet again")
+    func voiceOnlyAndImport() async {
+        let (cli, config) = await ServiceCommandTests().world()
+        _ = await cli.run(["optouts", "add", "070-174 06 13"], config: config)
+        _ = await create(cli, config, ["--name", "Hjälp", "--template", "help", "--audience", "role=senior"])
+        let preview = await cli.run(["campaign", "preview", "1"], config: config)
+        // Amina takes calls only and the help text has no voice version. Before, she was counted under "so sms" and nothing said.
+        #expect(preview.out.contains("1 person who takes calls only gets an SMS instead: 'help' has no voice version")
+                && preview.out.contains("  warning: Amina Warsame (+46 70 *** ** 06, so)"), "\(preview.out)")
+        let launch = await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config)
+        // Before: "3 messages enqueued", the opted-out one among them.
+        #expect(launch.out.contains("campaign 1 launched: 2 messages to send, 1 that cannot be sent stored as suppressed"), "\(launch.out)")
+        _ = await cli.run(["campaign", "pause", "1"], config: config)
+        let reimport = await cli.run(["people", "import", cli.write("people2.csv", """
+            name,phone,role,language,channel
+            Fatima Hassan,070-174 06 05,senior,ti,sms
+
+            """)], config: config)
+        #expect(reimport.code == 0, "\(reimport.err)")
+        #expect(reimport.out.contains("campaign 1: the messages not sent yet to 1 person whose language, channel or role changed are made "
+                                      + "again as they are now (1 to send)"), "\(reimport.out)")
+        _ = await cli.run(["campaign", "resume", "1"], config: config)
+        let status = await cli.run(["campaign", "status", "1"], config: config)
+        #expect(status.out.contains("queued 2"), "\(status.out)")
     }
 }

@@ -216,7 +216,7 @@ final class KillWorld {
         guard let campaign = try store.find(id: campaignID) else { return 0 }
         let library = try PromptFiles.load(folder: config.prompts)
         let service = CampaignService(database: database, config: config, library: library, voiceLanguages: { _ in nil })
-        let queued = try service.launch(campaign, now: now)
+        let queued = try service.launch(campaign, now: now).queued
         // Every `callEvery`-th message becomes a call (spread through the run, so kills land among them).
         if let callEvery { try database.statement("UPDATE messages SET channel = 'voice' WHERE id % ? = 0").bind(callEvery).run() }
         return try OutboxStore(database).counts()[.queued] == queued ? queued : -1

@@ -666,7 +666,7 @@ struct ServiceCommandTests {
         #expect(refused.err.contains("not confirmed"))
         let launch = await cli.run(["campaign", "launch", "1", "--no-wait"], input: ["yes"], config: config)
         #expect(launch.code == 0, "\(launch.err)")
-        #expect(launch.out.contains("3 messages enqueued"))
+        #expect(launch.out.contains("3 messages to send"))
         // Launching again asks nothing and enqueues nothing: everyone has their message.
         let again = await cli.run(["campaign", "launch", "1", "--no-wait"], config: config)
         #expect(again.code == 0 && again.out.contains("campaign 1 is running already, and everyone in its audience has their message: "
@@ -677,7 +677,7 @@ struct ServiceCommandTests {
         _ = await cli.run(["enroll", "--senior", "5", "--session", "1"], config: config)
         let joined = await cli.run(["campaign", "launch", "1", "--no-wait"], input: ["yes"], config: config)
         #expect(joined.out.contains("Send 'session-invite' to those who joined its audience since (1 message)?"), "\(joined.out) \(joined.err)")
-        #expect(joined.out.contains("1 message enqueued"), "\(joined.out)")
+        #expect(joined.out.contains("1 message to send"), "\(joined.out)")
         #expect(await cli.run(["campaign", "pause", "1"], config: config).code == 0)
         _ = await cli.run(["run", "--once"], config: config)
         #expect(await cli.run(["campaign", "status", "1"], config: config).out.contains("queued 4"))

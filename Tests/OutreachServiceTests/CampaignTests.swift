@@ -21,7 +21,7 @@ struct CampaignTests {
         let store = CampaignStore(world.database)
         let id = try store.create(Campaign(name: "Fika", template: "help", audience: AudienceFilter(), channel: .sms, sendAt: nil),
                                   now: world.clock.now)
-        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == 4)
+        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now).total == 4)
         return id
     }
 
@@ -92,8 +92,8 @@ struct CampaignTests {
         let id = try store.create(Campaign(name: "Eid", template: "help", audience: AudienceFilter(languages: ["ar", "sv"]),
                                            channel: .sms, sendAt: nil), now: world.clock.now)
         let campaign = try #require(try store.find(id: id))
-        #expect(try service.launch(campaign, now: world.clock.now) == 2)
-        #expect(try service.launch(campaign, now: world.clock.now) == 0)
+        #expect(try service.launch(campaign, now: world.clock.now).total == 2)
+        #expect(try service.launch(campaign, now: world.clock.now).total == 0)
         #expect(try OutboxStore(world.database).nextDue() != nil)
         try store.setStatus(id: id, .paused, now: world.clock.now)
         // Held messages are not "due": the service sleeps instead of passing again at once.
@@ -107,7 +107,7 @@ struct CampaignTests {
 
         let second = try store.create(Campaign(name: "Later", template: "help", audience: AudienceFilter(),
                                                channel: .sms, sendAt: world.clock.now.addingTimeInterval(86_400)), now: world.clock.now)
-        #expect(try service.launch(try #require(try store.find(id: second)), now: world.clock.now) == 4)
+        #expect(try service.launch(try #require(try store.find(id: second)), now: world.clock.now).total == 4)
         #expect(try store.find(id: second)?.status == .scheduled)
         #expect(try OutboxStore(world.database).cancelQueued(campaignID: second, now: world.clock.now) == 4)
         #expect(try OutboxStore(world.database).counts(campaignID: second)[.cancelled] == 4)
@@ -134,7 +134,7 @@ struct CampaignTests {
         // A campaign that is only paused gets them back in its queue.
         let other = try store.create(Campaign(name: "Later", template: "help", audience: AudienceFilter(), channel: .sms, sendAt: nil),
                                      now: world.clock.now)
-        #expect(try service.launch(try #require(try store.find(id: other)), now: world.clock.now) == 4)
+        #expect(try service.launch(try #require(try store.find(id: other)), now: world.clock.now).total == 4)
         let claimed = try outbox.claimDue(now: world.clock.now, limit: 1).map(\.id)
         try store.setStatus(id: other, .paused, now: world.clock.now)
         try outbox.release(claimed, now: world.clock.now)
@@ -171,7 +171,7 @@ struct CampaignTests {
         let store = CampaignStore(world.database)
         let id = try store.create(Campaign(name: "Inbjudan", template: "session-invite", audience: AudienceFilter(sessionID: session),
                                            channel: .sms, sendAt: nil), now: world.clock.now)
-        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == 8)
+        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now).total == 8)
         let sent = Dictionary(uniqueKeysWithValues: try world.messages().map { ($0.phone.e164, $0) })
         func body(_ phone: String) -> String { sent[phone]?.body ?? "" }
         #expect(sent["+46701740605"]?.language == "ar" && sent["+46701740620"]?.language == "ar")
@@ -225,10 +225,77 @@ struct CampaignTests {
         let monday = Timestamp.parse("2026-11-30T09:00:00Z")!
         let id = try store.create(Campaign(name: "Nästa", template: "session-invite", audience: AudienceFilter(sessionID: session),
                                            channel: .sms, sendAt: monday), now: world.clock.now)
-        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == 2)
+        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now).total == 2)
         let messages = try world.messages().filter { $0.campaignID == id }
         #expect(messages.allSatisfy { $0.notBefore == monday && $0.expiresAt == Timestamp.parse("2026-12-01T13:00:00Z") })
         #expect(messages.contains { $0.body.contains("1 december") }, "\(messages.map(\.body))")
+    }
+
+    @Test("an invitation launched while the session is under way is about its next date, not the one that has begun")
+    func sessionUnderWay() throws {
+        let (world, service) = try world()
+        let session = try world.weeklySession(start: "2026-11-24 14:00", enroll: [1, 4])  // Tuesdays 13:00Z–15:00Z
+        world.set("2026-11-24T13:30:00Z")
+        let store = CampaignStore(world.database)
+        let id = try store.create(Campaign(name: "Nästa", template: "session-invite", audience: AudienceFilter(sessionID: session),
+                                           channel: .sms, sendAt: nil), now: world.clock.now)
+        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == .init(queued: 2, suppressed: 0))
+        let messages = try world.messages().filter { $0.campaignID == id }
+        // Before, both were about today's date (under way), expired at once, and were suppressed as too late.
+        #expect(messages.allSatisfy { $0.expiresAt == Timestamp.parse("2026-12-01T13:00:00Z") }, "\(messages)")
+        #expect(messages.contains { $0.body.contains("1 december") }, "\(messages.map(\.body))")
+    }
+
+    @Test("a text not about the session, sent to its audience, does not expire at its start")
+    func helpToSessionAudience() throws {
+        let (world, service) = try world()
+        let session = try world.weeklySession(start: "2026-11-24 14:00", enroll: [1, 4])
+        let store = CampaignStore(world.database)
+        let help = try store.create(Campaign(name: "Hjälp", template: "help", audience: AudienceFilter(sessionID: session), channel: .sms,
+                                             sendAt: nil), now: world.clock.now)
+        #expect(try service.launch(try #require(try store.find(id: help)), now: world.clock.now).queued == 2)
+        #expect(try world.messages().filter { $0.campaignID == help }.allSatisfy { $0.expiresAt == nil })
+        let invite = try store.create(Campaign(name: "Bjud in", template: "session-invite", audience: AudienceFilter(sessionID: session),
+                                               channel: .sms, sendAt: nil), now: world.clock.now)
+        try service.launch(try #require(try store.find(id: invite)), now: world.clock.now)
+        #expect(try world.messages().filter { $0.campaignID == invite }.allSatisfy { $0.expiresAt == Timestamp.parse("2026-11-24T13:00:00Z") })
+    }
+
+    @Test("a person whose language or channel changes gets the campaign's message as they are now, once: an import sets aside what has not gone, and a relaunch gives no one a second channel")
+    func personChangesAfterLaunch() throws {
+        let (world, service) = try world()
+        let store = CampaignStore(world.database)
+        // Fatima (ar, sms), Amina (so, voice), Reza (fa, both), Birgitta (sv, sms). The help text has SMS only.
+        let help = try store.create(Campaign(name: "Hjälp", template: "help", audience: AudienceFilter(personIDs: [1, 4]), channel: nil,
+                                             sendAt: nil), now: world.clock.now)
+        #expect(try service.launch(try #require(try store.find(id: help)), now: world.clock.now).queued == 2)
+        #expect(try store.setStatus(id: help, .paused, onlyFrom: [.running], now: world.clock.now))
+        // An invitation went to Birgitta by SMS.
+        let session = try world.weeklySession(start: "2026-11-24 14:00", enroll: [4])
+        let invite = try store.create(Campaign(name: "Bjud in", template: "session-invite", audience: AudienceFilter(sessionID: session),
+                                               channel: nil, sendAt: nil), now: world.clock.now)
+        #expect(try service.launch(try #require(try store.find(id: invite)), now: world.clock.now).queued == 1)
+        try world.database.execute("UPDATE messages SET status = 'delivered' WHERE campaign_id = \(invite)")
+
+        // Fatima now reads Tigrinya; Birgitta takes calls only.
+        let summary = try PeopleStore(world.database).upsert([
+            Person(role: .senior, name: "Fatima Hassan", phone: PhoneNumber(e164: "+46701740605"), language: "ti", channel: .sms),
+            Person(role: .senior, name: "Birgitta Johansson", phone: PhoneNumber(e164: "+46701740613"), language: "sv", channel: .voice),
+        ], now: world.clock.now)
+        #expect(summary.campaignMessagesSetAside == [help: [1, 4]], "\(summary.campaignMessagesSetAside)")
+        #expect(try service.enqueueAgain(campaignID: help, personIDs: [1, 4], now: world.clock.now) == .init(queued: 2, suppressed: 0))
+        let fatima = try world.messages().filter { $0.phone.e164 == "+46701740605" }
+        // Before, the Arabic text stayed queued and went when the campaign was resumed.
+        #expect(fatima.map(\.status) == [.cancelled, .queued] && fatima.last?.language == "ti", "\(fatima)")
+        #expect(fatima.first?.error?.hasPrefix("replaced: the person's language, channel or role changed") == true)
+        #expect(try store.find(id: help)?.status == .paused)  // enqueued again, not resumed
+
+        // The invitation launched again: Birgitta, who now takes calls, had hers by SMS. Before, she was counted as new
+        // and called as well.
+        let again = try #require(try store.find(id: invite))
+        #expect(try service.preview(again, now: world.clock.now).newSinceLaunch == 0)
+        #expect(try service.launch(again, now: world.clock.now) == .init(queued: 0, suppressed: 0))
+        #expect(try world.messages().filter { $0.campaignID == invite }.count == 1)
     }
 
     @Test("a person who takes both channels gets the one the template has, and is not counted unreachable for the other")
@@ -240,7 +307,7 @@ struct CampaignTests {
         let campaign = try #require(try store.find(id: id))
         let preview = try service.preview(campaign, now: world.clock.now)
         #expect(preview.reachable == 1 && preview.unreachable == 0 && preview.people == 1)
-        #expect(try service.launch(campaign, now: world.clock.now) == 1)
+        #expect(try service.launch(campaign, now: world.clock.now).total == 1)
         #expect(try world.messages().filter { $0.campaignID == id }.map(\.channel) == [.sms])
     }
 

@@ -998,7 +998,7 @@ struct DispatcherTests {
         let id = try store.create(Campaign(name: "Eid", template: "help", audience: AudienceFilter(roles: [.senior]), channel: .sms,
                                            sendAt: nil), now: world.clock.now)
         let service = CampaignService(database: world.database, config: world.config, library: world.library, voiceLanguages: { $0 })
-        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == 40)
+        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now).total == 40)
         let path = world.path
         let now = world.clock.now
         let provider = SlowSends(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), delay: .milliseconds(100)) {

@@ -141,7 +141,9 @@ enum CampaignCommands {
                 let each = language.fewestSegments < language.mostSegments
                     ? "\(language.fewestSegments)–\(language.mostSegments) segments each"
                     : "\(inspection.segments) segment\(inspection.segments == 1 ? "" : "s")\(language.recipients == 1 ? "" : " each")"
-                header += ", \(inspection.encoding.rawValue), \(each), about \(cost(language.segments))"
+                // Names differ: one with a letter GSM-7 lacks makes that message UCS-2.
+                let encodings = language.encodings.count > 1 ? "GSM-7 or UCS-2 (names differ)" : inspection.encoding.rawValue
+                header += ", \(encodings), \(each), about \(cost(language.segments))"
             }
             if language.usedLanguage != language.language { header += " (text in \(language.usedLanguage))" }
             console.print(header)
@@ -155,6 +157,13 @@ enum CampaignCommands {
         if !preview.fallbacks.isEmpty {
             console.print("")
             for fallback in preview.fallbacks { console.print("  note: \(fallback)") }
+        }
+        if !preview.smsInstead.isEmpty {
+            console.print("")
+            let one = preview.smsInstead.count == 1
+            console.print("\(counted(preview.smsInstead.count, "person", "people")) who take\(one ? "s" : "") calls only get\(one ? "s" : "") an "
+                          + "SMS instead: '\(campaign.template)' has no voice version (some may not read, or have a landline):")
+            for person in preview.smsInstead { console.print("  warning: \(person)") }
         }
         if !preview.warnings.isEmpty {
             console.print("")
@@ -204,8 +213,10 @@ enum CampaignCommands {
                 throw CLIError.failure("campaign launch: not confirmed; nothing enqueued")
             }
         }
-        let enqueued = try checked("campaign launch") { try service.launch(campaign, now: context.now()) }
-        context.console.print("campaign \(campaign.id!) launched: \(counted(enqueued, "message")) enqueued")
+        let launched = try checked("campaign launch") { try service.launch(campaign, now: context.now()) }
+        // The suppressed ones are stored so the coordinator sees them; they are not sent.
+        context.console.print("campaign \(campaign.id!) launched: \(counted(launched.queued, "message")) to send"
+                              + (launched.suppressed > 0 ? ", \(launched.suppressed) that cannot be sent stored as suppressed" : ""))
         // Later: a send time ahead, or quiet hours now. Nothing to watch until then.
         let config = try context.config()
         let start = service.firstSend(campaign, now: context.now())

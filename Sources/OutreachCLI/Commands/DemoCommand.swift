@@ -158,7 +158,7 @@ enum DemoCommand {
                           (language.inspection.map { ", \($0.encoding.rawValue), \($0.segments) segment(s)" } ?? ""))
         }
         for warning in preview.fallbacks + preview.warnings { console.print("   warning: \(warning)") }
-        let enqueued = try service.launch(campaign, now: clock.now)
+        let enqueued = try service.launch(campaign, now: clock.now).total
         let pass3 = try await runPass(gateway)
         console.print("   launched: \(enqueued) enqueued, \(pass3.dispatched.sent) sent")
         console.print("   " + CampaignCommands.progressLine(try OutboxStore(database).counts(campaignID: campaignID),

@@ -1,6 +1,7 @@
 import Foundation
 import OutreachCore
 import OutreachStore
+import OutreachService
 
 enum PeopleCommands {
     static let node = CommandNode("people", summary: "import and list seniors, health guides and coordinators", children: [
@@ -64,9 +65,15 @@ enum PeopleCommands {
                 context.console.print("\(file): \(rows.count) people would be imported: \(summary.added) new, \(summary.updated) updated, \(summary.unchanged) unchanged (dry run, nothing written)")
                 for note in namesakes + languageNotes(rows, context) { context.console.print("\(file): \(note)") }
             } else {
-                let summary = try PeopleStore(database).upsert(people, now: context.now())
+                // One transaction: campaign messages set aside for changed people are enqueued again as they are now, or
+                // nothing is written.
+                let (summary, again) = try database.transaction {
+                    let summary = try PeopleStore(database).upsert(people, now: context.now())
+                    return (summary, try enqueueAgain(summary.campaignMessagesSetAside, context))
+                }
                 context.console.print("\(file): \(rows.count) people: \(summary.added) new, \(summary.updated) updated, \(summary.unchanged) unchanged")
                 for note in namesakes + languageNotes(rows, context) { context.console.print("\(file): \(note)") }
+                for line in again { context.console.print(line) }
                 if summary.remindersReplanned > 0 {
                     context.console.print("\(summary.remindersReplanned) reminders still to go to people whose language, channel or role "
                                           + "changed are cancelled and planned again as they are now at the service's next tick "
@@ -74,6 +81,25 @@ enum PeopleCommands {
                 }
             }
         }
+    }
+
+    /// Enqueues again, as the people are now, the campaign messages the import set aside; one line per campaign.
+    private static func enqueueAgain(_ setAside: [Int64: Set<Int64>], _ context: AppContext) throws -> [String] {
+        guard !setAside.isEmpty else { return [] }
+        let service = try CampaignCommands.service(context)
+        var lines: [String] = []
+        for (campaignID, personIDs) in setAside.sorted(by: { $0.key < $1.key }) {
+            let who = counted(personIDs.count, "person", "people")
+            do {
+                let again = try service.enqueueAgain(campaignID: campaignID, personIDs: personIDs, now: context.now())
+                lines.append("campaign \(campaignID): the messages not sent yet to \(who) whose language, channel or role changed "
+                             + "are made again as they are now (\(again.queued) to send\(again.suppressed > 0 ? ", \(again.suppressed) cannot be sent" : ""))")
+            } catch let error as CampaignError {
+                lines.append("campaign \(campaignID): the messages not sent yet to \(who) whose language, channel or role changed are "
+                             + "cancelled and cannot be made again (\(error.message)); launch it again once that is put right")
+            }
+        }
+        return lines
     }
 
     /// People are matched by phone, so a corrected number makes a new person, and the old number keeps getting the

@@ -37,8 +37,8 @@ struct FanOutBench {
         let kind = config.provider.kind
         let service = CampaignService(database: database, config: config, library: library,
                                       voiceLanguages: { Gateway.voiceLanguage(catalog: library.catalog, kind: kind, language: $0) })
-        let (enqueued, timing) = try Timing.measure { try service.launch(campaign, now: now) }
-        return (enqueued, timing)
+        let (launched, timing) = try Timing.measure { try service.launch(campaign, now: now) }
+        return (launched.total, timing)
     }
 
     /// The ceiling: `count` inserts into the outbox's own `messages` table in a fresh database (so its columns, CHECKs

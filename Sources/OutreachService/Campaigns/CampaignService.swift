@@ -28,8 +28,11 @@ public struct CampaignService {
         public var segments = 0
         public var fewestSegments = Int.max
         public var mostSegments = 0
+        /// The encodings its messages take: a name with a letter GSM-7 lacks makes that one message UCS-2.
+        public var encodings: Set<SMSEncoding> = []
 
-        mutating func add(segments count: Int?) {
+        mutating func add(segments count: Int?, encoding: SMSEncoding?) {
+            if let encoding { encodings.insert(encoding) }
             guard let count else { return }
             segments += count
             fewestSegments = min(fewestSegments, count)
@@ -43,6 +46,8 @@ public struct CampaignService {
         public var warnings: [String] = []
         /// Languages whose recipients get another language's text.
         public var fallbacks: [String] = []
+        /// People who take calls only and get an SMS, as the template has no voice version (one line each).
+        public var smsInstead: [String] = []
         /// Messages to send, and to how many people.
         public var reachable = 0
         public var people = 0
@@ -80,7 +85,10 @@ public struct CampaignService {
                 return
             }
             preview.reachable += 1
-            if launched, try outbox.find(dedupeKey: message.dedupeKey) == nil { preview.newSinceLaunch += 1 }
+            if launched, try !alreadyMessaged(person, campaign: campaign, outbox) { preview.newSinceLaunch += 1 }
+            if person.channel == .voice, message.channel == .sms, campaign.channel == nil {
+                preview.smsInstead.append("\(person.name) (\(person.phone.masked), \(person.language))")
+            }
             // A person's messages come one after the other (one per channel).
             if person.id != lastPerson { preview.people += 1 }
             lastPerson = person.id
@@ -89,13 +97,13 @@ public struct CampaignService {
             let key = "\(person.language)/\(message.channel.rawValue)"
             if let index = byKey[key] {
                 preview.languages[index].recipients += 1
-                preview.languages[index].add(segments: message.segments)
+                preview.languages[index].add(segments: message.segments, encoding: message.encoding)
             } else {
                 byKey[key] = preview.languages.count
                 let inspection = message.channel == .sms ? SMSEncoder.inspect(message.body) : nil
                 var language = LanguagePreview(language: person.language, usedLanguage: message.language, channel: message.channel,
                                                text: message.body, inspection: inspection, recipients: 1)
-                language.add(segments: message.segments)
+                language.add(segments: message.segments, encoding: message.encoding)
                 preview.languages.append(language)
                 let fallback = "no \(campaign.template) text in '\(person.language)': those recipients get '\(message.language)'"
                 // One note per language, not per channel.
@@ -108,27 +116,32 @@ public struct CampaignService {
         return preview
     }
 
+    /// What a launch enqueued: messages to send, and messages stored `suppressed` (opted out, no text, no voice) so
+    /// the coordinator sees them.
+    public struct Launched: Sendable, Equatable {
+        public var queued = 0
+        public var suppressed = 0
+        public var total: Int { queued + suppressed }
+    }
+
     /// Enqueues the campaign's messages (idempotently) and marks it running, or scheduled when `sendAt` is later.
-    /// The audience is streamed and enqueued in batches, so a large list is never held in memory.
+    /// The audience is streamed and enqueued in batches, so a large list is never held in memory. Launched again, it
+    /// enqueues only for people with no message of it yet: someone who took up another channel since gets no second one.
     @discardableResult
-    public func launch(_ campaign: Campaign, now: Date, batchSize: Int = 500) throws -> Int {
-        guard let id = campaign.id else { return 0 }
+    public func launch(_ campaign: Campaign, now: Date, batchSize: Int = 500) throws -> Launched {
+        guard let id = campaign.id else { return Launched() }
         let outbox = OutboxStore(database)
         let store = CampaignStore(database)
         // Read again: the caller's copy may be older than a coordinator's cancel or pause (asked to confirm meanwhile).
-        if let current = try store.find(id: id), !Self.launchable.contains(current.status) {
+        let current = try store.find(id: id)
+        if let current, !Self.launchable.contains(current.status) {
             throw CampaignError(message: "campaign \(id) is \(current.status.rawValue): nothing enqueued")
         }
-        var batch: [NewMessage] = []
-        var enqueued = 0
-        try forEachMessage(campaign, now: now) { _, message in
-            batch.append(message)
-            if batch.count >= batchSize {
-                enqueued += try outbox.enqueue(batch, now: now)
-                batch.removeAll(keepingCapacity: true)
-            }
+        let again = (current?.status ?? campaign.status) != .draft
+        var launched = Launched()
+        try enqueue(campaign, now: now, batchSize: batchSize, into: &launched) { person in
+            try !again || !alreadyMessaged(person, campaign: campaign, outbox)
         }
-        enqueued += try outbox.enqueue(batch, now: now)
         let status: CampaignStatus = (campaign.sendAt.map { $0 > now } ?? false) ? .scheduled : .running
         // Until this write the campaign is not running, so nothing of it is sent. A cancel or pause that came during
         // the enqueue wins: a cancel also cancels what was enqueued after it.
@@ -138,7 +151,56 @@ public struct CampaignService {
             throw CampaignError(message: "campaign \(id) became \(current?.rawValue ?? "unknown") while it was launched: "
                                 + (current == .cancelled ? "nothing of it is sent" : "nothing of it is sent until it is resumed"))
         }
-        return enqueued
+        return launched
+    }
+
+    /// Enqueues the messages of the people `include` takes, in batches of queued and of suppressed ones.
+    private func enqueue(_ campaign: Campaign, now: Date, batchSize: Int, into launched: inout Launched,
+                         include: (Person) throws -> Bool) throws {
+        let outbox = OutboxStore(database)
+        var queued: [NewMessage] = []
+        var suppressed: [NewMessage] = []
+        var lastPerson: (id: Int64?, included: Bool)?
+        try forEachMessage(campaign, now: now) { person, message in
+            // A person's messages come one after the other (one per channel): ask once per person.
+            if lastPerson?.id != person.id || lastPerson == nil { lastPerson = (person.id, try include(person)) }
+            guard lastPerson?.included == true else { return }
+            if message.status == .suppressed {
+                suppressed.append(message)
+            } else {
+                queued.append(message)
+            }
+            if queued.count >= batchSize {
+                launched.queued += try outbox.enqueue(queued, now: now)
+                queued.removeAll(keepingCapacity: true)
+            }
+            if suppressed.count >= batchSize {
+                launched.suppressed += try outbox.enqueue(suppressed, now: now)
+                suppressed.removeAll(keepingCapacity: true)
+            }
+        }
+        launched.queued += try outbox.enqueue(queued, now: now)
+        launched.suppressed += try outbox.enqueue(suppressed, now: now)
+    }
+
+    /// Whether `person` has a message of `campaign` already, on any channel (a message set aside when the person
+    /// changed has its key freed, and does not count).
+    func alreadyMessaged(_ person: Person, campaign: Campaign, _ outbox: OutboxStore) throws -> Bool {
+        guard let campaignID = campaign.id, let personID = person.id else { return false }
+        return try Channel.allCases.contains {
+            try outbox.find(dedupeKey: Campaign.dedupeKey(campaignID: campaignID, personID: personID, channel: $0)) != nil
+        }
+    }
+
+    /// After an import changed these people's language, channel or role, their messages of this campaign that had not
+    /// gone were set aside (`PeopleStore.upsert`): enqueues them again as the people are now (none for someone who no
+    /// longer matches the audience). The campaign's status is left as it is (a paused one stays paused).
+    public func enqueueAgain(campaignID: Int64, personIDs: Set<Int64>, now: Date) throws -> Launched {
+        guard let campaign = try CampaignStore(database).find(id: campaignID),
+              [.running, .scheduled, .paused].contains(campaign.status) else { return Launched() }
+        var launched = Launched()
+        try enqueue(campaign, now: now, batchSize: 500, into: &launched) { person in person.id.map(personIDs.contains) ?? false }
+        return launched
     }
 
     /// The statuses a campaign may be launched from (again: a second launch only enqueues what is new).
@@ -203,8 +265,9 @@ public struct CampaignService {
         if let sessionID = campaign.audience.sessionID {
             session = try SessionStore(database).find(id: sessionID)
             if let session {
-                // The session's next date after the messages go: a campaign sent later is about a later date.
-                sessionStart = session.schedule.occurrences(after: sendAt, limit: 1).first?.start
+                // The session's next date after the messages go: a campaign sent later is about a later date. Not one
+                // under way when they go: that invitation would be too late, and the next date never invited.
+                sessionStart = session.schedule.occurrences(after: sendAt, limit: 2).first { $0.start > sendAt }?.start
                 if sessionStart == nil, entry.placeholders.contains(where: { $0.hasPrefix("session.") }) {
                     let zone = session.schedule.timeZone
                     problems.append("session \(sessionID) (\(session.title)) has no date after \(LocalDateTime(sendAt, in: zone)) \(zone.identifier): "
@@ -230,6 +293,9 @@ public struct CampaignService {
         let session = resolved.session
         let sessionStart = resolved.sessionStart
         let sendAt = resolved.sendAt
+        // A text about the session is too late once it has begun; another one sent to its audience (help, a greeting)
+        // is not.
+        let expiresAt = entry.placeholders.contains { $0.hasPrefix("session.") } ? sessionStart : nil
         let optOuts = try OptOutStore(database).snapshot()
         let offered = entry.channels
         var shared = ["org.name": config.organization.name, "org.phone": config.organization.phone]
@@ -276,7 +342,7 @@ public struct CampaignService {
                                              encoding: text.inspection?.encoding, segments: text.inspection?.segments,
                                              dedupeKey: Campaign.dedupeKey(campaignID: campaign.id ?? 0, personID: person.id ?? 0,
                                                                            channel: channel),
-                                             notBefore: sendAt, expiresAt: sessionStart, status: reason == nil ? .queued : .suppressed,
+                                             notBefore: sendAt, expiresAt: expiresAt, status: reason == nil ? .queued : .suppressed,
                                              error: reason))
             }
         }

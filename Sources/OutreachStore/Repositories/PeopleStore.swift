@@ -8,6 +8,9 @@ public struct UpsertSummary: Equatable, Sendable {
     public var unchanged = 0
     /// Reminders still to go set aside because their person's language, channel or role changed (see `upsert`).
     public var remindersReplanned = 0
+    /// Campaign messages still to go set aside for the same reason, by campaign: the people whose messages those were.
+    /// `CampaignService.enqueueAgain` enqueues them as the people are now.
+    public var campaignMessagesSetAside: [Int64: Set<Int64>] = [:]
     public init(added: Int = 0, updated: Int = 0, unchanged: Int = 0) {
         self.added = added
         self.updated = updated
@@ -54,6 +57,9 @@ public struct PeopleStore {
                     // A role change too: someone who is no longer a senior gets no session reminders.
                     if person.language != existing.language || person.channel != existing.channel || person.role != existing.role {
                         summary.remindersReplanned += try setAsideReminders(personID: existing.id!, now: now)
+                        for campaignID in try setAsideCampaignMessages(personID: existing.id!, now: now) {
+                            summary.campaignMessagesSetAside[campaignID, default: []].insert(existing.id!)
+                        }
                     }
                 } else {
                     try database.statement("""
@@ -78,6 +84,26 @@ public struct PeopleStore {
             where: "dedupe_key >= ?3 AND dedupe_key < ?4 AND expires_at > ?1", [keys.lower, keys.upper], freeingKeysAs: .replaced,
             reason: "replaced: the person's language, channel or role changed; planned again as they are now (none if no longer a senior)",
             now: now).cancelled
+    }
+
+    /// The same for campaign messages: those not gone yet (queued, or suppressed, and not past their session's start) of
+    /// campaigns still sending are cancelled with their keys freed. Returns the campaigns they were of. Without this a
+    /// paused campaign, resumed, sent the old language, and a relaunch called someone who had been sent an SMS.
+    private func setAsideCampaignMessages(personID: Int64, now: Date) throws -> [Int64] {
+        let stamp = Timestamp.format(now)
+        let campaigns = try database.statement("""
+            SELECT DISTINCT m.campaign_id FROM messages m JOIN campaigns c ON c.id = m.campaign_id
+            WHERE m.person_id = ?1 AND m.status IN ('queued', 'suppressed') AND (m.expires_at IS NULL OR m.expires_at > ?2)
+              AND c.status IN ('running', 'scheduled', 'paused')
+            ORDER BY m.campaign_id
+            """).bind(personID, stamp).rows { $0.int64(0) }
+        for campaignID in campaigns {
+            _ = try OutboxStore(database).cancelPlanned(
+                where: "person_id = ?3 AND campaign_id = ?4 AND (expires_at IS NULL OR expires_at > ?1)", [personID, campaignID],
+                freeingKeysAs: .replaced,
+                reason: "replaced: the person's language, channel or role changed; enqueued again as they are now", now: now)
+        }
+        return campaigns
     }
 
     public func find(phone: PhoneNumber) throws -> Person? {

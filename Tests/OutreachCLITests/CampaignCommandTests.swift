@@ -22,6 +22,8 @@ struct CampaignCommandTests {
               (["--audience", "session=99"], "there is no session 99"),
               (["--audience", "people=1,98,99"], "no person with id 98, 99"),
               (["--audience", "role=senior", "--at", "2026-11-21T10:00:00Z"], "is in the past"),
+              (["--audience", "role=senior", "--at", "2026-12-01T10:00:00+25:00"], "is not a time"),
+              (["--audience", "role=senior", "--at", "2026-12-01T10:00:00+01:75"], "is not a time"),
               (["--audience", "role=senior", "--at", "tomorrow"], "is not a time: use local \"2026-12-01 10:00\" (Europe/Stockholm) or ISO-8601"),
               (["--audience", "role=senior", "--channel", "voice"], "template 'help' has no voice version"),
               (["--audience", "role=senior", "--name", "Other"], "--name is given twice"),
@@ -262,5 +264,30 @@ struct CampaignCommandTests {
         _ = await cli.run(["campaign", "resume", "1"], config: config)
         let status = await cli.run(["campaign", "status", "1"], config: config)
         #expect(status.out.contains("queued 2"), "\(status.out)")
+    }
+
+    @Test("launch notes a send time that has passed; status shows no empty reason; preview says when names make some texts UCS-2")
+    func smallTruths() async throws {
+        let (cli, config) = await ServiceCommandTests().world()
+        _ = await cli.run(["people", "import", cli.write("more.csv", """
+            name,phone,role,language,channel
+            Łucja Nowak,070-174 06 16,senior,sv,sms
+
+            """)], config: config)
+        _ = await cli.run(["enroll", "--senior", "5", "--session", "1"], config: config)
+        let created = await create(cli, config, ["--name", "Bjud in", "--template", "session-invite", "--audience", "session=1;language=sv",
+                                                 "--channel", "sms", "--at", "2026-11-22 12:00"])
+        #expect(created.code == 0, "\(created.err)")
+        let preview = await cli.run(["campaign", "preview", "1"], config: config)
+        // "Ł" is not in GSM-7: Łucja's text is UCS-2, Birgitta's GSM-7. Before, the header said GSM-7 alone.
+        #expect(preview.out.contains("== sv sms: 2 recipients, GSM-7 or UCS-2 (names differ), "), "\(preview.out)")
+        cli.now = Date(timeIntervalSince1970: 1_795_356_000)  // 2026-11-22T14:00:00Z: 15:00 local, the send time passed
+        let launch = await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config)
+        #expect(launch.out.contains("note: its send time (2026-11-22 12:00 Europe/Stockholm) has passed: it sends now"), "\(launch.out)")
+        #expect(!(await cli.run(["campaign", "status", "1"], config: config).out.contains("sends from")))
+        let database = try Database(path: cli.databasePath)
+        try database.execute("UPDATE messages SET status = 'undelivered', error = NULL")
+        let status = await cli.run(["status"], config: config)
+        #expect(status.out.contains("sms session-invite\n") && !status.out.contains("session-invite: \n"), "\(status.out)")
     }
 }

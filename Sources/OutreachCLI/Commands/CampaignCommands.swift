@@ -219,6 +219,9 @@ enum CampaignCommands {
                               + (launched.suppressed > 0 ? ", \(launched.suppressed) that cannot be sent stored as suppressed" : ""))
         // Later: a send time ahead, or quiet hours now. Nothing to watch until then.
         let config = try context.config()
+        if campaign.status == .draft, let asked = campaign.sendAt, asked < context.now().addingTimeInterval(-60) {
+            context.console.print("note: its send time (\(localTimeText(asked, config))) has passed: it sends now")
+        }
         let start = service.firstSend(campaign, now: context.now())
         if start > context.now().addingTimeInterval(60) {
             context.console.print("scheduled for \(sendTimeText(start, asked: campaign.sendAt, config: config, now: context.now())): the service "
@@ -250,7 +253,8 @@ enum CampaignCommands {
         let first = try database.statement("SELECT min(not_before) FROM messages WHERE campaign_id = ? AND status = 'queued'")
             .bind(campaign.id!).firstRow { $0.isNull(0) ? nil : Timestamp.parse($0.string(0)) } ?? nil
         if let first, first > now { return sendTimeText(first, asked: campaign.sendAt, config: config, now: now) }
-        return campaign.sendAt.map { localTimeText($0, config) }
+        // A send time passed says nothing about when the rest goes.
+        return campaign.sendAt.flatMap { $0 > now ? localTimeText($0, config) : nil }
     }
 
     /// Shows the progress line until the campaign has nothing left queued or sending.

@@ -274,11 +274,20 @@ enum ISO8601 {
         // Minutes only, in UTC: "2026-11-24T13:00Z".
         if text.utf8.count == 17, text.hasSuffix("Z") { return Timestamp.parse(String(text.dropLast()) + ":00Z") }
         // The formatter rolls an impossible date over (2027-02-30 would be 2 March): the date must exist as typed.
-        guard LocalDate(parsing: String(text.prefix(10))) != nil else { return nil }
+        guard LocalDate(parsing: String(text.prefix(10))) != nil, offsetIsReal(text) else { return nil }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.date(from: text)
+    }
+
+    /// The formatter takes any two-digit offset ("+25:00", "+01:75"): a real one is at most 14 hours, in whole minutes.
+    static func offsetIsReal(_ text: String) -> Bool {
+        guard !text.hasSuffix("Z"), !text.hasSuffix("z") else { return true }
+        let tail = text.suffix(6)
+        guard tail.count == 6, tail.first == "+" || tail.first == "-", tail.dropFirst(3).first == ":",
+              let hours = Int(tail.dropFirst().prefix(2)), let minutes = Int(tail.suffix(2)) else { return true }
+        return minutes < 60 && hours * 60 + minutes <= 14 * 60
     }
 }

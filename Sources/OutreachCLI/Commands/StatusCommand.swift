@@ -47,6 +47,18 @@ enum StatusCommand {
                 let serviceRunning: Bool?
                 let attention: [String: [Problem]]
                 let campaigns: [CampaignCommands.CampaignJSON]
+
+                enum CodingKeys: String, CodingKey { case counts, sendingPausedUntil, serviceRunning, attention, campaigns }
+
+                // Every key always there (null when not set): a script need not guess whether a missing key means no.
+                func encode(to encoder: Encoder) throws {
+                    var container = encoder.container(keyedBy: CodingKeys.self)
+                    try container.encode(counts, forKey: .counts)
+                    try container.encode(sendingPausedUntil, forKey: .sendingPausedUntil)
+                    try container.encode(serviceRunning, forKey: .serviceRunning)
+                    try container.encode(attention, forKey: .attention)
+                    try container.encode(campaigns, forKey: .campaigns)
+                }
             }
             var attention: [String: [Problem]] = [:]
             for status in statuses {
@@ -94,7 +106,7 @@ enum StatusCommand {
                     note = byService ? " [the service looks it up]" : " [needs you]"
                 }
                 console.print("  #\(message.id) \(try name(of: message, people)) \(message.phone.masked) \(message.channel.rawValue) "
-                              + "\(message.template): \(message.error ?? "")\(note)")
+                              + "\(message.template)\(message.error.flatMap { $0.isEmpty ? nil : ": " + $0 } ?? "")\(note)")
             }
             if status == .unknown, needYou > 0 {
                 console.print("  those that need you: checked them at the provider? 'outreach settle ID... --sent' (it arrived) "

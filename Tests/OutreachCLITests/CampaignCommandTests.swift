@@ -24,6 +24,8 @@ struct CampaignCommandTests {
               (["--audience", "role=senior", "--at", "2026-11-21T10:00:00Z"], "is in the past"),
               (["--audience", "role=senior", "--at", "2026-12-01T10:00:00+25:00"], "is not a time"),
               (["--audience", "role=senior", "--at", "2026-12-01T10:00:00+01:75"], "is not a time"),
+              (["--audience", "role=senior", "--at", "2026-12-01T10:00:00+2500"], "is not a time"),
+              (["--audience", "role=senior", "--at", "2026-12-01T10:00:00+0199"], "is not a time"),
               (["--audience", "role=senior", "--at", "tomorrow"], "is not a time: use local \"2026-12-01 10:00\" (Europe/Stockholm) or ISO-8601"),
               (["--audience", "role=senior", "--channel", "voice"], "template 'help' has no voice version"),
               (["--audience", "role=senior", "--name", "Other"], "--name is given twice"),
@@ -289,5 +291,39 @@ struct CampaignCommandTests {
         try database.execute("UPDATE messages SET status = 'undelivered', error = NULL")
         let status = await cli.run(["status"], config: config)
         #expect(status.out.contains("sms session-invite\n") && !status.out.contains("session-invite: \n"), "\(status.out)")
+    }
+
+    @Test("an import names who dropped out of a campaign's audience, and still imports when a campaign cannot be made again")
+    func importAndCampaigns() async throws {
+        let (cli, config) = await ServiceCommandTests().world()
+        _ = await create(cli, config, ["--name", "Hjälp", "--template", "help", "--audience", "role=senior"])
+        _ = await create(cli, config, ["--name", "Hjälp igen", "--template", "help", "--audience", "people=3"])
+        _ = await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config)
+        _ = await cli.run(["campaign", "launch", "2", "--yes", "--no-wait"], config: config)
+        // Campaign 2's template has left the catalog since it was launched.
+        try Database(path: cli.databasePath).execute("UPDATE campaigns SET template = 'gone' WHERE id = 2")
+        let outcome = await cli.run(["people", "import", cli.write("changed.csv", """
+            name,phone,role,language,channel
+            Fatima Hassan,070-174 06 05,guide,ar,sms
+            Birgitta Johansson,070-174 06 13,senior,en,sms
+
+            """)], config: config)
+        // Before, the missing template failed the whole import.
+        #expect(outcome.code == 0, "\(outcome.err)")
+        #expect(outcome.out.contains("campaign 1: the messages not sent yet to 2 people whose language, channel or role changed are made "
+                                     + "again as they are now (1 to send); 1 person no longer in its audience gets nothing"), "\(outcome.out)")
+        #expect(outcome.out.contains("campaign 2: the messages not sent yet to 1 person whose language, channel or role changed are "
+                                     + "cancelled and cannot be made again (no template 'gone'"), "\(outcome.out)")
+        #expect(await cli.run(["people", "list", "--role", "guide"], config: config).out.contains("Fatima"))
+    }
+
+    @Test("a send time passed during quiet hours: launch says it has passed, and when it goes, not that it goes now")
+    func passedSendTimeInQuietHours() async {
+        let (cli, config) = await ServiceCommandTests().world()
+        _ = await create(cli, config, ["--name", "Hjälp", "--template", "help", "--audience", "role=senior", "--at", "2026-11-22 12:00"])
+        cli.now = Date(timeIntervalSince1970: 1_795_379_400)  // 2026-11-22T20:30:00Z: 21:30 local, quiet hours
+        let launch = await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config)
+        #expect(launch.out.contains("note: its send time (2026-11-22 12:00 Europe/Stockholm) has passed\n"), "\(launch.out)")
+        #expect(launch.out.contains("scheduled for 2026-11-23 09:00"), "\(launch.out)")
     }
 }

@@ -239,7 +239,7 @@ struct CampaignTests {
         let store = CampaignStore(world.database)
         let id = try store.create(Campaign(name: "Nästa", template: "session-invite", audience: AudienceFilter(sessionID: session),
                                            channel: .sms, sendAt: nil), now: world.clock.now)
-        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == .init(queued: 2, suppressed: 0))
+        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == .init(queued: 2, suppressed: 0, people: 2))
         let messages = try world.messages().filter { $0.campaignID == id }
         // Before, both were about today's date (under way), expired at once, and were suppressed as too late.
         #expect(messages.allSatisfy { $0.expiresAt == Timestamp.parse("2026-12-01T13:00:00Z") }, "\(messages)")
@@ -283,7 +283,7 @@ struct CampaignTests {
             Person(role: .senior, name: "Birgitta Johansson", phone: PhoneNumber(e164: "+46701740613"), language: "sv", channel: .voice),
         ], now: world.clock.now)
         #expect(summary.campaignMessagesSetAside == [help: [1, 4]], "\(summary.campaignMessagesSetAside)")
-        #expect(try service.enqueueAgain(campaignID: help, personIDs: [1, 4], now: world.clock.now) == .init(queued: 2, suppressed: 0))
+        #expect(try service.enqueueAgain(campaignID: help, personIDs: [1, 4], now: world.clock.now) == .init(queued: 2, suppressed: 0, people: 2))
         let fatima = try world.messages().filter { $0.phone.e164 == "+46701740605" }
         // Before, the Arabic text stayed queued and went when the campaign was resumed.
         #expect(fatima.map(\.status) == [.cancelled, .queued] && fatima.last?.language == "ti", "\(fatima)")
@@ -296,6 +296,27 @@ struct CampaignTests {
         #expect(try service.preview(again, now: world.clock.now).newSinceLaunch == 0)
         #expect(try service.launch(again, now: world.clock.now) == .init(queued: 0, suppressed: 0))
         #expect(try world.messages().filter { $0.campaignID == invite }.count == 1)
+    }
+
+    @Test("a done campaign's message suppressed by an opt-out is made again when the person changes, so a START brings back the new one")
+    func doneCampaignPersonChanges() throws {
+        let (world, service) = try world()
+        try OptOutStore(world.database).add(phone: PhoneNumber(e164: "+46701740613"), channel: .all, keyword: "STOPP", source: "reply",
+                                            now: world.clock.now)
+        let session = try world.weeklySession(start: "2026-11-24 14:00", enroll: [4])
+        let store = CampaignStore(world.database)
+        let id = try store.create(Campaign(name: "Bjud in", template: "session-invite", audience: AudienceFilter(sessionID: session),
+                                           channel: .sms, sendAt: nil), now: world.clock.now)
+        #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == .init(queued: 0, suppressed: 1, people: 1))
+        try store.setStatus(id: id, .done, now: world.clock.now)
+        let summary = try PeopleStore(world.database).upsert([
+            Person(role: .senior, name: "Birgitta Johansson", phone: PhoneNumber(e164: "+46701740613"), language: "en", channel: .sms),
+        ], now: world.clock.now)
+        // Before, a done campaign was left out, and a START queued the Swedish text.
+        #expect(summary.campaignMessagesSetAside == [id: [4]])
+        #expect(try service.enqueueAgain(campaignID: id, personIDs: [4], now: world.clock.now) == .init(queued: 0, suppressed: 1, people: 1))
+        let live = try world.messages().filter { $0.campaignID == id && $0.status != .cancelled }
+        #expect(live.count == 1 && live.first?.language == "en" && live.first?.error == "opted out", "\(live)")
     }
 
     @Test("a person who takes both channels gets the one the template has, and is not counted unreachable for the other")

@@ -219,10 +219,12 @@ enum CampaignCommands {
                               + (launched.suppressed > 0 ? ", \(launched.suppressed) that cannot be sent stored as suppressed" : ""))
         // Later: a send time ahead, or quiet hours now. Nothing to watch until then.
         let config = try context.config()
-        if campaign.status == .draft, let asked = campaign.sendAt, asked < context.now().addingTimeInterval(-60) {
-            context.console.print("note: its send time (\(localTimeText(asked, config))) has passed: it sends now")
-        }
         let start = service.firstSend(campaign, now: context.now())
+        if campaign.status == .draft, let asked = campaign.sendAt, asked < context.now().addingTimeInterval(-60) {
+            // Or later, when quiet hours hold it now (the line below says until when).
+            let now = start <= context.now().addingTimeInterval(60)
+            context.console.print("note: its send time (\(localTimeText(asked, config))) has passed\(now ? ": it sends now" : "")")
+        }
         if start > context.now().addingTimeInterval(60) {
             context.console.print("scheduled for \(sendTimeText(start, asked: campaign.sendAt, config: config, now: context.now())): the service "
                                   + "('outreach run') sends it then; follow it with 'outreach campaign status \(campaign.id!)'")

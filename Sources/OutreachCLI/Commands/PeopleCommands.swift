@@ -90,13 +90,21 @@ enum PeopleCommands {
         var lines: [String] = []
         for (campaignID, personIDs) in setAside.sorted(by: { $0.key < $1.key }) {
             let who = counted(personIDs.count, "person", "people")
+            let cannot = { (problem: String) in
+                lines.append("campaign \(campaignID): the messages not sent yet to \(who) whose language, channel or role changed are "
+                             + "cancelled and cannot be made again (\(problem)); launch it again once that is put right")
+            }
             do {
                 let again = try service.enqueueAgain(campaignID: campaignID, personIDs: personIDs, now: context.now())
-                lines.append("campaign \(campaignID): the messages not sent yet to \(who) whose language, channel or role changed "
-                             + "are made again as they are now (\(again.queued) to send\(again.suppressed > 0 ? ", \(again.suppressed) cannot be sent" : ""))")
+                var line = "campaign \(campaignID): the messages not sent yet to \(who) whose language, channel or role changed "
+                    + "are made again as they are now (\(again.queued) to send\(again.suppressed > 0 ? ", \(again.suppressed) cannot be sent" : ""))"
+                let gone = personIDs.count - again.people
+                if gone > 0 { line += "; \(counted(gone, "person", "people")) no longer in its audience get\(gone == 1 ? "s" : "") nothing" }
+                lines.append(line)
             } catch let error as CampaignError {
-                lines.append("campaign \(campaignID): the messages not sent yet to \(who) whose language, channel or role changed are "
-                             + "cancelled and cannot be made again (\(error.message)); launch it again once that is put right")
+                cannot(error.message)
+            } catch let error as TemplateError {
+                cannot(error.description)
             }
         }
         return lines

@@ -282,12 +282,14 @@ enum ISO8601 {
         return formatter.date(from: text)
     }
 
-    /// The formatter takes any two-digit offset ("+25:00", "+01:75"): a real one is at most 14 hours, in whole minutes.
+    /// The formatter takes any two-digit offset ("+25:00", "+0199"): a real one is at most 14 hours, in whole minutes.
     static func offsetIsReal(_ text: String) -> Bool {
-        guard !text.hasSuffix("Z"), !text.hasSuffix("z") else { return true }
-        let tail = text.suffix(6)
-        guard tail.count == 6, tail.first == "+" || tail.first == "-", tail.dropFirst(3).first == ":",
-              let hours = Int(tail.dropFirst().prefix(2)), let minutes = Int(tail.suffix(2)) else { return true }
+        // The offset follows the time, which follows the "T": its sign is the last + or - there.
+        guard let time = text.firstIndex(where: { $0 == "T" || $0 == "t" }),
+              let sign = text[time...].lastIndex(where: { $0 == "+" || $0 == "-" }) else { return true }
+        let digits = text[text.index(after: sign)...].filter { $0 != ":" }
+        guard digits.count == 2 || digits.count == 4, digits.allSatisfy(\.isASCII), let hours = Int(digits.prefix(2)),
+              let minutes = Int(digits.count == 4 ? digits.suffix(2) : "00") else { return false }
         return minutes < 60 && hours * 60 + minutes <= 14 * 60
     }
 }

@@ -121,6 +121,8 @@ public struct CampaignService {
     public struct Launched: Sendable, Equatable {
         public var queued = 0
         public var suppressed = 0
+        /// The people they are for (whether or not their messages were new).
+        public var people = 0
         public var total: Int { queued + suppressed }
     }
 
@@ -163,7 +165,10 @@ public struct CampaignService {
         var lastPerson: (id: Int64?, included: Bool)?
         try forEachMessage(campaign, now: now) { person, message in
             // A person's messages come one after the other (one per channel): ask once per person.
-            if lastPerson?.id != person.id || lastPerson == nil { lastPerson = (person.id, try include(person)) }
+            if lastPerson?.id != person.id || lastPerson == nil {
+                lastPerson = (person.id, try include(person))
+                if lastPerson?.included == true { launched.people += 1 }
+            }
             guard lastPerson?.included == true else { return }
             if message.status == .suppressed {
                 suppressed.append(message)
@@ -196,8 +201,9 @@ public struct CampaignService {
     /// gone were set aside (`PeopleStore.upsert`): enqueues them again as the people are now (none for someone who no
     /// longer matches the audience). The campaign's status is left as it is (a paused one stays paused).
     public func enqueueAgain(campaignID: Int64, personIDs: Set<Int64>, now: Date) throws -> Launched {
+        // A done campaign too: a suppressed message of it comes back on a START (see `OptOutStore`).
         guard let campaign = try CampaignStore(database).find(id: campaignID),
-              [.running, .scheduled, .paused].contains(campaign.status) else { return Launched() }
+              [.running, .scheduled, .paused, .done].contains(campaign.status) else { return Launched() }
         var launched = Launched()
         try enqueue(campaign, now: now, batchSize: 500, into: &launched) { person in person.id.map(personIDs.contains) ?? false }
         return launched

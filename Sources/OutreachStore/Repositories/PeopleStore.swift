@@ -78,6 +78,7 @@ public struct PeopleStore {
     /// someone who now takes SMS only would still ring; a reminder suppressed for want of a voice would stay so).
     /// Those queued or suppressed whose session is ahead are cancelled with the reason, their dedupe key freed by a
     /// suffix, and the scheduler's next tick plans them again as the person is now. Sending or sent ones stay.
+    /// (A message the running service holds, `sending`, is not reached: if it is given back, it goes as it was made.)
     private func setAsideReminders(personID: Int64, now: Date) throws -> Int {
         let keys = PlannedReminder.keyRange(personID: personID)
         return try OutboxStore(database).cancelPlanned(
@@ -94,7 +95,7 @@ public struct PeopleStore {
         let campaigns = try database.statement("""
             SELECT DISTINCT m.campaign_id FROM messages m JOIN campaigns c ON c.id = m.campaign_id
             WHERE m.person_id = ?1 AND m.status IN ('queued', 'suppressed') AND (m.expires_at IS NULL OR m.expires_at > ?2)
-              AND c.status IN ('running', 'scheduled', 'paused')
+              AND c.status IN ('running', 'scheduled', 'paused', 'done')
             ORDER BY m.campaign_id
             """).bind(personID, stamp).rows { $0.int64(0) }
         for campaignID in campaigns {

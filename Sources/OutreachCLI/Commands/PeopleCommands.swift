@@ -74,6 +74,11 @@ enum PeopleCommands {
                 context.console.print("\(file): \(rows.count) people: \(summary.added) new, \(summary.updated) updated, \(summary.unchanged) unchanged")
                 for note in namesakes + languageNotes(rows, context) { context.console.print("\(file): \(note)") }
                 for line in again { context.console.print(line) }
+                if summary.inFlightAsMade > 0 {
+                    context.console.print("note: \(counted(summary.inFlightAsMade, "message")) to people who changed \(summary.inFlightAsMade == 1 ? "was" : "were") "
+                                          + "being sent by the service at that moment: \(summary.inFlightAsMade == 1 ? "it goes" : "they go") as made before "
+                                          + "(see 'outreach status')")
+                }
                 if summary.remindersReplanned > 0 {
                     context.console.print("\(summary.remindersReplanned) reminders still to go to people whose language, channel or role "
                                           + "changed are cancelled and planned again as they are now at the service's next tick "

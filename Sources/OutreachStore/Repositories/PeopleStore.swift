@@ -11,6 +11,9 @@ public struct UpsertSummary: Equatable, Sendable {
     /// Campaign messages still to go set aside for the same reason, by campaign: the people whose messages those were.
     /// `CampaignService.enqueueAgain` enqueues them as the people are now.
     public var campaignMessagesSetAside: [Int64: Set<Int64>] = [:]
+    /// Messages to changed people that the running service was sending as they changed: those go as they were made
+    /// (if the provider does not take one, it is tried again as it was made).
+    public var inFlightAsMade = 0
     public init(added: Int = 0, updated: Int = 0, unchanged: Int = 0) {
         self.added = added
         self.updated = updated
@@ -40,6 +43,7 @@ public struct PeopleStore {
         let stamp = Timestamp.format(now)
         return try database.transaction {
             var summary = UpsertSummary()
+            var openCampaigns: [Int64]?  // read once, at the first person whose messages may change
             for person in people {
                 if let existing = try find(phone: person.phone) {
                     var incoming = person
@@ -56,9 +60,17 @@ public struct PeopleStore {
                     summary.updated += 1
                     // A role change too: someone who is no longer a senior gets no session reminders.
                     if person.language != existing.language || person.channel != existing.channel || person.role != existing.role {
-                        summary.remindersReplanned += try setAsideReminders(personID: existing.id!, now: now)
-                        for campaignID in try setAsideCampaignMessages(personID: existing.id!, now: now) {
-                            summary.campaignMessagesSetAside[campaignID, default: []].insert(existing.id!)
+                        let id = existing.id!
+                        summary.remindersReplanned += try setAsideReminders(personID: id, now: now)
+                        let keys = PlannedReminder.keyRange(personID: id)
+                        summary.inFlightAsMade += try database.statement("""
+                            SELECT count(*) FROM messages WHERE dedupe_key >= ? AND dedupe_key < ? AND status = 'sending'
+                            """).bind(keys.lower, keys.upper).firstRow { $0.int(0) } ?? 0
+                        if openCampaigns == nil { openCampaigns = try Self.openCampaigns(database) }
+                        for campaignID in openCampaigns ?? [] {
+                            let (setAside, inFlight) = try setAsideCampaignMessages(personID: id, campaignID: campaignID, now: now)
+                            if setAside { summary.campaignMessagesSetAside[campaignID, default: []].insert(id) }
+                            summary.inFlightAsMade += inFlight
                         }
                     }
                 } else {
@@ -87,24 +99,26 @@ public struct PeopleStore {
             now: now).cancelled
     }
 
-    /// The same for campaign messages: those not gone yet (queued, or suppressed, and not past their session's start) of
-    /// campaigns still sending are cancelled with their keys freed. Returns the campaigns they were of. Without this a
-    /// paused campaign, resumed, sent the old language, and a relaunch called someone who had been sent an SMS.
-    private func setAsideCampaignMessages(personID: Int64, now: Date) throws -> [Int64] {
-        let stamp = Timestamp.format(now)
-        let campaigns = try database.statement("""
-            SELECT DISTINCT m.campaign_id FROM messages m JOIN campaigns c ON c.id = m.campaign_id
-            WHERE m.person_id = ?1 AND m.status IN ('queued', 'suppressed') AND (m.expires_at IS NULL OR m.expires_at > ?2)
-              AND c.status IN ('running', 'scheduled', 'paused', 'done')
-            ORDER BY m.campaign_id
-            """).bind(personID, stamp).rows { $0.int64(0) }
-        for campaignID in campaigns {
-            _ = try OutboxStore(database).cancelPlanned(
-                where: "person_id = ?3 AND campaign_id = ?4 AND (expires_at IS NULL OR expires_at > ?1)", [personID, campaignID],
-                freeingKeysAs: .replaced,
-                reason: "replaced: the person's language, channel or role changed; enqueued again as they are now", now: now)
-        }
-        return campaigns
+    /// Campaigns whose messages may still go: running, scheduled, paused, or done (a START brings back a message an
+    /// opt-out suppressed, see `OptOutStore`).
+    private static func openCampaigns(_ database: Database) throws -> [Int64] {
+        try database.statement("SELECT id FROM campaigns WHERE status IN ('running', 'scheduled', 'paused', 'done') ORDER BY id")
+            .rows { $0.int64(0) }
+    }
+
+    /// The same for one campaign's messages to the person: those not gone yet (queued, or suppressed, and not past
+    /// their session's start) are cancelled with their keys freed, for `CampaignService.enqueueAgain`. Found by their
+    /// keys (one per channel), so an import reads no more than it must. Returns whether any was, and how many of the
+    /// person's messages of it the service is sending. Without this a paused campaign, resumed, sent the old language.
+    private func setAsideCampaignMessages(personID: Int64, campaignID: Int64, now: Date) throws -> (setAside: Bool, inFlight: Int) {
+        let keys = Channel.allCases.map { Campaign.dedupeKey(campaignID: campaignID, personID: personID, channel: $0) }
+        precondition(keys.count == 2, "one key per channel: sms and voice")
+        let cancelled = try OutboxStore(database).cancelPlanned(
+            where: "dedupe_key IN (?3, ?4) AND (expires_at IS NULL OR expires_at > ?1)", keys, freeingKeysAs: .replaced,
+            reason: "replaced: the person's language, channel or role changed; enqueued again as they are now", now: now).cancelled
+        let inFlight = try database.statement("SELECT count(*) FROM messages WHERE dedupe_key IN (?, ?) AND status = 'sending'")
+            .bind(keys[0], keys[1]).firstRow { $0.int(0) } ?? 0
+        return (cancelled > 0, inFlight)
     }
 
     public func find(phone: PhoneNumber) throws -> Person? {

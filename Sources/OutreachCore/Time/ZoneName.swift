@@ -7,11 +7,12 @@ public enum ZoneName {
     /// its session began). "UTC" and "GMT" themselves are fine.
     public static func parse(_ name: String) -> Result<TimeZone, ZoneNameError> {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !isOffset(trimmed), let zone = TimeZone(identifier: trimmed), !isOffset(zone.identifier) else {
-            if isOffset(trimmed) || TimeZone(identifier: trimmed).map({ isOffset($0.identifier) }) == true {
-                return .failure(ZoneNameError(description: "'\(name)' is a fixed offset with no summer time, so times would be "
-                                              + "an hour off half the year (use a name like Europe/Stockholm)"))
-            }
+        let zone = TimeZone(identifier: trimmed)
+        if isOffset(trimmed) || zone.map({ isOffset($0.identifier) }) == true {
+            return .failure(ZoneNameError(description: "'\(name)' is a fixed offset with no summer time, so times would be "
+                                          + "an hour off half the year (use a name like Europe/Stockholm)"))
+        }
+        guard let zone else {
             return .failure(ZoneNameError(description: "'\(name)' is not a time zone (use a name like Europe/Stockholm)"))
         }
         return .success(zone)

@@ -200,7 +200,8 @@ enum CampaignCommands {
         if campaign.status != .draft, preview.newSinceLaunch == 0 {
             // Launching again only adds people who joined the audience since; there are none.
             context.console.print("campaign \(campaign.id!) is \(campaign.status.rawValue) already, and everyone in its audience has their "
-                                  + "message: nothing new to enqueue (see 'outreach campaign status \(campaign.id!)')")
+                                  + "message: nothing new to enqueue (see 'outreach campaign status \(campaign.id!)'). A campaign sends once "
+                                  + "per person: to invite them to another date, create a new campaign")
             return
         }
         if !yes {

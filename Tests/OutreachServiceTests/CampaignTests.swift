@@ -309,6 +309,11 @@ struct CampaignTests {
                                            channel: .sms, sendAt: nil), now: world.clock.now)
         #expect(try service.launch(try #require(try store.find(id: id)), now: world.clock.now) == .init(queued: 0, suppressed: 1, people: 1))
         try store.setStatus(id: id, .done, now: world.clock.now)
+        // A help text to her, suppressed too: no session, so a START never brings it back, and the change leaves it be.
+        let help = try store.create(Campaign(name: "Hjälp", template: "help", audience: AudienceFilter(personIDs: [4]), channel: .sms,
+                                             sendAt: nil), now: world.clock.now)
+        try service.launch(try #require(try store.find(id: help)), now: world.clock.now)
+        try store.setStatus(id: help, .done, now: world.clock.now)
         let summary = try PeopleStore(world.database).upsert([
             Person(role: .senior, name: "Birgitta Johansson", phone: PhoneNumber(e164: "+46701740613"), language: "en", channel: .sms),
         ], now: world.clock.now)

@@ -463,6 +463,35 @@ struct DispatcherTests {
         #expect(try world.database.statement("SELECT count(*) FROM call_attempts").firstRow { $0.int(0) } == 1)
     }
 
+    @Test("a reminder in flight when its senior changes channel: given back, it is planned again as they are now; sent, it is not sent again")
+    func reminderInFlightWhenPersonChanges() async throws {
+        let world = try callAndSMSWorld()  // Gunnel takes calls, Birgitta SMS; their day-before reminders are due
+        try Scheduler(database: world.database, config: world.config, library: world.library).tick(now: world.clock.now)
+        let claimed = try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10)
+        #expect(claimed.count == 2)
+        // Both change channel while the service holds their reminders. Gunnel's call was never placed (the service
+        // stopped); Birgitta's SMS went.
+        _ = try PeopleStore(world.database).upsert([
+            Person(role: .senior, name: "Gunnel Lindqvist", phone: PhoneNumber(e164: "+46701740621"), language: "sv", channel: .sms),
+            Person(role: .senior, name: "Birgitta Johansson", phone: PhoneNumber(e164: "+46701740613"), language: "sv", channel: .voice),
+        ], now: world.clock.now)
+        let birgitta = try #require(claimed.first { $0.phone.e164 == "+46701740613" })
+        try OutboxStore(world.database).record([.sent(messageID: birgitta.id, provider: "simulator", providerID: "sim-s-1")], now: world.clock.now)
+        // The service restarts: Gunnel's call, never placed, comes back.
+        let gateway = world.gateway()
+        #expect(try gateway.recover() == 0)
+        let report = try await gateway.pass()
+        // Before, Gunnel's call came back as it was, and the next tick planned her SMS too: both went.
+        #expect(!world.ledger.entries.contains { $0.kind == "call" }, "\(world.ledger.entries)")
+        let gunnel = try world.messages().filter { $0.phone.e164 == "+46701740621" && $0.dedupeKey.contains(":day-before") }
+        #expect(gunnel.map(\.status) == [.cancelled, .delivered] && gunnel.last?.channel == .sms, "\(gunnel)")
+        #expect(gunnel.first?.error == OutboxStore.replacedInFlight)
+        #expect(world.ledger.entries.filter { $0.to.e164 == "+46701740621" }.count == 1, "\(report.dispatched)")
+        // Birgitta's went: she is not called for that date as well (the call is stored suppressed, with the reason).
+        #expect(try world.messages().filter { $0.phone.e164 == "+46701740613" && $0.dedupeKey.contains(":day-before") }
+            .map(\.status) == [.sent, .suppressed])
+    }
+
     @Test("after a crash, calls claimed but never placed go back to the queue and go; one the dispatcher began to place stays unknown")
     func callsAfterCrash() async throws {
         let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")

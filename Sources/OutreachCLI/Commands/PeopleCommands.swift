@@ -75,8 +75,9 @@ enum PeopleCommands {
                 for note in namesakes + languageNotes(rows, context) { context.console.print("\(file): \(note)") }
                 for line in again { context.console.print(line) }
                 if summary.inFlightAsMade > 0 {
-                    context.console.print("note: \(counted(summary.inFlightAsMade, "message")) to people who changed \(summary.inFlightAsMade == 1 ? "was" : "were") "
-                                          + "being sent by the service at that moment: \(summary.inFlightAsMade == 1 ? "it goes" : "they go") as made before "
+                    let one = summary.inFlightAsMade == 1
+                    context.console.print("note: \(counted(summary.inFlightAsMade, "campaign message")) to people who changed \(one ? "was" : "were") "
+                                          + "in flight (being sent, or in doubt after a stop): \(one ? "it goes" : "they go") as made before, if at all "
                                           + "(see 'outreach status')")
                 }
                 if summary.remindersReplanned > 0 {
@@ -97,7 +98,7 @@ enum PeopleCommands {
             let who = counted(personIDs.count, "person", "people")
             let cannot = { (problem: String) in
                 lines.append("campaign \(campaignID): the messages not sent yet to \(who) whose language, channel or role changed are "
-                             + "cancelled and cannot be made again (\(problem)); launch it again once that is put right")
+                             + "cancelled and cannot be made again (\(problem)): they get nothing from this campaign")
             }
             do {
                 let again = try service.enqueueAgain(campaignID: campaignID, personIDs: personIDs, now: context.now())

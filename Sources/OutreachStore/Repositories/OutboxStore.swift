@@ -113,7 +113,7 @@ public struct OutboxStore {
                 """)
             let update = try database.statement("""
                 UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0), updated_at = ?,
-                    error = \(Self.reasonBackInQueue("error"))
+                    error = \(Self.reasonBackInQueue("error")), dedupe_key = \(Self.keyBackInQueue)
                 WHERE id = ? AND status = 'sending'
                 """)
             var moved = 0
@@ -140,7 +140,8 @@ public struct OutboxStore {
                     sent.append((id, provider, providerID))
                 case .retry(let id, let notBefore, let error):
                     try database.statement("""
-                        UPDATE messages SET status = \(Self.backInQueue), not_before = ?, error = \(Self.reasonBackInQueue("?")), updated_at = ?
+                        UPDATE messages SET status = \(Self.backInQueue), not_before = ?, error = \(Self.reasonBackInQueue("?")), updated_at = ?,
+                            dedupe_key = \(Self.keyBackInQueue)
                         WHERE id = ? AND status = 'sending'
                         """).bind(Timestamp.format(notBefore), error, stamp, id).run()
                 case .waiting(let id, let notBefore, let error):
@@ -152,7 +153,7 @@ public struct OutboxStore {
                         """).bind(id).run()
                     try database.statement("""
                         UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0), error = \(Self.reasonBackInQueue("?")),
-                            not_before = ?, updated_at = ?
+                            not_before = ?, updated_at = ?, dedupe_key = \(Self.keyBackInQueue)
                         WHERE id = ? AND status = 'sending'
                         """).bind(error, Timestamp.format(notBefore), stamp, id).run()
                 case .failed(let id, let error):
@@ -210,7 +211,8 @@ public struct OutboxStore {
         return try database.transaction {
             try database.statement("""
                 UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0),
-                    error = \(Self.reasonBackInQueue("'the gateway stopped before placing this call: queued again'")), updated_at = ?
+                    error = \(Self.reasonBackInQueue("'the gateway stopped before placing this call: queued again'")), updated_at = ?,
+                    dedupe_key = \(Self.keyBackInQueue)
                 WHERE status = 'sending' AND channel = 'voice'
                   AND NOT EXISTS (SELECT 1 FROM call_attempts a WHERE a.message_id = messages.id AND a.attempt = messages.attempts)
                 """).bind(stamp).run()
@@ -320,7 +322,8 @@ public struct OutboxStore {
         // One withdrawn meanwhile (its date cancelled, its senior taken out) or of a cancelled campaign was not to go
         // anyway: cancelled, with the withdrawal's reason, as when it goes back to the queue (`backInQueue`).
         try database.statement("""
-            UPDATE messages SET status = replace(\(Self.backInQueue), 'queued', 'failed'), error = \(Self.reasonBackInQueue("?")), updated_at = ?
+            UPDATE messages SET status = replace(\(Self.backInQueue), 'queued', 'failed'), error = \(Self.reasonBackInQueue("?")), updated_at = ?,
+                dedupe_key = \(Self.keyBackInQueue)
             WHERE id = ? AND status = 'unknown'
             """).bind(reason, Timestamp.format(now), id).run()
         return database.changes > 0
@@ -335,7 +338,8 @@ public struct OutboxStore {
         let stamp = Timestamp.format(now)
         return try database.transaction {
             try database.statement("""
-                UPDATE messages SET status = \(Self.backInQueue), error = \(Self.reasonBackInQueue("?")), updated_at = ?
+                UPDATE messages SET status = \(Self.backInQueue), error = \(Self.reasonBackInQueue("?")), updated_at = ?,
+                    dedupe_key = \(Self.keyBackInQueue)
                 WHERE id = ? AND status = 'unknown'
                 """).bind(reason, stamp, id).run()
             guard database.changes > 0 else { return false }
@@ -350,6 +354,17 @@ public struct OutboxStore {
     /// has not been sent; these were in flight when it came, and would otherwise wait in the queue, or be sent.
     static let backInQueue = """
         CASE WHEN withdrawn IS NOT NULL OR \(campaignCancelled) THEN 'cancelled' ELSE 'queued' END
+        """
+
+    /// Why a reminder in flight is withdrawn when its person's language, channel or role changes (`PeopleStore.upsert`).
+    public static let replacedInFlight = "replaced: the person's language, channel or role changed while it was in flight; "
+        + "planned again as they are now"
+
+    /// The dedupe key of a message going back to the queue: freed (`:replaced:<id>`) when it was withdrawn because its
+    /// person changed, so the scheduler plans the reminder again as they are now. Other withdrawals keep theirs (a
+    /// cancelled date is not planned again).
+    static let keyBackInQueue = """
+        CASE WHEN withdrawn = '\(replacedInFlight.replacingOccurrences(of: "'", with: "''"))' THEN dedupe_key || ':replaced:' || id ELSE dedupe_key END
         """
 
     /// Whether the message's campaign was cancelled (SQL, on `messages`).

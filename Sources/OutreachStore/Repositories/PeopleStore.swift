@@ -11,8 +11,8 @@ public struct UpsertSummary: Equatable, Sendable {
     /// Campaign messages still to go set aside for the same reason, by campaign: the people whose messages those were.
     /// `CampaignService.enqueueAgain` enqueues them as the people are now.
     public var campaignMessagesSetAside: [Int64: Set<Int64>] = [:]
-    /// Messages to changed people that the running service was sending as they changed: those go as they were made
-    /// (if the provider does not take one, it is tried again as it was made).
+    /// Campaign messages to changed people that were in flight as they changed (being sent, or in doubt): those go
+    /// as they were made, if they go. (Reminders in flight are withdrawn instead: see `upsert`.)
     public var inFlightAsMade = 0
     public init(added: Int = 0, updated: Int = 0, unchanged: Int = 0) {
         self.added = added
@@ -43,7 +43,7 @@ public struct PeopleStore {
         let stamp = Timestamp.format(now)
         return try database.transaction {
             var summary = UpsertSummary()
-            var openCampaigns: [Int64]?  // read once, at the first person whose messages may change
+            var openCampaigns: [OpenCampaign]?  // read once, at the first person whose messages may change
             for person in people {
                 if let existing = try find(phone: person.phone) {
                     var incoming = person
@@ -62,14 +62,11 @@ public struct PeopleStore {
                     if person.language != existing.language || person.channel != existing.channel || person.role != existing.role {
                         let id = existing.id!
                         summary.remindersReplanned += try setAsideReminders(personID: id, now: now)
-                        let keys = PlannedReminder.keyRange(personID: id)
-                        summary.inFlightAsMade += try database.statement("""
-                            SELECT count(*) FROM messages WHERE dedupe_key >= ? AND dedupe_key < ? AND status = 'sending'
-                            """).bind(keys.lower, keys.upper).firstRow { $0.int(0) } ?? 0
-                        if openCampaigns == nil { openCampaigns = try Self.openCampaigns(database) }
-                        for campaignID in openCampaigns ?? [] {
-                            let (setAside, inFlight) = try setAsideCampaignMessages(personID: id, campaignID: campaignID, now: now)
-                            if setAside { summary.campaignMessagesSetAside[campaignID, default: []].insert(id) }
+                        try withdrawRemindersInFlight(personID: id)
+                        if openCampaigns == nil { openCampaigns = try Self.openCampaigns(database, now: now) }
+                        for campaign in openCampaigns ?? [] {
+                            let (setAside, inFlight) = try setAsideCampaignMessages(personID: id, campaign: campaign, now: now)
+                            if setAside { summary.campaignMessagesSetAside[campaign.id, default: []].insert(id) }
                             summary.inFlightAsMade += inFlight
                         }
                     }
@@ -99,24 +96,50 @@ public struct PeopleStore {
             now: now).cancelled
     }
 
-    /// Campaigns whose messages may still go: running, scheduled, paused, or done (a START brings back a message an
-    /// opt-out suppressed, see `OptOutStore`).
-    private static func openCampaigns(_ database: Database) throws -> [Int64] {
-        try database.statement("SELECT id FROM campaigns WHERE status IN ('running', 'scheduled', 'paused', 'done') ORDER BY id")
-            .rows { $0.int64(0) }
+    /// A person's reminders in flight (`sending`, or `unknown` after a crash) as they change: marked withdrawn, so one
+    /// that comes back to the queue (a retry, a release at a stop, a lookup that finds it never sent) is cancelled with
+    /// its key freed, and the scheduler plans it again as they are now (`OutboxStore.keyBackInQueue`). One that goes
+    /// keeps its key: no second reminder. Before, it came back as it was made, and the next tick planned the new
+    /// channel's as well: a senior reminded twice. A withdrawal already there (a cancelled date) is kept.
+    private func withdrawRemindersInFlight(personID: Int64) throws {
+        let keys = PlannedReminder.keyRange(personID: personID)
+        try database.statement("""
+            UPDATE messages SET withdrawn = coalesce(withdrawn, ?3)
+            WHERE dedupe_key >= ?1 AND dedupe_key < ?2 AND status IN ('sending', 'unknown')
+            """).bind(keys.lower, keys.upper, OutboxStore.replacedInFlight).run()
+    }
+
+    /// A campaign whose messages may still go, and whether it is `done`.
+    struct OpenCampaign {
+        let id: Int64
+        let done: Bool
+    }
+
+    /// Campaigns whose messages may still go: running, scheduled or paused; or done with a message an opt-out
+    /// suppressed about a session still ahead (a START brings it back, see `OptOutStore`). Read once per import.
+    private static func openCampaigns(_ database: Database, now: Date) throws -> [OpenCampaign] {
+        try database.statement("""
+            SELECT id, status = 'done' FROM campaigns c
+            WHERE status IN ('running', 'scheduled', 'paused')
+               OR (status = 'done' AND EXISTS (SELECT 1 FROM messages m WHERE m.campaign_id = c.id AND m.status = 'suppressed'
+                                                 AND m.expires_at > ?1))
+            ORDER BY id
+            """).bind(Timestamp.format(now)).rows { OpenCampaign(id: $0.int64(0), done: $0.int(1) == 1) }
     }
 
     /// The same for one campaign's messages to the person: those not gone yet (queued, or suppressed, and not past
-    /// their session's start) are cancelled with their keys freed, for `CampaignService.enqueueAgain`. Found by their
-    /// keys (one per channel), so an import reads no more than it must. Returns whether any was, and how many of the
-    /// person's messages of it the service is sending. Without this a paused campaign, resumed, sent the old language.
-    private func setAsideCampaignMessages(personID: Int64, campaignID: Int64, now: Date) throws -> (setAside: Bool, inFlight: Int) {
-        let keys = Channel.allCases.map { Campaign.dedupeKey(campaignID: campaignID, personID: personID, channel: $0) }
+    /// their session's start; of a done campaign, only those a START would bring back) are cancelled with their keys
+    /// freed, for `CampaignService.enqueueAgain`. Found by their keys (one per channel), so an import reads no more
+    /// than it must. Returns whether any was, and how many of the person's messages of it are in flight. Without this
+    /// a paused campaign, resumed, sent the old language.
+    private func setAsideCampaignMessages(personID: Int64, campaign: OpenCampaign, now: Date) throws -> (setAside: Bool, inFlight: Int) {
+        let keys = Channel.allCases.map { Campaign.dedupeKey(campaignID: campaign.id, personID: personID, channel: $0) }
         precondition(keys.count == 2, "one key per channel: sms and voice")
+        let ahead = campaign.done ? "expires_at > ?1" : "(expires_at IS NULL OR expires_at > ?1)"
         let cancelled = try OutboxStore(database).cancelPlanned(
-            where: "dedupe_key IN (?3, ?4) AND (expires_at IS NULL OR expires_at > ?1)", keys, freeingKeysAs: .replaced,
+            where: "dedupe_key IN (?3, ?4) AND \(ahead)", keys, freeingKeysAs: .replaced,
             reason: "replaced: the person's language, channel or role changed; enqueued again as they are now", now: now).cancelled
-        let inFlight = try database.statement("SELECT count(*) FROM messages WHERE dedupe_key IN (?, ?) AND status = 'sending'")
+        let inFlight = try database.statement("SELECT count(*) FROM messages WHERE dedupe_key IN (?, ?) AND status IN ('sending', 'unknown')")
             .bind(keys[0], keys[1]).firstRow { $0.int(0) } ?? 0
         return (cancelled > 0, inFlight)
     }

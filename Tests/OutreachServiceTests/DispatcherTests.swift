@@ -492,6 +492,38 @@ struct DispatcherTests {
             .map(\.status) == [.sent, .suppressed])
     }
 
+    @Test("while a withdrawn reminder is in flight the new channel's waits: it comes back, and the new one is planned; taken out, changed and enrolled again, one reminder still")
+    func newChannelWaitsForWithdrawnReminder() throws {
+        let world = try callAndSMSWorld()  // Gunnel (1) takes calls, Birgitta (2) SMS; session 1
+        let scheduler = Scheduler(database: world.database, config: world.config, library: world.library)
+        try scheduler.tick(now: world.clock.now)
+        let outbox = OutboxStore(world.database)
+        let claimed = try outbox.claimDue(now: world.clock.now, limit: 10)
+        let birgitta = try #require(claimed.first { $0.phone.e164 == "+46701740613" })
+        let gunnel = try #require(claimed.first { $0.phone.e164 == "+46701740621" })
+        // Gunnel is taken out while her call is in flight, then both change channel, then Gunnel is enrolled again.
+        let sessions = SessionStore(world.database)
+        _ = try sessions.unenroll(personID: 1, sessionID: 1, now: world.clock.now)
+        _ = try PeopleStore(world.database).upsert([
+            Person(role: .senior, name: "Gunnel Lindqvist", phone: PhoneNumber(e164: "+46701740621"), language: "sv", channel: .sms),
+            Person(role: .senior, name: "Birgitta Johansson", phone: PhoneNumber(e164: "+46701740613"), language: "sv", channel: .voice),
+        ], now: world.clock.now)
+        try sessions.enroll(personID: 1, sessionID: 1, now: world.clock.now)
+        func dayBefore(_ phone: String) throws -> [OutboxMessage] {
+            try world.messages().filter { $0.phone.e164 == phone && $0.dedupeKey.contains(":day-before") }
+        }
+        // A tick while both are in flight plans neither new one. Before, Birgitta's call was stored suppressed ("already
+        // sent by sms"), and kept its key when her SMS came back: she got no reminder at all.
+        try scheduler.tick(now: world.clock.now)
+        #expect(try dayBefore("+46701740613").count == 1 && dayBefore("+46701740621").count == 1)
+        // The service stops: both come back, cancelled (withdrawn as their people changed), their keys freed.
+        #expect(try outbox.release([birgitta.id, gunnel.id], now: world.clock.now) == 2)
+        try scheduler.tick(now: world.clock.now)
+        // Before, enrolling Gunnel again cleared the mark, and her call came back queued beside the new SMS: both went.
+        #expect(try dayBefore("+46701740621").map { "\($0.status.rawValue) \($0.channel.rawValue)" } == ["cancelled voice", "queued sms"])
+        #expect(try dayBefore("+46701740613").map { "\($0.status.rawValue) \($0.channel.rawValue)" } == ["cancelled sms", "queued voice"])
+    }
+
     @Test("after a crash, calls claimed but never placed go back to the queue and go; one the dispatcher began to place stays unknown")
     func callsAfterCrash() async throws {
         let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")

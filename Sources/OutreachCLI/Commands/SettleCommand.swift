@@ -49,7 +49,10 @@ enum SettleCommand {
         } else {
             let queued = ids.count - cancelled
             var line = "\(queued) message(s) queued again: 'outreach run' sends them"
-            if cancelled > 0 { line += "; \(cancelled) cancelled instead (their campaign or session date was cancelled)" }
+            if cancelled > 0 {
+                line += "; \(cancelled) cancelled instead (their campaign or session date was cancelled, their senior taken out, "
+                    + "or changed: a reminder is then planned again as they are now)"
+            }
             context.console.print(line)
         }
     }

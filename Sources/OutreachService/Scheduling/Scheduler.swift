@@ -60,6 +60,10 @@ public struct Scheduler {
             guard let enrollment = byKey["\(reminder.personID):\(reminder.sessionID)"] else { continue }
             var message = try message(for: reminder, enrollment: enrollment, optOuts: optOuts)
             if message.status == .queued, let reached = try reachedOnOtherChannel(reminder, outbox) {
+                // The other channel's is in flight, withdrawn as the person changed: wait to see whether it goes (then
+                // this one is suppressed at a later tick) or comes back (then this one goes). Stored suppressed now, it
+                // would hold its key when the other came back, and the senior would get neither.
+                if try outbox.isReplacedInFlight(dedupeKey: reminder.dedupeKey(for: reminder.channel == .voice ? .sms : .voice)) { continue }
                 message.status = .suppressed
                 message.error = "already sent by \(reached.rawValue) before the person's channel changed"
             }

@@ -432,6 +432,14 @@ public struct OutboxStore {
         try database.statement("SELECT \(Self.columns) FROM messages WHERE dedupe_key = ?").bind(dedupeKey).firstRow(Self.message)
     }
 
+    /// Whether the message with this key is in flight and withdrawn because its person changed (`replacedInFlight`):
+    /// what becomes of it is not known yet (it goes, or it comes back and is planned again).
+    public func isReplacedInFlight(dedupeKey: String) throws -> Bool {
+        try database.statement("""
+            SELECT 1 FROM messages WHERE dedupe_key = ? AND status IN ('sending', 'unknown') AND withdrawn = ?
+            """).bind(dedupeKey, Self.replacedInFlight).firstRow { _ in true } ?? false
+    }
+
     /// Queued messages due at or before `at`, oldest first.
     public func queued(dueBy at: Date, limit: Int = 10_000) throws -> [OutboxMessage] {
         try database.statement("""

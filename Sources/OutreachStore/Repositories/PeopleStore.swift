@@ -100,13 +100,15 @@ public struct PeopleStore {
     /// that comes back to the queue (a retry, a release at a stop, a lookup that finds it never sent) is cancelled with
     /// its key freed, and the scheduler plans it again as they are now (`OutboxStore.keyBackInQueue`). One that goes
     /// keeps its key: no second reminder. Before, it came back as it was made, and the next tick planned the new
-    /// channel's as well: a senior reminded twice. A withdrawal already there (a cancelled date) is kept.
+    /// channel's as well: a senior reminded twice. A cancelled date's withdrawal is kept (that date is not planned
+    /// again); a taking out's is replaced, since enrolling again clears it and the message would come back as it was
+    /// made (one that comes back while they are out is cancelled anyway, and nothing is planned for them).
     private func withdrawRemindersInFlight(personID: Int64) throws {
         let keys = PlannedReminder.keyRange(personID: personID)
         try database.statement("""
-            UPDATE messages SET withdrawn = coalesce(withdrawn, ?3)
+            UPDATE messages SET withdrawn = CASE WHEN withdrawn IS NULL OR withdrawn = ?4 THEN ?3 ELSE withdrawn END
             WHERE dedupe_key >= ?1 AND dedupe_key < ?2 AND status IN ('sending', 'unknown')
-            """).bind(keys.lower, keys.upper, OutboxStore.replacedInFlight).run()
+            """).bind(keys.lower, keys.upper, OutboxStore.replacedInFlight, SessionStore.unenrolled).run()
     }
 
     /// A campaign whose messages may still go, and whether it is `done`.

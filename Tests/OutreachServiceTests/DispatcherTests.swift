@@ -524,6 +524,29 @@ struct DispatcherTests {
         #expect(try dayBefore("+46701740613").map { "\($0.status.rawValue) \($0.channel.rawValue)" } == ["cancelled sms", "queued voice"])
     }
 
+    @Test("a reminder claimed after a STOP and withdrawn as its senior changes is planned again as they are now, so a START brings it back")
+    func optedOutWhileWithdrawn() throws {
+        let world = try callAndSMSWorld()  // Gunnel (1) takes calls
+        let scheduler = Scheduler(database: world.database, config: world.config, library: world.library)
+        try scheduler.tick(now: world.clock.now)
+        let gunnelPhone = PhoneNumber(e164: "+46701740621")
+        try OptOutStore(world.database).add(phone: gunnelPhone, channel: .all, keyword: "STOPP", source: "reply", now: world.clock.now)
+        let outbox = OutboxStore(world.database)
+        let claimed = try outbox.claimDueCheckingOptOuts(now: world.clock.now, limit: 10)
+        let call = try #require(claimed.first { $0.message.phone == gunnelPhone })
+        #expect(call.optedOut)
+        // She changes to SMS before the dispatcher writes the suppression.
+        _ = try PeopleStore(world.database).upsert([
+            Person(role: .senior, name: "Gunnel Lindqvist", phone: gunnelPhone, language: "sv", channel: .sms),
+        ], now: world.clock.now)
+        try outbox.record([.suppressed(messageID: call.message.id, reason: "opted out")], now: world.clock.now)
+        try scheduler.tick(now: world.clock.now)
+        _ = try OptOutStore(world.database).remove(phone: gunnelPhone, now: world.clock.now)
+        let dayBefore = try world.messages().filter { $0.phone == gunnelPhone && $0.dedupeKey.contains(":day-before") }
+        // Before, the call stayed suppressed and withdrawn: the START skipped it, and she got no reminder of that date.
+        #expect(dayBefore.map { "\($0.status.rawValue) \($0.channel.rawValue)" } == ["cancelled voice", "queued sms"], "\(dayBefore)")
+    }
+
     @Test("after a crash, calls claimed but never placed go back to the queue and go; one the dispatcher began to place stays unknown")
     func callsAfterCrash() async throws {
         let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")

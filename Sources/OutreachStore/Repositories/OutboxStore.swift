@@ -159,7 +159,15 @@ public struct OutboxStore {
                 case .failed(let id, let error):
                     try setStatus(id, .failed, error: error, stamp: stamp)
                 case .suppressed(let id, let reason):
-                    try setStatus(id, .suppressed, error: reason, stamp: stamp)
+                    // Withdrawn as its person changed while it was claimed: it never went, so it goes as one that comes
+                    // back does (cancelled, its key freed, planned again as they are now: an opt-out then suppresses
+                    // the new one, and a START brings that back). Kept suppressed and withdrawn, a START skipped it.
+                    try database.statement("""
+                        UPDATE messages SET status = CASE WHEN withdrawn = ?1 THEN 'cancelled' ELSE 'suppressed' END,
+                            error = CASE WHEN withdrawn = ?1 THEN withdrawn ELSE ?2 END, dedupe_key = \(Self.keyBackInQueue),
+                            updated_at = ?3
+                        WHERE id = ?4 AND status = 'sending'
+                        """).bind(Self.replacedInFlight, reason, stamp, id).run()
                 case .unconfirmed(let id, let error):
                     try setStatus(id, .unknown, error: error, stamp: stamp)
                 case .optedOut(let id, let phone, let channel, let reason):

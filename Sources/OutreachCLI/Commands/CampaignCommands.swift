@@ -188,7 +188,9 @@ enum CampaignCommands {
         let campaign = try campaign(&arguments, context)
         try arguments.finish()
         guard CampaignService.launchable.contains(campaign.status) else {
-            throw CLIError.failure("campaign launch: campaign \(campaign.id!) is \(campaign.status.rawValue)")
+            throw CLIError.failure("campaign launch: campaign \(campaign.id!) is \(campaign.status.rawValue)"
+                                   + (campaign.status == .done ? ": a campaign sends once per person; to send again, or to invite to "
+                                        + "another date, create a new campaign" : ""))
         }
         let service = try service(context)
         let preview = try checked("campaign launch") { try service.preview(campaign, now: context.now()) }
@@ -199,8 +201,8 @@ enum CampaignCommands {
         }
         if campaign.status != .draft, preview.newSinceLaunch == 0 {
             // Launching again only adds people who joined the audience since; there are none.
-            context.console.print("campaign \(campaign.id!) is \(campaign.status.rawValue) already, and everyone in its audience has their "
-                                  + "message: nothing new to enqueue (see 'outreach campaign status \(campaign.id!)'). A campaign sends once "
+            context.console.print("campaign \(campaign.id!) is \(campaign.status.rawValue) already, and everyone in its audience has a "
+                                  + "message of it (sent, waiting, or cancelled with its date): nothing new to enqueue (see 'outreach campaign status \(campaign.id!)'). A campaign sends once "
                                   + "per person: to invite them to another date, create a new campaign")
             return
         }

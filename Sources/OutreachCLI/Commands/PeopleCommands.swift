@@ -92,7 +92,14 @@ enum PeopleCommands {
     /// Enqueues again, as the people are now, the campaign messages the import set aside; one line per campaign.
     private static func enqueueAgain(_ setAside: [Int64: Set<Int64>], _ context: AppContext) throws -> [String] {
         guard !setAside.isEmpty else { return [] }
-        let service = try CampaignCommands.service(context)
+        let service: CampaignService
+        do {
+            service = try CampaignCommands.service(context)
+        } catch {
+            // Nothing is written (the import's transaction is undone): set aside, those messages would be lost.
+            throw CLIError.failure("people import: campaign messages of changed people must be made again as they are now, and "
+                                   + "that needs the templates: \(error); nothing imported")
+        }
         var lines: [String] = []
         for (campaignID, personIDs) in setAside.sorted(by: { $0.key < $1.key }) {
             let who = counted(personIDs.count, "person", "people")

@@ -83,7 +83,8 @@ enum StatusCommand {
         if let pause = try SendingPause.text(database, try context.config(), now: context.now()) { console.print(pause) }
         if let sending = counts[.sending], sending > 0, RunLock.isHeld(databasePath: try context.databasePath()) == false {
             console.print("in doubt: \(sending) message\(sending == 1 ? " was" : "s were") left sending by an 'outreach run' that stopped; "
-                          + "the next run settles \(sending == 1 ? "it" : "them") (an SMS is looked up at the provider, nothing is sent again blindly)")
+                          + "the next run takes \(sending == 1 ? "it" : "them") up: nothing is sent again blindly, an SMS is looked up at the "
+                          + "provider, and a call that may have been placed waits for you ('outreach settle')")
         }
         let held = try outbox.heldBack()
         if held.count > 0, let latest = held.latest {

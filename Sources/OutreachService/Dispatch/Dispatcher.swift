@@ -285,7 +285,7 @@ public final class Dispatcher {
                         state.writeTroubleSince = nil
                         state.report.claimed -= messages.count
                         if moved > 0 {
-                            log.info("released", ["messages": String(moved), "note": "claimed but not sent: queued again, or cancelled with their campaign or session date"])
+                            log.info("released", ["messages": String(moved), "note": "claimed but not sent: queued again, or cancelled with their campaign or session date, or as their person changed"])
                         }
                     case .failure(let failure):
                         state.unreleased.append(contentsOf: messages)

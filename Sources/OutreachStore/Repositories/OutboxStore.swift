@@ -496,11 +496,13 @@ public struct OutboxStore {
             && !(message.error ?? "").hasPrefix(leftUnknown)
     }
 
-    /// How many messages are in each status (optionally of one campaign).
+    /// How many messages are in each status (optionally of one campaign; its messages set aside and made again when
+    /// their person changed are not counted: the new one stands for each).
     public func counts(campaignID: Int64? = nil) throws -> [MessageStatus: Int] {
         var result: [MessageStatus: Int] = [:]
         try database.statement("""
-            SELECT status, count(*) FROM messages WHERE (?1 IS NULL OR campaign_id = ?1) GROUP BY status
+            SELECT status, count(*) FROM messages
+            WHERE (?1 IS NULL OR (campaign_id = ?1 AND dedupe_key NOT LIKE '%:replaced:%')) GROUP BY status
             """).bind(campaignID).forEachRow { row in
                 if let status = MessageStatus(rawValue: row.string(0)) { result[status] = row.int(1) }
                 return true

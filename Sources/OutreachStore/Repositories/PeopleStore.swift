@@ -140,7 +140,8 @@ public struct PeopleStore {
         let ahead = campaign.done ? "expires_at > ?1" : "(expires_at IS NULL OR expires_at > ?1)"
         let cancelled = try OutboxStore(database).cancelPlanned(
             where: "dedupe_key IN (?3, ?4) AND \(ahead)", keys, freeingKeysAs: .replaced,
-            reason: "replaced: the person's language, channel or role changed; enqueued again as they are now", now: now).cancelled
+            reason: "replaced: the person's language, channel or role changed; made again as they are now (none if no longer in "
+                + "the audience)", now: now).cancelled
         let inFlight = try database.statement("SELECT count(*) FROM messages WHERE dedupe_key IN (?, ?) AND status IN ('sending', 'unknown')")
             .bind(keys[0], keys[1]).firstRow { $0.int(0) } ?? 0
         return (cancelled > 0, inFlight)

@@ -33,4 +33,9 @@ public struct Campaign: Sendable, Equatable {
     public static func dedupeKey(campaignID: Int64, personID: Int64, channel: Channel) -> String {
         "campaign:\(campaignID):\(personID):\(channel.rawValue)"
     }
+
+    /// The person's keys of this campaign, one per channel (sms, voice).
+    public static func dedupeKeys(campaignID: Int64, personID: Int64) -> [String] {
+        Channel.allCases.map { dedupeKey(campaignID: campaignID, personID: personID, channel: $0) }
+    }
 }

@@ -172,29 +172,28 @@ public struct CampaignService {
             guard lastPerson?.included == true else { return }
             if message.status == .suppressed {
                 suppressed.append(message)
+                try flush(&suppressed, counting: &launched.suppressed, from: batchSize)
             } else {
                 queued.append(message)
-            }
-            if queued.count >= batchSize {
-                launched.queued += try outbox.enqueue(queued, now: now)
-                queued.removeAll(keepingCapacity: true)
-            }
-            if suppressed.count >= batchSize {
-                launched.suppressed += try outbox.enqueue(suppressed, now: now)
-                suppressed.removeAll(keepingCapacity: true)
+                try flush(&queued, counting: &launched.queued, from: batchSize)
             }
         }
-        launched.queued += try outbox.enqueue(queued, now: now)
-        launched.suppressed += try outbox.enqueue(suppressed, now: now)
+        try flush(&queued, counting: &launched.queued, from: 0)
+        try flush(&suppressed, counting: &launched.suppressed, from: 0)
+
+        /// Enqueues `batch` once it holds `size` messages, adding how many were new to `count`.
+        func flush(_ batch: inout [NewMessage], counting count: inout Int, from size: Int) throws {
+            guard batch.count >= size else { return }
+            count += try outbox.enqueue(batch, now: now)
+            batch.removeAll(keepingCapacity: true)
+        }
     }
 
     /// Whether `person` has a message of `campaign` already, on any channel (a message set aside when the person
     /// changed has its key freed, and does not count).
     func alreadyMessaged(_ person: Person, campaign: Campaign, _ outbox: OutboxStore) throws -> Bool {
         guard let campaignID = campaign.id, let personID = person.id else { return false }
-        return try Channel.allCases.contains {
-            try outbox.find(dedupeKey: Campaign.dedupeKey(campaignID: campaignID, personID: personID, channel: $0)) != nil
-        }
+        return try Campaign.dedupeKeys(campaignID: campaignID, personID: personID).contains { try outbox.find(dedupeKey: $0) != nil }
     }
 
     /// After an import changed these people's language, channel or role, their messages of this campaign that had not

@@ -107,10 +107,7 @@ public struct OutboxStore {
     public func release(_ ids: [Int64], now: Date) throws -> Int {
         let stamp = Timestamp.format(now)
         return try database.transaction {
-            let dropNote = try database.statement("""
-                DELETE FROM call_attempts WHERE message_id = ?1
-                  AND attempt = (SELECT attempts FROM messages WHERE id = ?1 AND status = 'sending' AND channel = 'voice')
-                """)
+            let dropNote = try database.statement(Self.dropCallNote)
             let update = try database.statement("""
                 UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0), updated_at = ?,
                     error = \(Self.reasonBackInQueue("error")), dedupe_key = \(Self.keyBackInQueue)
@@ -147,10 +144,7 @@ public struct OutboxStore {
                 case .waiting(let id, let notBefore, let error):
                     // Refused before anything was placed: the note of this attempt goes, so the same number, claimed
                     // again, is not taken for a call that may have been placed.
-                    try database.statement("""
-                        DELETE FROM call_attempts WHERE message_id = ?1
-                          AND attempt = (SELECT attempts FROM messages WHERE id = ?1 AND status = 'sending')
-                        """).bind(id).run()
+                    try database.statement(Self.dropCallNote).bind(id).run()
                     try database.statement("""
                         UPDATE messages SET status = \(Self.backInQueue), attempts = max(attempts - 1, 0), error = \(Self.reasonBackInQueue("?")),
                             not_before = ?, updated_at = ?, dedupe_key = \(Self.keyBackInQueue)
@@ -235,6 +229,13 @@ public struct OutboxStore {
             return (database.changes, requeued)
         }
     }
+
+    /// Takes away the note of the attempt of message `?1` still `sending`: it goes back without having been placed (a
+    /// release, a refusal before any request), so after a crash it is not taken for a call that may have been placed.
+    static let dropCallNote = """
+        DELETE FROM call_attempts WHERE message_id = ?1
+          AND attempt = (SELECT attempts FROM messages WHERE id = ?1 AND status = 'sending')
+        """
 
     /// Notes that this attempt of a call is about to be placed, before it is: see `recoverInterrupted`. The row says the
     /// attempt began ('started'); what came of it is the message's own status.

@@ -135,7 +135,7 @@ public struct PeopleStore {
     /// than it must. Returns whether any was, and how many of the person's messages of it are in flight. Without this
     /// a paused campaign, resumed, sent the old language.
     private func setAsideCampaignMessages(personID: Int64, campaign: OpenCampaign, now: Date) throws -> (setAside: Bool, inFlight: Int) {
-        let keys = Channel.allCases.map { Campaign.dedupeKey(campaignID: campaign.id, personID: personID, channel: $0) }
+        let keys = Campaign.dedupeKeys(campaignID: campaign.id, personID: personID)
         precondition(keys.count == 2, "one key per channel: sms and voice")
         let ahead = campaign.done ? "expires_at > ?1" : "(expires_at IS NULL OR expires_at > ?1)"
         let cancelled = try OutboxStore(database).cancelPlanned(

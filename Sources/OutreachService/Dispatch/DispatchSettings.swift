@@ -32,6 +32,9 @@ public struct DispatchSettings: Sendable {
     /// How often messages claimed but not started are checked again, when another process has written since the last
     /// look: a STOP, a pause or a cancel that lands after the claim holds for them too (see `Dispatcher.recheck`).
     public var recheckEvery: Duration = .milliseconds(100)
+    /// How long results may wait for a claim's transaction before they are written on their own (and how often the
+    /// loop wakes while results or messages wait).
+    public var flushAge: Duration = .milliseconds(50)
 
     public init(claimSize: Int = 64, concurrency: Int = 16, backoff: Backoff = Backoff(), ratePerSecond: Double? = nil,
                 from: String, callFrom: String? = nil, callbackBaseURL: String? = nil, quietHours: QuietWindow = .none,

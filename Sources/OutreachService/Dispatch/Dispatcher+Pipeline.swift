@@ -14,7 +14,7 @@ extension Dispatcher {
         case recorded([SendOutcome], Result<Void, LaneFailure>)
         case released([OutboxMessage], Result<Int, LaneFailure>)
         case rechecked(Result<Recheck, LaneFailure>)
-        /// `flushAge` has passed since results began to wait: without it, the last results of a drain could wait
+        /// `DispatchSettings.flushAge` has passed since results began to wait: without it, the last results of a drain could wait
         /// `sending` for as long as one slow send takes (up to the client's timeout).
         case tick
     }
@@ -71,8 +71,9 @@ extension Dispatcher {
         var lastRecheck = ContinuousClock.now
         /// When the claim out (there is at most one) was handed to the lane.
         var claimIssued = ContinuousClock.now
-        /// A `.tick` is on its way.
+        /// A `.tick` is on its way, woken by `alarm` (rung when the drain ends).
         var ticking = false
+        var alarm: Alarm?
         /// A rate-limit token was taken for the next send (after a wait; see the send step).
         var holdsToken = false
         /// The database refused a write (another process holding it, most often): the drain winds down, and what was

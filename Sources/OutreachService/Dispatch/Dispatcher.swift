@@ -34,9 +34,8 @@ public final class Dispatcher {
     private var carriedReleases: [OutboxMessage] = []
 
     /// Results usually ride in the next claim's transaction. They are written on their own when this many wait,
-    /// when the oldest has waited `flushAge`, or when no send is in flight.
+    /// when the oldest has waited `DispatchSettings.flushAge`, or when no send is in flight.
     static let flushBatch = 128
-    static let flushAge: Duration = .milliseconds(50)
     /// How long a message the account or the config refused waits before it is tried again (see `waiting`).
     static let holdBack: TimeInterval = 900
     /// Why a message whose session has started is not sent (at the claim, or when its turn comes).
@@ -110,6 +109,7 @@ public final class Dispatcher {
         let callbackBase = settings.callbackBaseURL
         let smsCallback = callbackBase.map { $0 + "/sms/status" }
         let instant = now
+        let flushAge = settings.flushAge
         await withTaskGroup(of: Finished.self) { group in
             while true {
                 // A cancelled task is a stop too (its sleeps would return at once, and the loop would spin).
@@ -188,7 +188,7 @@ public final class Dispatcher {
                     continue
                 }
                 if !state.pending.isEmpty, state.writesAllowed, state.pending.count >= Self.flushBatch || state.sendsInFlight == 0
-                    || state.stopping || state.pendingCall || state.pendingSince.map({ .now - $0 >= Self.flushAge }) == true {
+                    || state.stopping || state.pendingCall || state.pendingSince.map({ .now - $0 >= flushAge }) == true {
                     state.writeRetryAt = nil
                     record(&state, group: &group, lane: lane)
                 }
@@ -204,8 +204,10 @@ public final class Dispatcher {
                 // sleeps until a send ends, which with a slow provider is seconds.
                 if !state.ticking, state.unwritten || (state.readyCount > 0 && state.dataVersion != nil && !state.stopping) {
                     state.ticking = true
+                    let alarm = Alarm()
+                    state.alarm = alarm
                     group.addTask {
-                        await Self.nap(Self.flushAge)
+                        await alarm.sleep(flushAge)
                         return .tick
                     }
                 }
@@ -293,7 +295,8 @@ public final class Dispatcher {
                     }
                 }
             }
-            // A `.tick` may still be asleep: it has nothing left to do.
+            // A `.tick` may still be asleep: it has nothing left to do, and the group would wait for it to wake.
+            state.alarm?.ring()
             group.cancelAll()
         }
         saveTrouble()
@@ -329,16 +332,6 @@ public final class Dispatcher {
     /// The same for one who reads the pause from the database (`outreach due`): the rule is this one, not a copy.
     public static func earliestStart(due: Date, now: Date, heldUntil: Date?, quietHours: QuietWindow, in zone: TimeZone) -> Date {
         quietHours.release(max(due, now, heldUntil ?? due), in: zone)
-    }
-
-    /// Waits `duration` even when the task is cancelled: the wake-up's `Task.sleep` would return at once then, and the
-    /// loop, waiting to write results again after a refused write, would spin.
-    private static func nap(_ duration: Duration) async {
-        let (seconds, attoseconds) = duration.components
-        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { continuation.resume() }
-        }
     }
 
     private static func send(_ message: OutboxMessage, provider: any Provider, from: String, callbackBase: String?,

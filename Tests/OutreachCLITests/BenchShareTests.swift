@@ -18,4 +18,13 @@ struct BenchShareTests {
         #expect(BenchCommand.share(Self.figure(0.56)) == "56% of raw (aim 60%, NOT met)")
         #expect(BenchCommand.share(Self.figure(1.12, aim: 0.5)) == "112% of raw (aim 50%, met)")
     }
+
+    @Test("each run's own share is listed with the median, only when there was more than one run")
+    func runByRun() {
+        var figure = Self.figure(0.66)
+        figure.runShares = [0.612, 0.85, 0.57]
+        #expect(BenchCommand.runShares(figure) == ["            run by run: 61% 85% 57% of raw (median 61%)"])
+        figure.runShares = [0.66]
+        #expect(BenchCommand.runShares(figure).isEmpty)
+    }
 }

@@ -27,6 +27,9 @@ struct BenchTests {
             #expect(pipeline.count == run.messages && pipeline.perSecond > 0)
             #expect(run.fanOut.aim == 0.5)
             #expect(run.dispatch.aim == 0.6)
+            // One share per run, each from its own pair of timings.
+            #expect(run.fanOut.runShares.count == 2 && run.dispatch.runShares.count == 2)
+            #expect(run.dispatch.runShares.allSatisfy { $0 > 0 })
             #if os(Linux)
             let peak = try #require(run.memory.peakKB)
             let start = try #require(run.memory.startKB)
@@ -38,7 +41,9 @@ struct BenchTests {
 
     @Test("the JSON report carries the derived rates and round-trips")
     func jsonReport() throws {
-        let figure = BenchFigure(count: 100, seconds: 0.5, cpuSeconds: 0.4, rawCount: 100, rawSeconds: 0.25, rawCPUSeconds: 0.2, aim: 0.5)
+        let figure = BenchFigure(count: 100, seconds: 0.5, cpuSeconds: 0.4, rawCount: 100, rawSeconds: 0.25, rawCPUSeconds: 0.2, aim: 0.5,
+                                 runShares: [0.5, 0.7, 0.4, 0.6])
+        #expect(figure.medianRunShare == 0.55)
         #expect(figure.perSecond == 200)
         #expect(figure.rawPerSecond == 400)
         #expect(figure.ratio == 0.5)
@@ -52,6 +57,8 @@ struct BenchTests {
         let fanOut = try #require(run["fanOut"] as? [String: Any])
         #expect(fanOut["perSecond"] as? Double == 200)
         #expect(fanOut["ratio"] as? Double == 0.5)
+        #expect(fanOut["runShares"] as? [Double] == [0.5, 0.7, 0.4, 0.6])
+        #expect(fanOut["medianRunShare"] as? Double == 0.55)
         #expect(try JSONDecoder().decode(BenchReport.self, from: data) == report)
         #expect(report.runs[0].memory.growthKB == 500)
     }

@@ -17,6 +17,8 @@ enum BenchCommand {
           --repeat R     each figure is the fastest of R runs, raw and ours interleaved (default 3)
           --json         the report as JSON
         Beside each rate: process CPU microseconds per message (all threads), steadier on a busy machine.
+        Under fan-out and dispatch, with more than one run: each run's own share, ours beside the ceiling
+        measured just before it, and their median (a busy machine spreads them).
         Build with -c release for real figures ('make bench').
         """) { arguments, context in
         let json = arguments.flag("--json")
@@ -61,8 +63,10 @@ enum BenchCommand {
             lines.append("\(run.messages) messages")
             lines.append("  fan-out   " + rate(run.fanOut.perSecond, "messages/s") + "   raw SQLite insert " + rate(run.fanOut.rawPerSecond, "rows/s    ")
                          + "   " + share(run.fanOut) + cpu(run.fanOut))
+            lines.append(contentsOf: runShares(run.fanOut))
             lines.append("  dispatch  " + rate(run.dispatch.perSecond, "messages/s") + "   raw libcurl POST  " + rate(run.dispatch.rawPerSecond, "requests/s")
                          + "   " + share(run.dispatch) + cpu(run.dispatch))
+            lines.append(contentsOf: runShares(run.dispatch))
             if let pipeline = run.pipeline {
                 lines.append("  pipeline  " + rate(pipeline.perSecond, "messages/s") + "   with a provider that answers at once (claim, checks, record)"
                              + "; CPU \(String(format: "%.1f", pipeline.cpuMicrosEach)) µs each")
@@ -99,6 +103,13 @@ enum BenchCommand {
             percent = String(format: "%.1f", (figure.ratio * 1000).rounded(.down) / 10)
         }
         return "\(percent)% of raw (aim \(aim)%\(figure.meetsAim ? ", met" : ", NOT met"))"
+    }
+
+    /// "            run by run: 61% 68% 85% of raw (median 68%)", when there was more than one run.
+    static func runShares(_ figure: BenchFigure) -> [String] {
+        guard figure.runShares.count > 1, let median = figure.medianRunShare else { return [] }
+        let percents = figure.runShares.map { "\(Int(($0 * 100).rounded()))%" }.joined(separator: " ")
+        return ["            run by run: \(percents) of raw (median \(Int((median * 100).rounded()))%)"]
     }
 
     private static func megabytes(_ kilobytes: Int) -> String {

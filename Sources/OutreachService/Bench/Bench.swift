@@ -69,6 +69,11 @@ public enum Bench {
         return BenchReport(repeats: options.repeats, runs: runs)
     }
 
+    /// Our rate as a share of the ceiling's, both counting the same number of items.
+    private static func share(_ ours: Timing, beside raw: Timing) -> Double {
+        ours.wall > 0 ? raw.wall / ours.wall : 0
+    }
+
     private static func measure(_ size: Int, options: BenchOptions, fanOut: FanOutBench, sender: DispatchBench, folder: String,
                                 progress: @Sendable (String) -> Void) async throws -> BenchRun {
         let bodies = try fanOut.sampleTexts().map(\.text)
@@ -77,6 +82,8 @@ public enum Bench {
         var launch: Timing?
         var dispatch: Timing?
         var pipeline: Timing?
+        var fanOutShares: [Double] = []
+        var dispatchShares: [Double] = []
         var memory = BenchMemory(startKB: nil, peakKB: nil, peakIsForThisRun: false)
         for round in 1...options.repeats {
             let roundFolder = (folder as NSString).appendingPathComponent("\(size)-\(round)")
@@ -85,7 +92,8 @@ public enum Bench {
             let step = "\(size) messages, run \(round) of \(options.repeats)"
 
             progress("\(step): raw SQLite inserts")
-            rawInsert = Timing.best(rawInsert, try fanOut.rawInsert(size, path: (roundFolder as NSString).appendingPathComponent("raw.sqlite")))
+            let inserted = try fanOut.rawInsert(size, path: (roundFolder as NSString).appendingPathComponent("raw.sqlite"))
+            rawInsert = Timing.best(rawInsert, inserted)
 
             progress("\(step): raw libcurl POSTs to the loopback fake")
             let raw = await sender.rawPosts(size, bodies: bodies)
@@ -110,6 +118,7 @@ public enum Bench {
                 throw BenchError(message: "the campaign enqueued \(launched.enqueued) of \(size) messages")
             }
             launch = Timing.best(launch, launched.timing)
+            fanOutShares.append(Self.share(launched.timing, beside: inserted))
 
             progress("\(step): dispatch through the Twilio adapter")
             let acceptedBefore = sender.fake.accepted
@@ -126,6 +135,7 @@ public enum Bench {
                                  + "suppressed \(dispatched.report.suppressed)")
             }
             dispatch = Timing.best(dispatch, dispatched.timing)
+            dispatchShares.append(Self.share(dispatched.timing, beside: raw.timing))
 
             // The same again without the network (a second campaign to the same people), outside the memory watch.
             progress("\(step): dispatch with no network (the pipeline alone)")
@@ -140,9 +150,11 @@ public enum Bench {
         return BenchRun(
             messages: size,
             fanOut: BenchFigure(count: size, seconds: launch.wall, cpuSeconds: launch.cpu,
-                                rawCount: size, rawSeconds: rawInsert.wall, rawCPUSeconds: rawInsert.cpu, aim: 0.5),
+                                rawCount: size, rawSeconds: rawInsert.wall, rawCPUSeconds: rawInsert.cpu, aim: 0.5,
+                                runShares: fanOutShares),
             dispatch: BenchFigure(count: size, seconds: dispatch.wall, cpuSeconds: dispatch.cpu,
-                                  rawCount: size, rawSeconds: rawPosts.wall, rawCPUSeconds: rawPosts.cpu, aim: 0.6),
+                                  rawCount: size, rawSeconds: rawPosts.wall, rawCPUSeconds: rawPosts.cpu, aim: 0.6,
+                                  runShares: dispatchShares),
             pipeline: BenchRate(count: size, seconds: pipeline.wall, cpuSeconds: pipeline.cpu),
             memory: memory)
     }

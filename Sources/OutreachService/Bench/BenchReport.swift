@@ -60,9 +60,12 @@ public struct BenchFigure: Sendable, Codable, Equatable {
     public var rawCPUSeconds: Double
     /// The share of the ceiling we should reach (0.5 = half).
     public var aim: Double
+    /// Each run's own share: ours beside the ceiling measured just before it, in the same run. On a machine others use
+    /// too, the fastest of each side may come from different moments; these show how far single runs spread.
+    public var runShares: [Double]
 
     public init(count: Int, seconds: Double, cpuSeconds: Double, rawCount: Int, rawSeconds: Double, rawCPUSeconds: Double,
-                aim: Double) {
+                aim: Double, runShares: [Double] = []) {
         self.count = count
         self.seconds = seconds
         self.cpuSeconds = cpuSeconds
@@ -70,6 +73,15 @@ public struct BenchFigure: Sendable, Codable, Equatable {
         self.rawSeconds = rawSeconds
         self.rawCPUSeconds = rawCPUSeconds
         self.aim = aim
+        self.runShares = runShares
+    }
+
+    /// The middle of `runShares` (nil without runs).
+    public var medianRunShare: Double? {
+        guard !runShares.isEmpty else { return nil }
+        let sorted = runShares.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
     /// Our side and the ceiling, each as a rate on its own.
@@ -87,7 +99,7 @@ public struct BenchFigure: Sendable, Codable, Equatable {
 
     private enum Keys: String, CodingKey {
         case count, seconds, cpuSeconds, rawCount, rawSeconds, rawCPUSeconds, aim, perSecond, rawPerSecond, ratio, meetsAim
-        case cpuMicrosEach, rawCPUMicrosEach
+        case cpuMicrosEach, rawCPUMicrosEach, runShares, medianRunShare
     }
 
     public init(from decoder: any Decoder) throws {
@@ -99,6 +111,7 @@ public struct BenchFigure: Sendable, Codable, Equatable {
         rawSeconds = try container.decode(Double.self, forKey: .rawSeconds)
         rawCPUSeconds = try container.decode(Double.self, forKey: .rawCPUSeconds)
         aim = try container.decode(Double.self, forKey: .aim)
+        runShares = try container.decodeIfPresent([Double].self, forKey: .runShares) ?? []
     }
 
     /// The derived figures are written too, so `--json` readers need not compute them.
@@ -117,6 +130,8 @@ public struct BenchFigure: Sendable, Codable, Equatable {
         try container.encode(rawPerSecond.rounded(), forKey: .rawPerSecond)
         try container.encode((ratio * 1000).rounded() / 1000, forKey: .ratio)
         try container.encode(meetsAim, forKey: .meetsAim)
+        try container.encode(runShares.map { ($0 * 1000).rounded() / 1000 }, forKey: .runShares)
+        try container.encodeIfPresent(medianRunShare.map { ($0 * 1000).rounded() / 1000 }, forKey: .medianRunShare)
     }
 }
 

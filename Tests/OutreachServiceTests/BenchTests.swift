@@ -1,6 +1,6 @@
 import Foundation
 import OutreachCore
-import OutreachService
+@testable import OutreachService
 import Testing
 
 /// The benchmark at a tiny size: the report must be coherent (no timing assertions: machines differ).
@@ -42,8 +42,7 @@ struct BenchTests {
     @Test("the JSON report carries the derived rates and round-trips")
     func jsonReport() throws {
         let figure = BenchFigure(count: 100, seconds: 0.5, cpuSeconds: 0.4, rawCount: 100, rawSeconds: 0.25, rawCPUSeconds: 0.2, aim: 0.5,
-                                 runShares: [0.5, 0.7, 0.4, 0.6])
-        #expect(figure.medianRunShare == 0.55)
+                                 runShares: [0.5, 0.7, 0.4, 0.6], fastestSeconds: 0.4, fastestRawSeconds: 0.2)
         #expect(figure.perSecond == 200)
         #expect(figure.rawPerSecond == 400)
         #expect(figure.ratio == 0.5)
@@ -58,9 +57,26 @@ struct BenchTests {
         #expect(fanOut["perSecond"] as? Double == 200)
         #expect(fanOut["ratio"] as? Double == 0.5)
         #expect(fanOut["runShares"] as? [Double] == [0.5, 0.7, 0.4, 0.6])
-        #expect(fanOut["medianRunShare"] as? Double == 0.55)
+        #expect(fanOut["fastestSeconds"] as? Double == 0.4)
         #expect(try JSONDecoder().decode(BenchReport.self, from: data) == report)
         #expect(report.runs[0].memory.growthKB == 500)
+    }
+
+    @Test("a figure is the run with the median share, not the fastest of each side (those can come from different moments)")
+    func medianRun() throws {
+        func timing(_ wall: Double) -> Timing { Timing(wall: wall, cpu: wall) }
+        // Run 2's ceiling was measured in a quiet moment, run 1's ours in another: the fastest of each read 0.5.
+        let runs = [(ours: timing(1.0), raw: timing(0.7)), (ours: timing(1.4), raw: timing(0.5)), (ours: timing(1.2), raw: timing(0.78))]
+        let figure = try #require(Bench.figure(runs, count: 1000, aim: 0.6))
+        #expect(figure.seconds == 1.2 && figure.rawSeconds == 0.78, "the middle share, 0.65, is run 3's")
+        #expect(abs(figure.ratio - 0.65) < 1e-9)
+        #expect(figure.runShares.map { ($0 * 100).rounded() } == [70, 36, 65])
+        let fastest = try #require(figure.fastest)
+        #expect(fastest.perSecond == 1000 && fastest.rawPerSecond == 2000 && fastest.ratio == 0.5)
+        // An even count takes the lower of the middle two.
+        let even = try #require(Bench.figure(Array(runs.prefix(2)), count: 1000, aim: 0.6))
+        #expect(even.seconds == 1.4)
+        #expect(Bench.figure([], count: 1000, aim: 0.6) == nil)
     }
 
     @Test("sizes and repeats out of range are refused with a message", arguments: [

@@ -2,7 +2,8 @@ import Foundation
 
 /// What `outreach bench` measured: per campaign size, each figure beside its raw ceiling from the same run.
 public struct BenchReport: Sendable, Codable, Equatable {
-    /// Each figure is the fastest of this many runs (others' work on the machine only ever slows a run down).
+    /// Runs per size: each figure is the run with the median share (see `Bench.figure`); the pipeline's rate is the
+    /// fastest.
     public var repeats: Int
     public var runs: [BenchRun]
 
@@ -51,7 +52,7 @@ public struct BenchRate: Sendable, Codable, Equatable {
 public struct BenchFigure: Sendable, Codable, Equatable {
     /// What was counted ("messages", "rows", "requests").
     public var count: Int
-    /// Wall-clock seconds of the best of the repeated runs.
+    /// Wall-clock seconds of the run with the median share.
     public var seconds: Double
     /// Process CPU seconds (all threads) of that same run.
     public var cpuSeconds: Double
@@ -60,12 +61,14 @@ public struct BenchFigure: Sendable, Codable, Equatable {
     public var rawCPUSeconds: Double
     /// The share of the ceiling we should reach (0.5 = half).
     public var aim: Double
-    /// Each run's own share: ours beside the ceiling measured just before it, in the same run. On a machine others use
-    /// too, the fastest of each side may come from different moments; these show how far single runs spread.
+    /// Each run's own share, in the order run: ours beside the ceiling measured just before it.
     public var runShares: [Double]
+    /// The fastest run of each side, whatever the other side did then (nil when not measured).
+    public var fastestSeconds: Double?
+    public var fastestRawSeconds: Double?
 
     public init(count: Int, seconds: Double, cpuSeconds: Double, rawCount: Int, rawSeconds: Double, rawCPUSeconds: Double,
-                aim: Double, runShares: [Double] = []) {
+                aim: Double, runShares: [Double] = [], fastestSeconds: Double? = nil, fastestRawSeconds: Double? = nil) {
         self.count = count
         self.seconds = seconds
         self.cpuSeconds = cpuSeconds
@@ -74,14 +77,14 @@ public struct BenchFigure: Sendable, Codable, Equatable {
         self.rawCPUSeconds = rawCPUSeconds
         self.aim = aim
         self.runShares = runShares
+        self.fastestSeconds = fastestSeconds
+        self.fastestRawSeconds = fastestRawSeconds
     }
 
-    /// The middle of `runShares` (nil without runs).
-    public var medianRunShare: Double? {
-        guard !runShares.isEmpty else { return nil }
-        let sorted = runShares.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    /// The fastest of each side as rates, and the first as a share of the second (nil when not measured).
+    public var fastest: (perSecond: Double, rawPerSecond: Double, ratio: Double)? {
+        guard let fastestSeconds, let fastestRawSeconds, fastestSeconds > 0, fastestRawSeconds > 0 else { return nil }
+        return (Double(count) / fastestSeconds, Double(rawCount) / fastestRawSeconds, fastestRawSeconds / fastestSeconds)
     }
 
     /// Our side and the ceiling, each as a rate on its own.
@@ -99,7 +102,7 @@ public struct BenchFigure: Sendable, Codable, Equatable {
 
     private enum Keys: String, CodingKey {
         case count, seconds, cpuSeconds, rawCount, rawSeconds, rawCPUSeconds, aim, perSecond, rawPerSecond, ratio, meetsAim
-        case cpuMicrosEach, rawCPUMicrosEach, runShares, medianRunShare
+        case cpuMicrosEach, rawCPUMicrosEach, runShares, fastestSeconds, fastestRawSeconds
     }
 
     public init(from decoder: any Decoder) throws {
@@ -112,6 +115,8 @@ public struct BenchFigure: Sendable, Codable, Equatable {
         rawCPUSeconds = try container.decode(Double.self, forKey: .rawCPUSeconds)
         aim = try container.decode(Double.self, forKey: .aim)
         runShares = try container.decodeIfPresent([Double].self, forKey: .runShares) ?? []
+        fastestSeconds = try container.decodeIfPresent(Double.self, forKey: .fastestSeconds)
+        fastestRawSeconds = try container.decodeIfPresent(Double.self, forKey: .fastestRawSeconds)
     }
 
     /// The derived figures are written too, so `--json` readers need not compute them.
@@ -131,7 +136,8 @@ public struct BenchFigure: Sendable, Codable, Equatable {
         try container.encode((ratio * 1000).rounded() / 1000, forKey: .ratio)
         try container.encode(meetsAim, forKey: .meetsAim)
         try container.encode(runShares.map { ($0 * 1000).rounded() / 1000 }, forKey: .runShares)
-        try container.encodeIfPresent(medianRunShare.map { ($0 * 1000).rounded() / 1000 }, forKey: .medianRunShare)
+        try container.encodeIfPresent(fastestSeconds, forKey: .fastestSeconds)
+        try container.encodeIfPresent(fastestRawSeconds, forKey: .fastestRawSeconds)
     }
 }
 

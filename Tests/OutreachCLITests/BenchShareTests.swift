@@ -23,10 +23,10 @@ struct BenchShareTests {
     func runByRun() {
         var figure = Self.figure(0.612)
         figure.runShares = [0.612, 0.85, 0.57]
-        #expect(BenchCommand.runShares(figure) == ["            run by run: 61% 85% 57%"])
+        #expect(BenchCommand.runShares(figure) == ["            run by run: 61% 85% 57% (2 of 3 at the aim)"])
         figure.fastestSeconds = 0.5
         figure.fastestRawSeconds = 0.4
-        #expect(BenchCommand.runShares(figure) == ["            run by run: 61% 85% 57%; fastest of each: 20000 vs 25000 a second (80%)"])
+        #expect(BenchCommand.runShares(figure) == ["            run by run: 61% 85% 57% (2 of 3 at the aim); fastest of each: 20000 vs 25000 a second (80%)"])
         figure.runShares = [0.66]
         #expect(BenchCommand.runShares(figure).isEmpty)
     }

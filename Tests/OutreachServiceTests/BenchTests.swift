@@ -11,8 +11,9 @@ struct BenchTests {
         let library = try ShippedPromptsTests.library()
         var config = OutreachConfig()
         config.organization.name = "Träffpunkt Råslätt"
-        let report = try await Bench.run(BenchOptions(sizes: [200, 300], repeats: 2, concurrency: 4), config: config, library: library)
-        #expect(report.repeats == 2)
+        // Three runs: the second measures ours before its ceiling.
+        let report = try await Bench.run(BenchOptions(sizes: [200, 300], repeats: 3, concurrency: 4), config: config, library: library)
+        #expect(report.repeats == 3)
         #expect(report.runs.map(\.messages) == [200, 300])
         for run in report.runs {
             for figure in [run.fanOut, run.dispatch] {
@@ -28,7 +29,7 @@ struct BenchTests {
             #expect(run.fanOut.aim == 0.5)
             #expect(run.dispatch.aim == 0.6)
             // One share per run, each from its own pair of timings.
-            #expect(run.fanOut.runShares.count == 2 && run.dispatch.runShares.count == 2)
+            #expect(run.fanOut.runShares.count == 3 && run.dispatch.runShares.count == 3)
             #expect(run.dispatch.runShares.allSatisfy { $0 > 0 })
             #if os(Linux)
             let peak = try #require(run.memory.peakKB)
@@ -64,11 +65,17 @@ struct BenchTests {
 
     @Test("a figure is the run with the median share, not the fastest of each side (those can come from different moments)")
     func medianRun() throws {
-        func timing(_ wall: Double) -> Timing { Timing(wall: wall, cpu: wall) }
+        var cpu = 0.0
+        func timing(_ wall: Double) -> Timing {
+            cpu += 1  // each timing its own CPU figure: they must come from the chosen run too
+            return Timing(wall: wall, cpu: cpu)
+        }
         // Run 2's ceiling was measured in a quiet moment, run 1's ours in another: the fastest of each read 0.5.
         let runs = [(ours: timing(1.0), raw: timing(0.7)), (ours: timing(1.4), raw: timing(0.5)), (ours: timing(1.2), raw: timing(0.78))]
         let figure = try #require(Bench.figure(runs, count: 1000, aim: 0.6))
         #expect(figure.seconds == 1.2 && figure.rawSeconds == 0.78, "the middle share, 0.65, is run 3's")
+        #expect(figure.cpuSeconds == 5 && figure.rawCPUSeconds == 6)
+        #expect(figure.runsMeetingAim == 2)
         #expect(abs(figure.ratio - 0.65) < 1e-9)
         #expect(figure.runShares.map { ($0 * 100).rounded() } == [70, 36, 65])
         let fastest = try #require(figure.fastest)

@@ -81,6 +81,9 @@ public struct BenchFigure: Sendable, Codable, Equatable {
         self.fastestRawSeconds = fastestRawSeconds
     }
 
+    /// How many runs' own shares reach the aim.
+    public var runsMeetingAim: Int { runShares.filter { $0 >= aim }.count }
+
     /// The fastest of each side as rates, and the first as a share of the second (nil when not measured).
     public var fastest: (perSecond: Double, rawPerSecond: Double, ratio: Double)? {
         guard let fastestSeconds, let fastestRawSeconds, fastestSeconds > 0, fastestRawSeconds > 0 else { return nil }
@@ -135,7 +138,7 @@ public struct BenchFigure: Sendable, Codable, Equatable {
         try container.encode(rawPerSecond.rounded(), forKey: .rawPerSecond)
         try container.encode((ratio * 1000).rounded() / 1000, forKey: .ratio)
         try container.encode(meetsAim, forKey: .meetsAim)
-        try container.encode(runShares.map { ($0 * 1000).rounded() / 1000 }, forKey: .runShares)
+        try container.encode(runShares, forKey: .runShares)
         try container.encodeIfPresent(fastestSeconds, forKey: .fastestSeconds)
         try container.encodeIfPresent(fastestRawSeconds, forKey: .fastestRawSeconds)
     }

@@ -109,7 +109,8 @@ public final class Dispatcher {
         let callbackBase = settings.callbackBaseURL
         let smsCallback = callbackBase.map { $0 + "/sms/status" }
         let instant = now
-        let flushAge = settings.flushAge
+        // Never zero: a tick that returned at once would make the wait for a write retry spin.
+        let flushAge = max(settings.flushAge, .milliseconds(1))
         await withTaskGroup(of: Finished.self) { group in
             while true {
                 // A cancelled task is a stop too (its sleeps would return at once, and the loop would spin).

@@ -104,8 +104,9 @@ public enum Bench {
             try fanOut.addSeniors(size, to: database)
 
             // Each pair is measured back to back, raw first in odd runs and ours first in even ones, so neither side always
-            // meets what the machine does just after the other. The last run has the raw inserts first: memory is watched
-            // from the launch to the end of the dispatch, and the raw inserts' own database is not ours.
+            // meets what the machine does just after the other. The last run has raw first: memory is watched from the launch
+            // to the end of the dispatch, so the raw inserts' own database stays outside it (the raw POSTs, 16 in flight,
+            // fall inside).
             let oursFirst = round % 2 == 0 && round != options.repeats
             func rawInsert() throws -> Timing {
                 progress("\(step): raw SQLite inserts")

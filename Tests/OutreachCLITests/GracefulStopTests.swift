@@ -14,9 +14,10 @@ import Darwin
 /// left `sending` or `unknown`, and a later run sends the rest, each once.
 @Suite("SIGTERM: `outreach run` stops gracefully mid-campaign")
 struct GracefulStopTests {
-    @Test("SIGTERM while 2,000 messages are being sent: exit 0, nothing in doubt, the rest sent later, each once",
-          .timeLimit(.minutes(3)))
-    func sigtermMidCampaign() async throws {
+    /// SIGINT too: Ctrl-C in the terminal `run` was started from.
+    @Test("SIGTERM or SIGINT while 2,000 messages are being sent: exit 0, nothing in doubt, the rest sent later, each once",
+          .timeLimit(.minutes(3)), arguments: [SIGTERM, SIGINT])
+    func sigtermMidCampaign(signalNumber: Int32) async throws {
         let binary = try #require(KillRecoveryTests.outreachBinary(), "the `outreach` binary is not beside the test bundle")
         let fake = try TwilioFake()
         defer { fake.stop() }
@@ -28,7 +29,7 @@ struct GracefulStopTests {
         let common = ["--config", world.configPath, "--db", world.databasePath]
 
         let stopped = try await GracefulRun(binary: binary, arguments: common + ["run"], environment: environment,
-                                            logPath: world.path("run.log"), signalAfterSends: 100,
+                                            logPath: world.path("run.log"), signalAfterSends: 100, signal: signalNumber,
                                             sends: { KillRecoveryTests.messagePosts(fake).count }).runOnThread()
         #expect(stopped.signalled, "the campaign ended before the signal could be sent")
         #expect(stopped.exitStatus == 0, "log: \(KillLoop.tail(of: world.path("run.log")))")
@@ -135,6 +136,7 @@ struct GracefulRun: Sendable {
     let environment: [String: String]
     let logPath: String
     let signalAfterSends: Int
+    var signal: Int32 = SIGTERM
     var readerGoneAtSignal = false
     let sends: @Sendable () -> Int
 
@@ -162,7 +164,7 @@ struct GracefulRun: Sendable {
         let signalled = Date()
         try pipe.fileHandleForReading.close()
         if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
+            kill(process.processIdentifier, signal)
             outcome.signalled = true
         }
         // A run that ignores the signal is killed after 30 s, so the test fails instead of hanging.

@@ -331,6 +331,12 @@ struct ServiceCommandTests {
         #expect(!second.err.contains("sent="))
         let status = await cli.run(["status"], config: config)
         #expect(status.out.contains("delivered 3"))
+        // A line that names a number names it masked; no line carries a whole one.
+        let stop = await cli.run(["simulate", "reply", "--from", "070-174 06 13", "STOPP"], config: config)
+        #expect(stop.err.contains("from=\"+46 70 *** ** 13\""), "\(stop.err)")
+        for output in [first.err, second.err, stop.err, stop.out] {
+            #expect(output.range(of: #"\d{7,}"#, options: .regularExpression) == nil, "\(output)")
+        }
     }
 
     @Test("after downtime, or a START, only the latest reminder of a session date goes, not every one that came due")

@@ -50,6 +50,33 @@ struct TimedSends: SimulatorStub {
     }
 }
 
+/// The Simulator, each send taking `latency`; records the most sends that were ever in flight at once.
+struct PeakSends: SimulatorStub {
+    let base: SimulatorProvider
+    let latency: Duration
+    private let counts = PeakCounter()
+    init(_ base: SimulatorProvider, latency: Duration) {
+        self.base = base
+        self.latency = latency
+    }
+    var peak: Int { counts.peak }
+    func sendSMS(_ sms: OutboundSMS) async -> Result<ProviderAccepted, SendFailure> {
+        counts.enter()
+        defer { counts.leave() }
+        try? await Task.sleep(for: latency)
+        return await base.sendSMS(sms)
+    }
+}
+
+final class PeakCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var now = 0
+    private var highest = 0
+    var peak: Int { lock.withLock { highest } }
+    func enter() { lock.withLock { now += 1; highest = max(highest, now) } }
+    func leave() { lock.withLock { now -= 1 } }
+}
+
 /// A provider that sends like the Simulator but cannot search what it sent (like Vonage without its Reports API).
 struct NoSearchProvider: SimulatorStub {
     let base: SimulatorProvider

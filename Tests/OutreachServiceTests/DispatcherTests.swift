@@ -239,6 +239,11 @@ struct DispatcherTests {
         message = try #require(try OutboxStore(world.database).find(id: message.id))
         #expect(message.attempts == 2)
         #expect(message.error?.contains("503") == true)
+        // No Retry-After: the exponential backoff after the second attempt, with the jitter the gateway draws (0.5).
+        let backoff = Backoff().delay(afterAttempt: 2, retryAfter: nil, random: 0.5)
+        #expect(backoff > Backoff().delay(afterAttempt: 1, retryAfter: nil, random: 0.5))
+        #expect(abs(message.notBefore.timeIntervalSince(world.clock.now.addingTimeInterval(backoff))) < 1,
+                "\(message.notBefore) is not \(backoff) s after \(world.clock.now)")
         world.clock.advance(by: 3600)
         let third = try await gateway.pass()
         #expect(third.dispatched.sent == 1)
@@ -1206,6 +1211,19 @@ struct DispatcherTests {
         let first = try #require(provider.times.value.min())
         let inFirstSecond = provider.times.value.filter { $0.timeIntervalSince(first) < 1 }.count
         #expect(inFirstSecond <= 21, "\(inFirstSecond) sends in the first second at 20 a second")
+    }
+
+    @Test("no more sends are in flight at once than the concurrency allows")
+    func concurrencyBound() async throws {
+        let world = try fortySeniorsDue(count: 40)
+        let provider = PeakSends(SimulatorProvider(settings: SimulatorSettings(), ledger: world.ledger), latency: .milliseconds(20))
+        let clock = world.clock
+        let dispatcher = Dispatcher(database: world.database, provider: provider,
+                                    settings: DispatchSettings(claimSize: 16, concurrency: 4, from: "Raslatt"),
+                                    now: { clock.now }, random: { 0.5 }, voiceScript: { _ in nil }, log: .silent)
+        #expect(try await dispatcher.drain().sent == 40)
+        #expect(provider.peak <= 4, "\(provider.peak) sends in flight at once with a concurrency of 4")
+        #expect(provider.peak > 1, "the sends went one at a time")
     }
 
     @Test("a drain that has finished returns at once, without waiting out its wake-up tick")

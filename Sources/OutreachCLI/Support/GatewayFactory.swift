@@ -60,7 +60,7 @@ extension AppContext {
         let clock = clock ?? now
         let client = CurlHTTPClient(maxConcurrent: 16, options: .init())
         let provider = try makeProvider(client: client, clock: clock)
-        let rate = config.provider.ratePerSecond ?? ProviderRegistry.defaultRate(for: config.provider.kind)
+        let rate = ProviderRegistry.rate(for: config.provider)
         let settings = DispatchSettings(ratePerSecond: rate, from: config.provider.from, callFrom: config.provider.callFrom,
                                         callbackBaseURL: try webhookBaseURL(for: provider.name),
                                         quietHours: QuietWindow(config.quietHours), timeZone: config.timeZone,

@@ -33,6 +33,11 @@ public enum ProviderRegistry {
 
     /// Messages per second when the config does not say: 46elks is documented at 100 SMS a minute,
     /// Vonage at 30 requests a second; Twilio queues on its side.
+    /// The rate the dispatcher keeps to: the config's `ratePerSecond`, or the provider's default.
+    public static func rate(for settings: OutreachConfig.ProviderSettings) -> Double? {
+        settings.ratePerSecond ?? defaultRate(for: settings.kind)
+    }
+
     public static func defaultRate(for kind: OutreachConfig.ProviderSettings.Kind) -> Double? {
         switch kind {
         case .simulator: return nil

@@ -11,8 +11,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The crash-safety promise, tested on the real binary: a 2,000-message campaign, `outreach run --once` killed
-/// with SIGKILL at random moments and restarted until a run finishes by itself. Afterwards every message is in a
+/// The crash-safety promise, tested on the real binary: a 2,000-message campaign, `outreach run --once` (as cron runs
+/// it) or the long-running `outreach run` (as a service manager does) killed with SIGKILL at random moments and
+/// restarted until done: a `--once` run that finishes by itself, or a service that has sent everything and is stopped. Afterwards every message is in a
 /// final state, and the loopback Twilio's request log shows nobody got the message twice. Messages a kill left
 /// `unknown` are reconciled from the fake's message list once older than the grace period (1 s in this test):
 /// in the end every senior has the message exactly once. Every 20th message is a call: nobody is called twice, and a
@@ -28,18 +29,27 @@ struct KillRecoveryTests {
     static let finalStatuses: Set<MessageStatus> = [.sent, .delivered, .failed, .unknown, .suppressed]
 
     @Test("2,000 messages, SIGKILL at random moments, restarted until done: every message accounted for, none sent twice",
-          .timeLimit(.minutes(3)))
-    func killedAndRestartedUntilDone() async throws {
+          .timeLimit(.minutes(3)), arguments: [false, true])
+    func killedAndRestartedUntilDone(service: Bool) async throws {
         let binary = try #require(Self.outreachBinary(), "the `outreach` binary is not beside the test bundle: run `swift build --build-tests` first")
         let fake = try TwilioFake()
         defer { fake.stop() }
         let world = try KillWorld(fakeBaseURL: fake.baseURL)
         #expect(try world.launchCampaign(callEvery: Self.callEvery) == Self.seniors)
 
-        let loop = KillLoop(binary: binary, arguments: ["--config", world.configPath, "--db", world.databasePath, "run", "--once", "--quiet"],
+        let common = ["--config", world.configPath, "--db", world.databasePath]
+        let databasePath = world.databasePath
+        var loop = KillLoop(binary: binary, arguments: common + (service ? ["run", "--quiet"] : ["run", "--once", "--quiet"]),
                             environment: ["TWILIO_ACCOUNT_SID": fake.accountSID, "TWILIO_AUTH_TOKEN": fake.authToken],
                             logPath: world.path("runs.log"), maxRuns: Self.maxRuns, timeLimit: Self.timeLimitSeconds,
                             sentRequests: { Self.messagePosts(fake).count })
+        if service {
+            // The service never ends by itself: once the kills are spent, it is stopped when nothing waits to be sent.
+            loop.serviceDone = {
+                guard let counts = try? OutboxStore(try Database(path: databasePath)).counts() else { return false }
+                return counts[.queued] == nil && counts[.sending] == nil
+            }
+        }
         let outcome = try await loop.runOnThread()
         guard outcome.finished else {
             Issue.record("""
@@ -55,7 +65,7 @@ struct KillRecoveryTests {
         // the others.
         let unknownBefore = try OutboxStore(try Database(path: world.databasePath)).counts()[.unknown] ?? 0
         try await Task.sleep(nanoseconds: 1_500_000_000)
-        let reconcileRun = try await loop.finalRun()
+        let reconcileRun = try await loop.finalRun(arguments: common + ["run", "--once", "--quiet"])
         #expect(reconcileRun == 0, "the reconciling run failed: \(KillLoop.tail(of: world.path("runs.log")))")
 
         // Nothing left behind: every message in a final state the coordinator can see.
@@ -236,6 +246,9 @@ struct KillLoop: Sendable {
     let sentRequests: @Sendable () -> Int
     /// After this many kills the next run is left to finish, so a slow machine cannot make the test flaky.
     var killBudget = 30
+    /// For the long-running `run`, which never ends by itself: whether it has done its work. The run left to finish
+    /// is stopped with SIGTERM once this says so, and finishes if it then exits 0.
+    var serviceDone: (@Sendable () -> Bool)?
     /// OUTREACH_KILLTEST_SEED (decimal) replays other kill moments.
     var seed: UInt64 = ProcessInfo.processInfo.environment["OUTREACH_KILLTEST_SEED"].flatMap { UInt64($0) } ?? 0x6B69_6C6C_2D39
 
@@ -256,8 +269,8 @@ struct KillLoop: Sendable {
         return String(text.suffix(1_500))
     }
 
-    /// One more run, left to finish (after the kills): returns its exit status.
-    func finalRun() async throws -> Int32 {
+    /// One more run of `arguments`, left to finish (after the kills): returns its exit status.
+    func finalRun(arguments: [String]) async throws -> Int32 {
         try await OutreachProcess.onOwnThread {
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
             defer { try? log.close() }
@@ -288,6 +301,15 @@ struct KillLoop: Sendable {
             let delay = Int.random(in: 30...400, using: &random)
             if outcome.kills < killBudget {
                 usleep(useconds_t(delay * 1_000))
+            } else if let serviceDone {
+                // Kill budget spent: the service works until nothing waits, then is stopped as a service manager stops it
+                // (not in its first 2 s: a signal before the process has set up its handlers ends it at once).
+                let begun = Date()
+                while process.isRunning, Date().timeIntervalSince(begun) < 2 || !serviceDone(),
+                      Date().timeIntervalSince(started) < timeLimit { usleep(20_000) }
+                if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+                let stopping = Date()
+                while process.isRunning, Date().timeIntervalSince(stopping) < 30 { usleep(10_000) }
             } else {
                 // Kill budget spent (a slow, loaded machine): this run may finish, within the time limit.
                 while process.isRunning, Date().timeIntervalSince(started) < timeLimit { usleep(10_000) }

@@ -30,6 +30,27 @@ enum RunCommand {
         let quiet = arguments.flag("--quiet")
         try arguments.finish()
         let log = context.serviceLog(quiet: quiet)
+        let stop = StopFlag()
+        var sources: [DispatchSourceSignal] = []
+        // First of all, so a stop asked for while the service starts (a service manager restarting it) is a clean stop,
+        // not the default action's abrupt end. SIGHUP too: an SSH session that drops would otherwise end the service at
+        // once, its sends in flight left in doubt.
+        for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                guard !stop.isSet else { return }
+                stop.set()
+                log.info("stopping", ["note": "finishing the sends in flight; the same signal again stops at once (messages in flight then become unknown)"])
+                // A second signal takes the default action: the process ends at once (an operator's second Ctrl-C).
+                signal(SIGTERM, SIG_DFL)
+                signal(SIGINT, SIG_DFL)
+                signal(SIGHUP, SIG_DFL)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        defer { sources.forEach { $0.cancel() } }
         // Before anything touches the outbox: a second service would take this one's messages in flight for a crash's.
         // (A database that is not there is refused first, leaving no lock file beside the mistyped path.)
         try context.requireDatabaseFile()
@@ -47,25 +68,6 @@ enum RunCommand {
         }
         defer { withExtendedLifetime(lock) {} }
         let gateway = try context.makeGateway(log: log)
-        let stop = StopFlag()
-        var sources: [DispatchSourceSignal] = []
-        // SIGHUP too: an SSH session that drops would otherwise end the service at once, its sends in flight left in doubt.
-        for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                guard !stop.isSet else { return }
-                stop.set()
-                log.info("stopping", ["note": "finishing the sends in flight; the same signal again stops at once (messages in flight then become unknown)"])
-                // A second signal takes the default action: the process ends at once (an operator's second Ctrl-C).
-                signal(SIGTERM, SIG_DFL)
-                signal(SIGINT, SIG_DFL)
-                signal(SIGHUP, SIG_DFL)
-            }
-            source.resume()
-            sources.append(source)
-        }
-        defer { sources.forEach { $0.cancel() } }
         /// Sleeps up to `seconds`, waking early on a stop, or when `wake` says so (looked at every 0.2 s after the first
         /// second: another process writing often, a webhook server's receipts, wakes a pass at most once a second).
         func pause(_ seconds: Double, wake: () -> Bool = { false }) async throws {

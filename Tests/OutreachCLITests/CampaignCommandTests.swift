@@ -118,6 +118,31 @@ struct CampaignCommandTests {
         })
     }
 
+    @Test("launch's watch follows the service's sends and ends by itself when nothing is left to send", .timeLimit(.minutes(1)))
+    func watchToDone() async throws {
+        let (cli, config) = await ServiceCommandTests().world()
+        #expect(await create(cli, config, ["--name", "Fika", "--template", "help", "--audience", "role=senior"]).code == 0)
+        #expect(await cli.run(["campaign", "launch", "1", "--yes", "--no-wait"], config: config).code == 0)
+        let captured = CapturedConsole(input: [])
+        let (now, databasePath) = (cli.now, cli.databasePath)
+        let ended = WatchEnded()
+        // Watched on a thread of its own, as the launch command watches: the sends happen meanwhile, in `run --once`.
+        Thread {
+            let context = AppContext(console: captured.console, environment: [:], now: { now }, configPath: config,
+                                     databaseOverride: databasePath)
+            try? CampaignCommands.watch(1, context, stallAfter: 60)
+            ended.set()
+        }.start()
+        try await Task.sleep(for: .milliseconds(700))
+        #expect(captured.out.contains("queued 3 / sending 0 / sent 0"), "\(captured.out)")
+        #expect(await cli.run(["run", "--once"], config: config).code == 0)
+        for _ in 0..<200 where !ended.isSet { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(ended.isSet, "the watch was still going: \(captured.out)")
+        let last = captured.out.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("queued 0 / sending 0 / "), "\(captured.out)")
+        #expect(!captured.out.contains("no progress"))
+    }
+
     @Test("a watch that runs into quiet hours ends, saying until when (it said 'no progress' every 15 s all night)")
     func watchIntoQuietHours() async throws {
         let (cli, config) = await ServiceCommandTests().world()
@@ -354,4 +379,12 @@ struct CampaignCommandTests {
         #expect(launch.out.contains("note: its send time (2026-11-22 12:00 Europe/Stockholm) has passed\n"), "\(launch.out)")
         #expect(launch.out.contains("scheduled for 2026-11-23 09:00"), "\(launch.out)")
     }
+}
+
+/// Set by the watch's thread when it returns.
+private final class WatchEnded: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }

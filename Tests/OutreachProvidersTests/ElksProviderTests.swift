@@ -394,6 +394,15 @@ struct ElksProviderTests {
         // Another number's history is not ours.
         #expect(await provider.findSent(SentLookup(messageID: 44, to: PhoneNumber(e164: "+46701740613"),
                                                    body: "Påminnelse: kaffe i morgon", since: since)) == .success(.notFound))
+        // The same text, already another message's SMS: not ours; a second SMS of that text is.
+        #expect(await provider.findSent(SentLookup(messageID: 45, to: Self.to, body: "تذكير: قهوة اليوم ١٤:٠٠", since: since,
+                                                   taken: [id])) == .success(.notFound))
+        let twin = try await provider.sendSMS(Self.sms("تذكير: قهوة اليوم ١٤:٠٠")).get().providerID
+        guard case .success(.found(let twinFound, _))? = await provider.findSent(
+            SentLookup(messageID: 45, to: Self.to, body: "تذكير: قهوة اليوم ١٤:٠٠", since: since, taken: [id])) else {
+            Issue.record("the second SMS of the text was not found"); return
+        }
+        #expect(twinFound == twin)
     }
 
     @Test("the history is read page by page: a send 100 SMS back is found on the second page, an older twin never")

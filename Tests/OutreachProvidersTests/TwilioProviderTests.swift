@@ -381,6 +381,10 @@ struct TwilioProviderTests {
 
         let other = await provider.findSent(SentLookup(messageID: 43, to: Self.to, body: "Påminnelse: kaffe på fredag", since: since))
         #expect(other == .success(.notFound))
+        // The same text, already another message's SMS, is not ours.
+        let taken = await provider.findSent(SentLookup(messageID: 48, to: Self.to, body: "Påminnelse: kaffe i dag 14:00", since: since,
+                                                       taken: [sid]))
+        #expect(taken == .success(.notFound))
         // A message with the same text sent long before the interrupted one does not count.
         let later = await provider.findSent(SentLookup(messageID: 44, to: Self.to, body: "Påminnelse: kaffe i morgon",
                                                        since: Date().addingTimeInterval(3600)))

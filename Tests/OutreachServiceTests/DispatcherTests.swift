@@ -357,6 +357,41 @@ struct DispatcherTests {
         #expect(Set(world.ledger.entries.map(\.messageID)).count == 4)
     }
 
+    @Test("after a crash, Twilio's record of another campaign's same text to the same number is not taken for the message in doubt")
+    func sameTextOfAnotherCampaignAfterCrash() async throws {
+        let world = try ServiceWorld(now: "2026-11-23T09:00:00Z")
+        try world.addPeople([("Fatima Hassan", "+46701740605", "sv", .sms), ("Birgitta Johansson", "+46701740613", "sv", .sms)])
+        let fake = try TwilioFake()
+        let client = CurlHTTPClient(maxConcurrent: 2, options: .init(connectTimeoutMilliseconds: 2000, totalTimeoutMilliseconds: 5000))
+        defer { client.close(); fake.stop() }
+        let gateway = world.gateway(provider: TwilioProvider(settings: fake.settings(), client: client, now: world.clock.function))
+        let store = CampaignStore(world.database)
+        let service = CampaignService(database: world.database, config: world.config, library: world.library, voiceLanguages: { $0 })
+        func launch(_ name: String) throws -> Int64 {
+            let id = try store.create(Campaign(name: name, template: "help", audience: AudienceFilter(roles: [.senior]), channel: .sms,
+                                               sendAt: nil), now: world.clock.now)
+            _ = try service.launch(try #require(try store.find(id: id)), now: world.clock.now)
+            return id
+        }
+        _ = try launch("Help")
+        #expect(try await gateway.pass().dispatched.sent == 2)
+        // The same text again, a minute later: claimed, and the gateway killed before either reached Twilio.
+        world.clock.advance(by: 60)
+        let again = try launch("Help again")
+        #expect(try OutboxStore(world.database).claimDue(now: world.clock.now, limit: 10).count == 2)
+        #expect(try gateway.recover() == 2)
+        world.clock.advance(by: 601)
+        // Before, the search matched the number and the text: the first campaign's SMS were "found", and the second's
+        // marked sent without ever going.
+        let report = try await gateway.pass()
+        #expect(report.reconciledFound == 0 && report.reconciledRequeued == 2 && report.dispatched.sent == 2, "\(report)")
+        let posts = fake.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/Messages.json") }
+        #expect(posts.count == 4)
+        let second = try OutboxStore(world.database).list(campaignID: again)
+        #expect(second.count == 2 && second.allSatisfy { $0.status == .sent && $0.providerID != nil }, "\(second.map(\.status))")
+        #expect(Set(try world.messages().compactMap(\.providerID)).count == 4, "two messages share one SMS")
+    }
+
     @Test("after the grace period, unknown messages are settled from the provider's records: found ones sent, others queued again")
     func reconciliation() async throws {
         let world = try reminderWorld(now: "2026-11-23T09:00:00Z")

@@ -138,6 +138,7 @@ public struct ElksProvider: Provider {
         let next = object["next"] as? String
         guard let match = data.first(where: { sms in
             sms["to"] as? String == lookup.to.e164 && (sms["message"] as? String).map(lookup.isOurText) == true
+                && !lookup.taken.contains(sms["id"] as? String ?? "")
                 && (sms["direction"] as? String ?? "outgoing").hasPrefix("outgoing")
         }) else {
             guard object["next"] == nil || object["next"] is NSNull || next?.isEmpty == false else {

@@ -46,12 +46,17 @@ public struct SentLookup: Sendable, Equatable {
     public let body: String
     /// The message was handed over (if at all) after this instant.
     public let since: Date
+    /// The provider's ids of other messages: a record with one of these is theirs, even with the same number and text
+    /// (the same campaign text sent again, a help text asked for twice). Taken for ours, it would mark a message sent
+    /// that never went.
+    public let taken: Set<String>
 
-    public init(messageID: Int64, to: PhoneNumber, body: String, since: Date) {
+    public init(messageID: Int64, to: PhoneNumber, body: String, since: Date, taken: Set<String> = []) {
         self.messageID = messageID
         self.to = to
         self.body = body
         self.since = since
+        self.taken = taken
     }
 
     /// How far the provider's clock may be behind ours. A record the provider stamped before the search's start would

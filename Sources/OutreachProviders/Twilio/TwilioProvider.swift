@@ -133,7 +133,7 @@ public struct TwilioProvider: Provider {
                 allEarlier = false
                 // Our text, or our text behind the prefix a trial account adds: not finding it would send the senior
                 // a second copy. (Only that prefix: any text ending like ours could be another message.)
-                if message.to == lookup.to.e164
+                if message.to == lookup.to.e164 && !lookup.taken.contains(message.sid)
                     && (lookup.isOurText(message.body) || (message.body.hasPrefix(Self.trialPrefix)
                                                            && lookup.isOurText(String(message.body.dropFirst(Self.trialPrefix.count)))))
                     && message.direction.hasPrefix("outbound") {

@@ -82,9 +82,13 @@ final class Reconciler {
             return report
         }
         var failedInARow = 0
+        // Records already some other message's: the same text to the same number (a campaign's text sent again) must not
+        // be taken for this one, which would then read sent while it never went.
+        var taken = candidates.isEmpty ? [:] : try outbox.providerIDs(sentTo: candidates.map(\.phone), provider: provider.name)
         for message in candidates {
             if shouldStop() || ContinuousClock.now - started >= timeBudget { break }
-            let lookup = SentLookup(messageID: message.id, to: message.phone, body: message.body, since: message.notBefore)
+            let lookup = SentLookup(messageID: message.id, to: message.phone, body: message.body, since: message.notBefore,
+                                    taken: taken[message.phone.e164] ?? [])
             guard let answer = await provider.findSent(lookup) else {
                 providerHasNoSearch = true
                 try explainNoSearch(candidates, outbox)
@@ -114,6 +118,7 @@ final class Reconciler {
                     continue
                 }
                 report.found += 1
+                taken[message.phone.e164, default: []].insert(providerID)
                 log.info("reconciled", ["message": String(message.id), "provider_id": providerID, "status": status.providerStatus])
             case .success(.notFound) where message.attempts >= maxAttempts:
                 guard try outbox.failUnknown(id: message.id, reason: "gave up after \(message.attempts) attempts: \(provider.name) never "

@@ -262,6 +262,21 @@ public struct OutboxStore {
             .rows(Self.message)
     }
 
+    /// The provider's ids already held by messages to each of `phones` (by E.164), for a search of the provider's records
+    /// to pass over (see `SentLookup.taken`). One pass over the outbox, whatever the number of phones.
+    public func providerIDs(sentTo phones: [PhoneNumber], provider: String) throws -> [String: Set<String>] {
+        guard !phones.isEmpty else { return [:] }
+        var taken: [String: Set<String>] = [:]
+        try database.statement("""
+            SELECT phone, provider_id FROM messages
+            WHERE provider = ?1 AND provider_id IS NOT NULL AND phone IN (SELECT value FROM json_each(?2))
+            """).bind(provider, JSONBatch.strings(Set(phones.map(\.e164)).sorted())).forEachRow { row in
+            taken[row.string(0), default: []].insert(row.string(1))
+            return true
+        }
+        return taken
+    }
+
     /// How the reason of a queued message held back for the account's or the config's sake ends (see the dispatcher's
     /// `waiting`): `status` and `due` show those as waiting for a coordinator, not as going.
     public static let waitingMark = "; waiting until it is put right"

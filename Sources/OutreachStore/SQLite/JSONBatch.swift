@@ -16,6 +16,17 @@ public enum JSONBatch {
         return String(decoding: json, as: UTF8.self)
     }
 
+    /// `["a","b"]`: read with `v.value`.
+    public static func strings(_ texts: some Sequence<String>) -> String {
+        var json: [UInt8] = [UInt8(ascii: "[")]
+        for text in texts {
+            if json.count > 1 { json.append(UInt8(ascii: ",")) }
+            appendString(text, to: &json)
+        }
+        json.append(UInt8(ascii: "]"))
+        return String(decoding: json, as: UTF8.self)
+    }
+
     /// `{"1":"a","2":"b"}`: read with `CAST(v.key AS INTEGER)` and `v.value`.
     public static func texts(byID pairs: some Sequence<(id: Int64, text: String)>) -> String {
         var json: [UInt8] = [UInt8(ascii: "{")]

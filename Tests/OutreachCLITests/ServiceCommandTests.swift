@@ -407,6 +407,20 @@ struct ServiceCommandTests {
                 "\(stopped.out)")
         let json = await cli.run(["status", "--json"], config: config).out
         #expect(json.contains("\"serviceRunning\" : false") && json.contains("\"sendingPausedUntil\" : null"), "\(json)")
+        #expect(json.contains("\"quietHoursUntil\" : null"), "\(json)")
+    }
+
+    @Test("status says when quiet hours hold the queued messages, and until when in local time (it showed only 'queued 3')")
+    func statusInQuietHours() async {
+        let (cli, config) = await world()
+        #expect(await cli.run(["run", "--once"], config: config).code == 0)  // Monday's and Tuesday's reminders queued
+        cli.now = Timestamp.parse("2026-11-22T21:30:00Z")!  // 22:30 in Stockholm
+        let night = await cli.run(["status"], config: config)
+        #expect(night.out.contains("quiet hours (20:00–09:00 Europe/Stockholm): the 3 queued wait until 2026-11-23 09:00 Europe/Stockholm"),
+                "\(night.out)")
+        #expect(await cli.run(["status", "--json"], config: config).out.contains("\"quietHoursUntil\" : \"2026-11-23T08:00:00Z\""))
+        cli.now = Timestamp.parse("2026-11-23T09:00:00Z")!
+        #expect(!(await cli.run(["status"], config: config).out.contains("quiet hours")))
     }
 
     @Test("a run that starts while status looks at the lock takes it: the look is a shared lock held for an instant")

@@ -45,10 +45,12 @@ enum StatusCommand {
                 let sendingPausedUntil: String?
                 /// Whether an `outreach run` is at work on this database; null for an in-memory one.
                 let serviceRunning: Bool?
+                /// When quiet hours end, while they hold sending; null outside them.
+                let quietHoursUntil: String?
                 let attention: [String: [Problem]]
                 let campaigns: [CampaignCommands.CampaignJSON]
 
-                enum CodingKeys: String, CodingKey { case counts, sendingPausedUntil, serviceRunning, attention, campaigns }
+                enum CodingKeys: String, CodingKey { case counts, sendingPausedUntil, serviceRunning, quietHoursUntil, attention, campaigns }
 
                 // Every key always there (null when not set): a script need not guess whether a missing key means no.
                 func encode(to encoder: Encoder) throws {
@@ -56,6 +58,7 @@ enum StatusCommand {
                     try container.encode(counts, forKey: .counts)
                     try container.encode(sendingPausedUntil, forKey: .sendingPausedUntil)
                     try container.encode(serviceRunning, forKey: .serviceRunning)
+                    try container.encode(quietHoursUntil, forKey: .quietHoursUntil)
                     try container.encode(attention, forKey: .attention)
                     try container.encode(campaigns, forKey: .campaigns)
                 }
@@ -74,6 +77,7 @@ enum StatusCommand {
             context.console.print(try JSONOutput.string(Status(counts: CampaignCommands.CampaignJSON.keyed(counts),
                                                                sendingPausedUntil: pausedUntil.map(Timestamp.format),
                                                                serviceRunning: RunLock.isHeld(databasePath: try context.databasePath()),
+                                                               quietHoursUntil: try quietUntil(context).map(Timestamp.format),
                                                                attention: attention,
                                                                campaigns: try CampaignCommands.CampaignJSON.all(in: database))))
             return
@@ -81,6 +85,11 @@ enum StatusCommand {
         let console = context.console
         console.print("messages: " + MessageStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
         if let pause = try SendingPause.text(database, try context.config(), now: context.now()) { console.print(pause) }
+        if let quiet = try quietUntil(context), let queued = counts[.queued], queued > 0 {
+            let config = try context.config()
+            console.print("quiet hours (\(QuietWindow(config.quietHours)) \(config.timeZone.identifier)): the \(queued) queued wait until "
+                          + CampaignCommands.localTimeText(quiet, config))
+        }
         if let sending = counts[.sending], sending > 0, RunLock.isHeld(databasePath: try context.databasePath()) == false {
             console.print("in doubt: \(sending) message\(sending == 1 ? " was" : "s were") left sending by an 'outreach run' that stopped; "
                           + "the next run takes \(sending == 1 ? "it" : "them") up: nothing is sent again blindly, an SMS is looked up at the "
@@ -124,6 +133,14 @@ enum StatusCommand {
                 console.print("  \(campaign.id!) \(campaign.name) [\(campaign.status.rawValue)] " + CampaignCommands.progressLine(campaignCounts, replies: nil))
             }
         }
+    }
+
+    /// When quiet hours end, if they hold sending now.
+    static func quietUntil(_ context: AppContext) throws -> Date? {
+        let config = try context.config()
+        let window = QuietWindow(config.quietHours)
+        guard window.isQuiet(context.now(), in: config.timeZone) else { return nil }
+        return window.release(context.now(), in: config.timeZone)
     }
 
     static func name(of message: OutboxMessage, _ people: PeopleStore) throws -> String {

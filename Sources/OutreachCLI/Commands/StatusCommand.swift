@@ -50,7 +50,9 @@ enum StatusCommand {
                 let attention: [String: [Problem]]
                 let campaigns: [CampaignCommands.CampaignJSON]
 
-                enum CodingKeys: String, CodingKey { case counts, sendingPausedUntil, serviceRunning, quietHoursUntil, attention, campaigns }
+                enum CodingKeys: String, CodingKey {
+                    case counts, sendingPausedUntil, serviceRunning, quietHoursUntil, attention, campaigns
+                }
 
                 // Every key always there (null when not set): a script need not guess whether a missing key means no.
                 func encode(to encoder: Encoder) throws {

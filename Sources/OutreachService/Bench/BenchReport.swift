@@ -61,7 +61,7 @@ public struct BenchFigure: Sendable, Codable, Equatable {
     public var rawCPUSeconds: Double
     /// The share of the ceiling we should reach (0.5 = half).
     public var aim: Double
-    /// Each run's own share, in the order run: ours beside the ceiling measured just before it.
+    /// Each run's own share, in the order run: ours beside the ceiling measured back to back with it.
     public var runShares: [Double]
     /// The fastest run of each side, whatever the other side did then (nil when not measured).
     public var fastestSeconds: Double?

@@ -14,8 +14,8 @@ extension Dispatcher {
         case recorded([SendOutcome], Result<Void, LaneFailure>)
         case released([OutboxMessage], Result<Int, LaneFailure>)
         case rechecked(Result<Recheck, LaneFailure>)
-        /// `DispatchSettings.flushAge` has passed since results began to wait: without it, the last results of a drain could wait
-        /// `sending` for as long as one slow send takes (up to the client's timeout).
+        /// `DispatchSettings.flushAge` has passed since results began to wait: without it, the last results of a drain
+        /// could wait `sending` for as long as one slow send takes (up to the client's timeout).
         case tick
     }
 

@@ -36,6 +36,8 @@ struct GracefulStopTests {
         #expect(stopped.secondsAfterSignal < 10)
         let log = (try? String(contentsOfFile: world.path("run.log"), encoding: .utf8)) ?? ""
         #expect(log.contains("stopped") && log.contains("signal"))
+        // The stop says what it waits for (it was silent for as long as the sends in flight took).
+        #expect(log.contains("stopping-sends in_flight="), "\(KillLoop.tail(of: world.path("run.log")))")
 
         let postsAtStop = KillRecoveryTests.messagePosts(fake).count
         do {

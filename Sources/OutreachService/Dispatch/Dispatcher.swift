@@ -117,7 +117,14 @@ public final class Dispatcher {
                 if !state.stopping, state.failure != nil || state.troubled || state.quiet || shouldStop() || Task.isCancelled {
                     state.stopping = true
                     state.exhausted = true
-                    release(state.takeUnstarted(), &state, group: &group, lane: lane)
+                    let unstarted = state.takeUnstarted()
+                    if state.failure == nil, !state.troubled, !state.quiet, state.sendsInFlight > 0 || !unstarted.isEmpty {
+                        // What a stop waits for, and for how long at most: a provider that does not answer holds it for the
+                        // HTTP client's timeout, and a silent wait reads as a hang.
+                        log.info("stopping-sends", ["in_flight": String(state.sendsInFlight), "back_to_queue": String(unstarted.count),
+                                                    "note": "the sends in flight finish or time out; the others go back to the queue"])
+                    }
+                    release(unstarted, &state, group: &group, lane: lane)
                 }
                 if !state.exhausted, !state.claiming, state.writeRetryAt == nil, state.readyCount <= lowWater {
                     if let maxClaims, state.claims >= maxClaims {

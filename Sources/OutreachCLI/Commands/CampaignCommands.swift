@@ -285,9 +285,7 @@ enum CampaignCommands {
             if Date().timeIntervalSince(unchangedSince) > stallAfter {
                 // Quiet hours began: nothing moves until morning, and watching all night helps no one.
                 let config = try context.config()
-                let quiet = QuietWindow(config.quietHours)
-                if quiet.isQuiet(context.now(), in: config.timeZone) {
-                    let opens = quiet.release(context.now(), in: config.timeZone)
+                if let opens = try context.quietHoursEnd() {
                     context.console.print("quiet hours until \(localTimeText(opens, config)): the service sends the rest then")
                     break
                 }

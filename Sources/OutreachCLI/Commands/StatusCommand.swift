@@ -79,7 +79,7 @@ enum StatusCommand {
             context.console.print(try JSONOutput.string(Status(counts: CampaignCommands.CampaignJSON.keyed(counts),
                                                                sendingPausedUntil: pausedUntil.map(Timestamp.format),
                                                                serviceRunning: RunLock.isHeld(databasePath: try context.databasePath()),
-                                                               quietHoursUntil: try quietUntil(context).map(Timestamp.format),
+                                                               quietHoursUntil: try context.quietHoursEnd().map(Timestamp.format),
                                                                attention: attention,
                                                                campaigns: try CampaignCommands.CampaignJSON.all(in: database))))
             return
@@ -87,7 +87,7 @@ enum StatusCommand {
         let console = context.console
         console.print("messages: " + MessageStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
         if let pause = try SendingPause.text(database, try context.config(), now: context.now()) { console.print(pause) }
-        if let quiet = try quietUntil(context), let queued = counts[.queued], queued > 0 {
+        if let quiet = try context.quietHoursEnd(), let queued = counts[.queued], queued > 0 {
             let config = try context.config()
             console.print("quiet hours (\(QuietWindow(config.quietHours)) \(config.timeZone.identifier)): the \(queued) queued wait until "
                           + CampaignCommands.localTimeText(quiet, config))
@@ -135,14 +135,6 @@ enum StatusCommand {
                 console.print("  \(campaign.id!) \(campaign.name) [\(campaign.status.rawValue)] " + CampaignCommands.progressLine(campaignCounts, replies: nil))
             }
         }
-    }
-
-    /// When quiet hours end, if they hold sending now.
-    static func quietUntil(_ context: AppContext) throws -> Date? {
-        let config = try context.config()
-        let window = QuietWindow(config.quietHours)
-        guard window.isQuiet(context.now(), in: config.timeZone) else { return nil }
-        return window.release(context.now(), in: config.timeZone)
     }
 
     static func name(of message: OutboxMessage, _ people: PeopleStore) throws -> String {

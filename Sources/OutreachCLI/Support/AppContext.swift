@@ -95,3 +95,12 @@ final class AppContext {
         }
     }
 }
+
+extension AppContext {
+    /// When quiet hours end, if they hold sending now (nil outside them): `status` and a campaign's watch say so.
+    func quietHoursEnd() throws -> Date? {
+        let config = try config()
+        let opens = QuietWindow(config.quietHours).release(now(), in: config.timeZone)
+        return opens > now() ? opens : nil
+    }
+}
